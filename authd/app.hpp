@@ -1,0 +1,33 @@
+// The running service: owns the pools, stores, services, routes and the HTTP
+// server, wired from one Config. main() creates one, starts it, stops it.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "store/pg/pg_pool.hpp"
+
+namespace authd {
+
+// spdlog: level and format from the config.
+void setupLogging(const config::Config& cfg);
+
+// A PostgreSQL pool of `size` connections for this config (statements prepared on connect).
+std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size);
+
+class App {
+ public:
+  explicit App(const config::Config& cfg);
+  ~App();
+  // Binds the port and starts serving; an error names what failed.
+  Status start();
+  // Stops accepting, finishes queued work, flushes what is buffered. Idempotent.
+  void stop();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace authd

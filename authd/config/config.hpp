@@ -1,0 +1,80 @@
+// authd's configuration: every setting, read once at start from the process
+// environment and an optional .env file (the environment wins), validated,
+// then passed by const reference. A bad value is one line naming the variable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "config/dotenv.hpp"
+
+namespace authd::config {
+
+struct Config {
+  // HTTP server.
+  std::string bindAddress = "127.0.0.1";    // BIND_ADDRESS
+  uint16_t port = 8081;                     // PORT
+  int httpThreads = 2;                      // HTTP_THREADS: Pistache I/O threads
+  int workerThreads = 4;                    // WORKER_THREADS: blocking work (argon2, SQL writes)
+  size_t maxBodyBytes = 1 << 20;            // MAX_BODY_BYTES: larger bodies answer 413
+  std::chrono::milliseconds headerTimeout{10'000};    // HTTP_HEADER_TIMEOUT_MS
+  std::chrono::milliseconds bodyTimeout{10'000};      // HTTP_BODY_TIMEOUT_MS
+  std::chrono::milliseconds keepaliveTimeout{75'000}; // HTTP_KEEPALIVE_TIMEOUT_MS
+
+  // PostgreSQL.
+  std::string dbHost = "127.0.0.1";  // DB_HOST
+  uint16_t dbPort = 5432;            // DB_PORT
+  std::string dbUser = "authd";      // DB_USERNAME
+  std::string dbPassword;            // DB_PASSWORD
+  std::string dbName = "authd";      // DB_NAME
+  int dbPoolSize = 8;                // DB_POOL_SIZE
+  std::chrono::milliseconds dbConnectTimeout{2'000};  // DB_CONNECT_TIMEOUT_MS
+  std::chrono::milliseconds dbAcquireTimeout{2'000};  // DB_ACQUIRE_TIMEOUT_MS
+
+  // Redis.
+  std::string redisHost = "127.0.0.1";  // REDIS_HOST
+  uint16_t redisPort = 6379;            // REDIS_PORT
+  std::string redisPassword;            // REDIS_PASSWORD
+  int redisPoolSize = 8;                // REDIS_POOL_SIZE
+  std::chrono::milliseconds redisTimeout{500};  // REDIS_TIMEOUT_MS: connect and command
+
+  // Tokens.
+  std::string jwtSecret;                        // JWT_SECRET (required)
+  std::chrono::seconds jwtExpiresIn{3600};      // JWT_EXPIRES_IN
+  std::string jwtRefreshSecret;                 // JWT_REFRESH_SECRET (optional)
+  std::chrono::seconds refreshExpiresIn{7 * 86400};  // JWT_REFRESH_EXPIRES_IN
+  std::string jwtIssuer = "authd";              // JWT_ISSUER
+
+  // Login throttling.
+  int loginMaxFailures = 5;                     // LOGIN_MAX_FAILURES
+  std::chrono::seconds loginWindow{900};        // LOGIN_WINDOW_SECONDS
+
+  // API keys.
+  int64_t apiKeyRateLimit = 0;                  // API_KEY_RATE_LIMIT: requests per window, 0 = unlimited
+  std::chrono::seconds apiKeyRateWindow{60};    // API_KEY_RATE_WINDOW
+  std::chrono::milliseconds lastUsedFlush{5000};  // LAST_USED_FLUSH_MS
+
+  // Logs.
+  std::string logLevel = "info";                // LOG_LEVEL: trace|debug|info|warn|error|off
+  bool logJson = false;                         // LOG_FORMAT: text|json
+
+  bool dev = false;  // AUTHD_DEV=1 allows weak secrets; never in production
+};
+
+// The example secret from the original service's README; refused outside dev.
+inline constexpr std::string_view kExampleSecret = "your-secret-key";
+
+// Builds and validates a Config from `env` (names as above). The error is one
+// line that names the variable, e.g. "DB_PORT: expected a port (1-65535), got 'abc'".
+std::expected<Config, std::string> load(const EnvMap& env);
+
+// The environment of this process merged over the .env file at `dotenvPath`.
+std::expected<EnvMap, std::string> gatherEnvironment(const std::string& dotenvPath);
+
+// "900", "30s", "15m", "1h", "7d" → seconds; nullopt when malformed or <= 0.
+std::optional<std::chrono::seconds> parseDuration(std::string_view text);
+
+}  // namespace authd::config

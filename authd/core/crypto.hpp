@@ -1,0 +1,48 @@
+// Small wrappers over OpenSSL and zlib: the CSPRNG, SHA-256, HMAC-SHA256,
+// constant-time comparison, hex and base64url. Every secret in authd goes
+// through these; nothing here allocates more than its output.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace authd::crypto {
+
+// `n` bytes from the OS CSPRNG (OpenSSL RAND_bytes); aborts if it fails.
+std::string randomBytes(size_t n);
+
+// SHA-256 of `data`, raw 32 bytes.
+std::array<uint8_t, 32> sha256(std::string_view data);
+
+// SHA-256 of `data` as 64 lowercase hex characters.
+std::string sha256Hex(std::string_view data);
+
+// HMAC-SHA256(key, data), raw 32 bytes.
+std::array<uint8_t, 32> hmacSha256(std::string_view key, std::string_view data);
+
+// True when a == b, in time that depends only on the lengths.
+bool constantTimeEqual(std::string_view a, std::string_view b);
+
+// CRC32 (zlib) of `data`.
+uint32_t crc32(std::string_view data);
+
+// Lowercase hex.
+std::string toHex(std::string_view bytes);
+
+// base64url without padding (RFC 7515 §2).
+std::string base64UrlEncode(std::string_view bytes);
+
+// Decodes unpadded base64url; nullopt on any character outside the alphabet
+// or an impossible length.
+std::optional<std::string> base64UrlDecode(std::string_view text);
+
+// A random UUID v4 in canonical text form.
+std::string uuidV4();
+
+// True for a canonical 8-4-4-4-12 hex UUID.
+bool isUuid(std::string_view s);
+
+}  // namespace authd::crypto

@@ -1,0 +1,84 @@
+#include "http/json_io.hpp"
+
+namespace authd::http {
+namespace {
+
+// Nesting depth of JSON text, ignoring brackets inside strings; stops early
+// past the limit so hostile input costs O(limit) stack, not O(depth).
+bool depthWithin(std::string_view text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+      continue;
+    }
+    if (c == '"') inString = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view reasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+  }
+}
+
+HttpResponse errorResponse(const Error& e) {
+  const auto& i = info(e.code);
+  nlohmann::json body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
+  if (!e.details.empty()) body["message"] = e.details;
+  else body["message"] = e.message.empty() ? std::string(i.message) : e.message;
+  body["code"] = i.name;
+  HttpResponse r = jsonResponse(i.httpStatus, body);
+  if (e.retryAfterSeconds > 0) r.header("Retry-After", std::to_string(e.retryAfterSeconds));
+  r.logError = i.name;
+  return r;
+}
+
+HttpResponse jsonResponse(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  // Replace rather than throw on strings that are not valid UTF-8.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Result<nlohmann::json> parseJsonBody(const HttpRequest& request) {
+  if (const auto& ct = request.header(Hdr::kContentType); ct && !ct->empty()) {
+    std::string_view type(*ct);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (type != "application/json") return fail(Code::kUnsupportedMediaType);
+  }
+  if (request.body.empty()) return fail(Error::validation({"request body must be a JSON object"}));
+  if (!depthWithin(request.body, kMaxJsonDepth)) return fail(Code::kInvalidJson, "JSON nesting is too deep");
+  auto parsed = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return fail(Code::kInvalidJson);
+  return parsed;
+}
+
+}  // namespace authd::http

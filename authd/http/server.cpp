@@ -1,0 +1,194 @@
+#include "http/server.hpp"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "http/json_io.hpp"
+
+namespace authd::http {
+namespace {
+
+namespace P = Pistache;
+
+// Pistache drops Http::Header::Raw response headers; a Header subclass with a
+// runtime name goes through.
+class NamedHeader final : public P::Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return P::Http::Header::detail::hash(name_.c_str()); }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+Method toMethod(P::Http::Method m) {
+  switch (m) {
+    case P::Http::Method::Get: return Method::kGet;
+    case P::Http::Method::Post: return Method::kPost;
+    case P::Http::Method::Put: return Method::kPut;
+    case P::Http::Method::Patch: return Method::kPatch;
+    case P::Http::Method::Delete: return Method::kDelete;
+    case P::Http::Method::Head: return Method::kHead;
+    case P::Http::Method::Options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+std::optional<std::string> rawHeader(const P::Http::Header::Collection& h, const char* name) {
+  if (auto raw = h.tryGetRaw(name)) return raw->value();
+  return std::nullopt;
+}
+
+bool isLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1"; }
+
+HttpRequest convert(const P::Http::Request& req) {
+  HttpRequest r;
+  r.method = toMethod(req.method());
+  r.path = req.resource();
+  const auto& q = req.query();
+  for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it) r.query.emplace_back(it->first, it->second);
+  const auto& h = req.headers();
+  if (auto a = h.tryGet<P::Http::Header::Authorization>()) r.headers[size_t(Hdr::kAuthorization)] = a->value();
+  if (auto ct = h.tryGet<P::Http::Header::ContentType>()) r.headers[size_t(Hdr::kContentType)] = ct->mime().toString();
+  r.headers[size_t(Hdr::kApiKey)] = rawHeader(h, "x-api-key");
+  r.headers[size_t(Hdr::kForwardedFor)] = rawHeader(h, "x-forwarded-for");
+  r.headers[size_t(Hdr::kRealIp)] = rawHeader(h, "x-real-ip");
+  r.headers[size_t(Hdr::kRequestId)] = rawHeader(h, "x-request-id");
+  r.body = req.body();
+  r.peer = req.address().host();
+  // Behind a local nginx the client is in X-Real-IP; trust it only from loopback.
+  if (const auto& real = r.header(Hdr::kRealIp); real && isLoopback(r.peer) && !real->empty()) r.peer = *real;
+  return r;
+}
+
+void logRequest(const HttpRequest& req, const HttpResponse& res, std::chrono::nanoseconds took) {
+  spdlog::info("{} {} {} {}us auth={} sub={} err={} ip={}", methodName(req.method), req.path, res.status,
+               std::chrono::duration_cast<std::chrono::microseconds>(took).count(),
+               res.logAuthType.empty() ? "-" : res.logAuthType, res.logSubject.empty() ? "-" : res.logSubject,
+               res.logError.empty() ? "-" : res.logError, req.peer);
+}
+
+// Runs the handler; an exception escaping it is a bug, answered 500 (never e.what()).
+HttpResponse invoke(const Route& route, const HttpRequest& req) {
+  try {
+    return route.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("handler {} {} threw: {}", methodName(req.method), route.pattern, e.what());
+  } catch (...) {
+    spdlog::error("handler {} {} threw a non-exception", methodName(req.method), route.pattern);
+  }
+  return errorResponse(Error(Code::kInternal));
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions o, const Router& r, WorkerPool& w, RequestObserver obs)
+      : options(std::move(o)), router(r), workers(w), observer(std::move(obs)) {}
+
+  ServerOptions options;
+  const Router& router;
+  WorkerPool& workers;
+  RequestObserver observer;
+  std::atomic<int64_t> inFlight{0};
+  std::unique_ptr<P::Http::Endpoint> endpoint;
+  bool stopped = false;
+
+  void finish(P::Http::ResponseWriter& writer, const HttpRequest& req, const Route* route, const HttpResponse& res,
+              std::chrono::steady_clock::time_point start) {
+    for (const auto& [name, value] : res.headers) writer.headers().add(std::make_shared<NamedHeader>(name, value));
+    if (res.body.empty()) {
+      writer.send(static_cast<P::Http::Code>(res.status));
+    } else {
+      writer.headers().add(std::make_shared<NamedHeader>("Content-Type", res.contentType));
+      writer.send(static_cast<P::Http::Code>(res.status), res.body);
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (observer) observer(req, route, res, took);
+    logRequest(req, res, took);
+  }
+};
+
+namespace {
+
+class PistacheHandler final : public P::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(PistacheHandler)
+  explicit PistacheHandler(HttpServer::Impl* impl) : impl_(impl) {}
+
+  void onRequest(const P::Http::Request& preq, P::Http::ResponseWriter writer) override {
+    const auto start = std::chrono::steady_clock::now();
+    HttpRequest req = convert(preq);
+    const Match m = impl_->router.match(req);
+    if (!m.route) {
+      impl_->finish(writer, req, nullptr,
+                    errorResponse(Error(m.status == 405 ? Code::kMethodNotAllowed : Code::kNotFound)), start);
+      return;
+    }
+    if (m.route->exec == Exec::kInline) {
+      impl_->finish(writer, req, m.route, invoke(*m.route, req), start);
+      return;
+    }
+    auto shared = std::make_shared<std::pair<P::Http::ResponseWriter, HttpRequest>>(std::move(writer), std::move(req));
+    impl_->inFlight.fetch_add(1);
+    HttpServer::Impl* impl = impl_;
+    const Route* route = m.route;
+    const bool queued = impl_->workers.submit([impl, route, shared, start] {
+      impl->finish(shared->first, shared->second, route, invoke(*route, shared->second), start);
+      impl->inFlight.fetch_sub(1);
+    });
+    if (!queued) {
+      impl_->inFlight.fetch_sub(1);
+      impl_->finish(shared->first, shared->second, route, errorResponse(Error(Code::kInternal, "Server is overloaded")),
+                    start);
+    }
+  }
+
+  void onTimeout(const P::Http::Request&, P::Http::ResponseWriter writer) override {
+    writer.send(P::Http::Code::Request_Timeout, R"({"statusCode":408,"error":"Request Timeout","message":"Request timed out","code":"request_timeout"})",
+                MIME(Application, Json));
+  }
+
+ private:
+  HttpServer::Impl* impl_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(ServerOptions options, const Router& router, WorkerPool& workers, RequestObserver observer)
+    : impl_(std::make_unique<Impl>(std::move(options), router, workers, std::move(observer))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  const auto& o = impl_->options;
+  P::Address addr(o.address, P::Port(o.port));
+  impl_->endpoint = std::make_unique<P::Http::Endpoint>(addr);
+  auto opts = P::Http::Endpoint::options()
+                  .threads(o.threads)
+                  .flags(P::Tcp::Options::ReuseAddr)
+                  .maxRequestSize(o.maxRequestSize)
+                  .headerTimeout(o.headerTimeout)
+                  .bodyTimeout(o.bodyTimeout)
+                  .keepaliveTimeout(o.keepaliveTimeout);
+  impl_->endpoint->init(opts);
+  impl_->endpoint->setHandler(std::make_shared<PistacheHandler>(impl_.get()));
+  impl_->endpoint->serveThreaded();
+}
+
+void HttpServer::stop() {
+  if (impl_->endpoint && !impl_->stopped) {
+    impl_->stopped = true;
+    impl_->endpoint->shutdown();
+  }
+}
+
+int64_t HttpServer::inFlight() const { return impl_->inFlight.load(); }
+
+}  // namespace authd::http

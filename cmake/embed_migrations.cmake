@@ -1,0 +1,11 @@
+# Writes OUT: a C++ table of every SQL_DIR/NNN_name.sql, in file-name order.
+file(GLOB files ${SQL_DIR}/*.sql)
+list(SORT files)
+set(body "")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} sql)
+  string(APPEND body "    {\"${name}\", R\"authd_sql(${sql})authd_sql\"},\n")
+endforeach()
+file(WRITE ${OUT}.tmp "// Generated from sql/ by cmake/embed_migrations.cmake; do not edit.\n#include \"store/pg/migrations.hpp\"\n\nnamespace authd::store::pg {\n\nconst std::vector<MigrationFile>& embeddedMigrations() {\n  static const std::vector<MigrationFile> kFiles{\n${body}  };\n  return kFiles;\n}\n\n}  // namespace authd::store::pg\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

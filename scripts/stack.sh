@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# The whole stack on loopback, for the run command, the test command and the
+# benchmarks: Debian packages, the build, a project-local PostgreSQL, Redis,
+# one or more authd instances and nginx, all under one state folder.
+#
+#   scripts/stack.sh install            install missing Debian packages (root), or say which
+#   scripts/stack.sh build              configure + build into $AUTHD_BUILD_DIR (default build/)
+#   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
+#   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
+#   scripts/stack.sh SERVICE-start|SERVICE-stop|SERVICE-kill STATE_DIR [N]
+#                                       SERVICE: pg, redis, authd (instance N, default 1), nginx
+#
+# stack.env holds the settings (ports, secrets, mode); see write_env in run.sh and test.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${AUTHD_BUILD_DIR:-$ROOT/build}"
+PG_BIN="/usr/lib/postgresql/15/bin"
+PACKAGES=(build-essential cmake pkg-config git curl ca-certificates openssl
+  libpistache-dev libpqxx-dev libhiredis-dev libcpp-jwt-dev libspdlog-dev nlohmann-json3-dev
+  libargon2-dev prometheus-cpp-dev libssl-dev zlib1g-dev libgtest-dev
+  nginx postgresql-15 redis-server wrk)
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing Debian 12 packages: ${missing[*]} -- install them with: sudo apt-get install ${missing[*]}"
+  fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts packaged services where it can; this project runs its own.
+  for svc in nginx postgresql redis-server; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      log "note: system service $svc is running; authd's stack uses its own ports and does not touch it"
+    fi
+  done
+}
+
+build() {
+  local jobs
+  jobs="$(nproc)"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${AUTHD_BUILD_TYPE:-RelWithDebInfo}" \
+    -DAUTHD_WERROR="${AUTHD_WERROR:-OFF}" -DAUTHD_SANITIZE="${AUTHD_SANITIZE:-OFF}" >/dev/null
+  cmake --build "$BUILD_DIR" -j "$jobs" ${AUTHD_BUILD_TARGET:+--target $AUTHD_BUILD_TARGET}
+}
+
+load_env() {
+  STATE="$(cd "$1" && pwd)"
+  [ -f "$STATE/stack.env" ] || die "$STATE/stack.env not found"
+  set -a
+  # shellcheck disable=SC1091
+  . "$STATE/stack.env"
+  set +a
+  AUTHD_INSTANCES="${AUTHD_INSTANCES:-1}"
+  # Optional command prefix for authd (e.g. "valgrind --tool=callgrind").
+  read -ra AUTHD_WRAPPER <<<"${AUTHD_WRAP:-}"
+  # PostgreSQL's and nginx's workers run as other users: they must traverse it.
+  chmod 755 "$STATE"
+  chmod 600 "$STATE/stack.env"
+  RUN_DIR="$STATE/run"
+  mkdir -p "$RUN_DIR"
+  # postgres refuses to run as root: run it as its own user then.
+  if [ "$(id -u)" -eq 0 ]; then PG_OS_USER=postgres; else PG_OS_USER="$(id -un)"; fi
+}
+
+as_pg() {
+  if [ "$(id -un)" = "$PG_OS_USER" ]; then "$@"; else runuser -u "$PG_OS_USER" -- "$@"; fi
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local secs="$1" what="$2"; shift 2
+  local i
+  for ((i = 0; i < secs * 10; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  die "$what did not come up within ${secs}s"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# ---- PostgreSQL -------------------------------------------------------------
+pg_dir() { echo "$STATE/postgres"; }
+
+pg_init() {
+  local data sock
+  data="$(pg_dir)/data"
+  sock="$(pg_dir)/sock"
+  [ -f "$data/PG_VERSION" ] && return 0
+  mkdir -p "$data" "$sock"
+  chmod 700 "$data"
+  [ "$(id -u)" -eq 0 ] && chown -R "$PG_OS_USER": "$(pg_dir)"
+  as_pg test -w "$data" || die "PostgreSQL's user '$PG_OS_USER' cannot write $data (a parent folder is not traversable?)"
+  log "initdb $data"
+  as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+    -E UTF8 --locale=C.UTF-8 >"$(pg_dir)/initdb.log" 2>&1 || { cat "$(pg_dir)/initdb.log" >&2; die "initdb failed"; }
+  # Peer auth on the socket maps the OS user to the role of the same name.
+  if [ "$PG_OS_USER" != postgres ]; then
+    sed -i "s/^local\(.*\)peer$/local\1trust/" "$data/pg_hba.conf"
+  fi
+  PG_FRESH=1
+}
+
+pg_start() {
+  local data sock opts
+  data="$(pg_dir)/data"
+  sock="$(pg_dir)/sock"
+  pg_init
+  if as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
+  opts="-p $DB_PORT -k $sock -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements"
+  opts+=" -c max_connections=200"
+  if [ "${STACK_MODE:-run}" = test ]; then
+    # Throwaway data: durability buys nothing in tests.
+    opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$(pg_dir)/postgres.log" -o "$opts" -w -t 60 start >/dev/null ||
+    { tail -20 "$(pg_dir)/postgres.log" >&2; die "PostgreSQL did not start"; }
+  if [ "${PG_FRESH:-0}" = 1 ] || ! pg_role_exists; then pg_create_db; fi
+}
+
+pg_psql() {
+  as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$(pg_dir)/sock" -p "$DB_PORT" -U postgres "$@"
+}
+
+pg_role_exists() {
+  [ "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USERNAME'")" = 1 ]
+}
+
+pg_create_db() {
+  log "creating role $DB_USERNAME and database $DB_NAME"
+  # The password goes in through psql's variable quoting, never into a shell-built SQL string.
+  pg_psql -d postgres -v user="$DB_USERNAME" -v pass="$DB_PASSWORD" -v db="$DB_NAME" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'user', :'pass')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+SQL
+  pg_psql -d "$DB_NAME" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+}
+
+pg_stop() {
+  local data
+  data="$(pg_dir)/data"
+  [ -f "$data/PG_VERSION" ] || return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+}
+
+pg_kill() {
+  local pid
+  pid="$(head -1 "$(pg_dir)/data/postmaster.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+}
+
+# ---- Redis ------------------------------------------------------------------
+redis_start() {
+  local dir="$STATE/redis"
+  mkdir -p "$dir"
+  pid_alive "$dir/redis.pid" && return 0
+  local persist=(--appendonly yes --appendfsync everysec --save "")
+  [ "${STACK_MODE:-run}" = test ] && persist=(--appendonly no --save "")
+  # The password is passed on stdin as config, so it never shows in `ps`.
+  {
+    printf 'port %s\nbind 127.0.0.1\ndir %s\npidfile %s\nlogfile %s\ndaemonize yes\n' \
+      "$REDIS_PORT" "$dir" "$dir/redis.pid" "$dir/redis.log"
+    [ -n "${REDIS_PASSWORD:-}" ] && printf 'requirepass "%s"\n' "$REDIS_PASSWORD"
+  } >"$dir/redis.conf"
+  chmod 600 "$dir/redis.conf"
+  redis-server "$dir/redis.conf" "${persist[@]}" >/dev/null
+  wait_for 15 Redis redis_ping
+}
+
+redis_ping() {
+  REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG
+}
+
+redis_stop() {
+  local pidf="$STATE/redis/redis.pid" pid
+  pid_alive "$pidf" || return 0
+  pid="$(cat "$pidf")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# ---- authd ------------------------------------------------------------------
+authd_port() { echo $((PORT + ${1:-1} - 1)); }
+
+authd_start() {
+  local n="${1:-1}" port pidf
+  port="$(authd_port "$n")"
+  pidf="$RUN_DIR/authd$n.pid"
+  pid_alive "$pidf" && return 0
+  [ -x "$BUILD_DIR/authd/authd" ] || die "$BUILD_DIR/authd/authd is not built"
+  (
+    cd "$STATE"
+    PORT="$port" AUTHD_ENV_FILE="$STATE/stack.env" exec "${AUTHD_WRAPPER[@]}" "$BUILD_DIR/authd/authd" serve \
+      >>"$RUN_DIR/authd$n.log" 2>&1
+  ) &
+  echo $! >"$pidf"
+  wait_for 60 "authd #$n on port $port" curl -fsS "http://127.0.0.1:$port/healthz"
+}
+
+authd_stop() {
+  local n="${1:-1}" pidf pid
+  pidf="$RUN_DIR/authd$n.pid"
+  pid_alive "$pidf" || return 0
+  pid="$(cat "$pidf")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidf"; return 0; }; sleep 0.1; done
+  log "authd #$n did not stop in 15s; killing"
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidf"
+}
+
+authd_kill() {
+  local n="${1:-1}" pidf
+  pidf="$RUN_DIR/authd$n.pid"
+  pid_alive "$pidf" && kill -9 "$(cat "$pidf")" 2>/dev/null || true
+  rm -f "$pidf"
+}
+
+# ---- nginx ------------------------------------------------------------------
+nginx_render() {
+  local upstreams="" i
+  for ((i = 1; i <= AUTHD_INSTANCES; i++)); do
+    upstreams+="    server 127.0.0.1:$(authd_port "$i") max_fails=0;\n"
+  done
+  mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp"
+  sed -e "s|@NGINX_PORT@|$NGINX_PORT|g" -e "s|@AUTHD_UPSTREAMS@|$upstreams|" -e "s|@RUN_DIR@|$RUN_DIR/nginx|g" \
+    -e "s|@ROOT@|$ROOT|g" -e "s|@STUB_PORT@|$((NGINX_PORT + 1))|g" \
+    "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
+  cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/" 2>/dev/null || true
+  nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
+}
+
+nginx_start() {
+  local pidf="$RUN_DIR/nginx/nginx.pid"
+  pid_alive "$pidf" && return 0
+  nginx_render
+  nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
+  wait_for 15 nginx curl -fsS "http://127.0.0.1:$NGINX_PORT/healthz"
+}
+
+nginx_stop() {
+  local pidf="$RUN_DIR/nginx/nginx.pid" pid
+  pid_alive "$pidf" || return 0
+  pid="$(cat "$pidf")"
+  kill -QUIT "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+up() {
+  pg_start
+  redis_start
+  local i
+  for ((i = 1; i <= AUTHD_INSTANCES; i++)); do authd_start "$i"; done
+  nginx_start
+}
+
+down() {
+  nginx_stop
+  local i
+  for ((i = 1; i <= ${AUTHD_INSTANCES:-1}; i++)); do authd_stop "$i"; done
+  redis_stop
+  pg_stop
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  install) install_packages ;;
+  build) build ;;
+  up) load_env "$1"; up ;;
+  down) load_env "$1"; down ;;
+  pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | authd-start | authd-stop | authd-kill)
+    load_env "$1"
+    svc="${cmd%-*}" action="${cmd##*-}"
+    "${svc}_${action}" "${2:-1}"
+    ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test: the same bootstrap as scripts/run.sh on other ports with a
+# throwaway data folder (two authd instances behind nginx), then ctest (unit,
+# integration and end-to-end), then tear-down. The exit code is the result.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+STACK="$ROOT/scripts/stack.sh"
+BASE="${AUTHD_TEST_PORT_BASE:-28080}"
+
+bash "$STACK" install
+AUTHD_WERROR="${AUTHD_WERROR:-ON}" bash "$STACK" build
+
+STATE="$(mktemp -d /tmp/authd-test.XXXXXX)"
+cleanup() {
+  local rc=$?
+  bash "$STACK" down "$STATE" >/dev/null 2>&1 || true
+  if [ $rc -ne 0 ] && [ -d "$STATE/run" ]; then
+    echo "[test] failed; last lines of the authd logs:"
+    tail -n 30 "$STATE"/run/authd*.log 2>/dev/null || true
+  fi
+  rm -rf "$STATE"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cat >"$STATE/stack.env" <<ENV
+STACK_MODE=test
+AUTHD_INSTANCES=2
+NGINX_PORT=$BASE
+PORT=$((BASE + 1))
+DB_HOST=127.0.0.1
+DB_PORT=$((BASE + 10))
+DB_USERNAME=authd
+DB_PASSWORD=$(openssl rand -hex 16)
+DB_NAME=authd_test
+REDIS_HOST=127.0.0.1
+REDIS_PORT=$((BASE + 11))
+REDIS_PASSWORD=$(openssl rand -hex 16)
+JWT_SECRET=$(openssl rand -hex 32)
+JWT_REFRESH_SECRET=$(openssl rand -hex 32)
+LAST_USED_FLUSH_MS=1000
+ENV
+
+bash "$STACK" up "$STATE"
+
+export AUTHD_TEST_STATE="$STATE"
+export AUTHD_TEST_STACK="$STACK"
+ctest --test-dir "${AUTHD_BUILD_DIR:-$ROOT/build}" --output-on-failure -j "$(nproc)" "$@"
