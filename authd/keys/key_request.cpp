@@ -1,0 +1,168 @@
+#include "keys/key_request.hpp"
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include "core/time_format.hpp"
+
+namespace authd::keys {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 4> kAllowedFields{"name", "expiresAt", "scopes", "rateLimit"};
+constexpr std::array<std::string_view, 2> kRateLimitFields{"limit", "windowSeconds"};
+
+constexpr std::string_view kWhitespace = " \t\n\r\f\v";
+
+std::string_view trim(std::string_view s) {
+  const size_t first = s.find_first_not_of(kWhitespace);
+  if (first == std::string_view::npos) return {};
+  const size_t last = s.find_last_not_of(kWhitespace);
+  return s.substr(first, last - first + 1);
+}
+
+// nlohmann's parser only produces valid UTF-8, so counting non-continuation
+// bytes counts code points: "100 characters" should not penalise non-ASCII names.
+size_t codePoints(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// PostgreSQL text cannot hold NUL and control characters only make listings
+// and logs misleading, so names are printable text.
+bool hasControlChar(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7F;
+  });
+}
+
+// A JSON integer (signed or unsigned, never a float, bool or string) in [lo, hi].
+std::optional<int64_t> integerIn(const json& v, int64_t lo, int64_t hi) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(hi)) return std::nullopt;
+    const auto i = static_cast<int64_t>(u);
+    if (i < lo) return std::nullopt;
+    return i;
+  }
+  if (v.is_number_integer()) {
+    const auto i = v.get<int64_t>();
+    if (i < lo || i > hi) return std::nullopt;
+    return i;
+  }
+  return std::nullopt;
+}
+
+void checkUnknownFields(const json& obj, std::string_view path, std::span<const std::string_view> allowed,
+                        std::vector<std::string>& errors) {
+  for (const auto& [field, value] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), field) == allowed.end()) {
+      errors.push_back("property " + std::string(path) + field + " should not exist");
+    }
+  }
+}
+
+std::optional<std::string> parseName(const json& body, std::vector<std::string>& errors) {
+  const auto it = body.find("name");
+  if (it == body.end() || !it->is_string()) {
+    errors.emplace_back("name must be a string");
+    return std::nullopt;
+  }
+  const std::string_view name = trim(it->get_ref<const std::string&>());
+  const size_t len = codePoints(name);
+  if (len < 1 || len > kMaxNameLength) {
+    errors.emplace_back("name must be between 1 and 100 characters");
+    return std::nullopt;
+  }
+  if (hasControlChar(name)) {
+    errors.emplace_back("name must not contain control characters");
+    return std::nullopt;
+  }
+  return std::string(name);
+}
+
+std::optional<SysTime> parseExpiresAt(const json& body, const Clock& clock, std::vector<std::string>& errors) {
+  const auto it = body.find("expiresAt");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  std::optional<SysTime> t;
+  if (it->is_string()) t = parseIso8601(it->get_ref<const std::string&>());
+  if (!t) {
+    errors.emplace_back("expiresAt must be an ISO-8601 date-time");
+    return std::nullopt;
+  }
+  if (*t <= clock.now()) {
+    errors.emplace_back("expiresAt must be in the future");
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::vector<std::string> parseScopes(const json& body, std::vector<std::string>& errors) {
+  std::vector<std::string> scopes;
+  const auto it = body.find("scopes");
+  if (it == body.end() || it->is_null()) return scopes;
+  const bool allValid = it->is_array() && std::all_of(it->begin(), it->end(), [](const json& s) {
+                          return s.is_string() && isValidScope(s.get_ref<const std::string&>());
+                        });
+  if (!allValid) {
+    errors.emplace_back("scopes must be an array of strings matching [a-z0-9:._-]{1,64}");
+    return scopes;
+  }
+  // Counted before de-duplication: the limit is on what the client sends.
+  if (it->size() > kMaxScopes) {
+    errors.emplace_back("scopes must contain no more than 32 elements");
+    return scopes;
+  }
+  for (const auto& s : *it) {
+    const auto& scope = s.get_ref<const std::string&>();
+    if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
+  }
+  return scopes;
+}
+
+std::optional<RateLimit> parseRateLimit(const json& body, std::vector<std::string>& errors) {
+  const auto it = body.find("rateLimit");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors.emplace_back("rateLimit must be an object with integer limit and windowSeconds");
+    return std::nullopt;
+  }
+  const size_t before = errors.size();
+  std::optional<int64_t> limit;
+  std::optional<int64_t> window;
+  if (const auto l = it->find("limit"); l != it->end()) limit = integerIn(*l, 1, kMaxRateLimit);
+  if (!limit) errors.emplace_back("rateLimit.limit must be an integer between 1 and 1000000000");
+  if (const auto w = it->find("windowSeconds"); w != it->end()) window = integerIn(*w, 1, kMaxRateWindowSeconds);
+  if (!window) errors.emplace_back("rateLimit.windowSeconds must be an integer between 1 and 86400");
+  checkUnknownFields(*it, "rateLimit.", kRateLimitFields, errors);
+  if (errors.size() != before) return std::nullopt;
+  return RateLimit{*limit, *window};
+}
+
+}  // namespace
+
+bool isValidScope(std::string_view s) {
+  if (s.empty() || s.size() > kMaxScopeLength) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '.' || c == '_' || c == '-';
+  });
+}
+
+Result<CreateKeyRequest> parseCreateKeyRequest(const nlohmann::json& body, const Clock& clock) {
+  if (!body.is_object()) return fail(Error::validation({"body must be a JSON object"}));
+  std::vector<std::string> errors;
+  CreateKeyRequest req;
+  auto name = parseName(body, errors);
+  req.expiresAt = parseExpiresAt(body, clock, errors);
+  req.scopes = parseScopes(body, errors);
+  req.rateLimit = parseRateLimit(body, errors);
+  checkUnknownFields(body, "", kAllowedFields, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  req.name = std::move(*name);
+  return req;
+}
+
+}  // namespace authd::keys
