@@ -3,11 +3,23 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "accounts/account_service.hpp"
+#include "accounts/login_throttle.hpp"
+#include "accounts/password_hasher.hpp"
 #include "core/worker_pool.hpp"
+#include "http/account_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "store/invalidation_bus.hpp"
+#include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_revoker.hpp"
+#include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_pool.hpp"
+#include "tokens/access_tokens.hpp"
+#include "tokens/denylist.hpp"
+#include "tokens/refresh_tokens.hpp"
+#include "verify/jwt_authenticator.hpp"
 
 namespace authd {
 
@@ -19,38 +31,70 @@ void setupLogging(const config::Config& cfg) {
   spdlog::flush_on(spdlog::level::info);
 }
 
-std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size) {
+std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size, bool prepare) {
   store::pg::PgPoolOptions o;
   o.conninfo = store::pg::makeConninfo(cfg.dbHost, cfg.dbPort, cfg.dbUser, cfg.dbPassword, cfg.dbName,
                                        cfg.dbConnectTimeout, std::chrono::milliseconds(5000));
   o.size = size;
   o.acquireTimeout = cfg.dbAcquireTimeout;
+  if (prepare) o.onConnect = store::pg::prepareStatements;
   return std::make_unique<store::pg::PgPool>(std::move(o));
 }
 
+// Everything the running service owns, in construction order (destroyed in reverse).
 struct App::Parts {
   const config::Config& cfg;
+  SystemClock clock;
   std::unique_ptr<store::pg::PgPool> pg;
-  std::unique_ptr<store::redis::RedisPool> redis;
+  store::redis::RedisPool redis;
   WorkerPool workers;
+  store::InvalidationBus bus;
+  tokens::Denylist denylist;
+
+  store::pg::PgUserStore users;
+  store::pg::PgRefreshStore refreshStore;
+  store::pg::PgAccessTokenRevoker revoker;
+  store::redis::RedisAttemptCounter attempts;
+  std::unique_ptr<accounts::PasswordHasher> hasher;
+  std::unique_ptr<tokens::AccessTokens> access;
+  tokens::RefreshTokens refresh;
+  accounts::LoginThrottle throttle;
+  accounts::AccountService accounts;
+  verify::JwtAuthenticator jwt;
+
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
+  bool started = false;
   bool stopped = false;
 
   explicit Parts(const config::Config& c)
       : cfg(c),
-        pg(makePgPool(c, c.dbPoolSize)),
-        redis(std::make_unique<store::redis::RedisPool>(store::redis::RedisPoolOptions{
-            c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)})),
-        workers(c.workerThreads, 4096) {}
+        pg(makePgPool(c, c.dbPoolSize, true)),
+        redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)}),
+        workers(c.workerThreads, 4096),
+        bus(*pg, redis, c.invalidationPoll),
+        users(*pg),
+        refreshStore(*pg),
+        revoker(*pg, bus),
+        attempts(redis),
+        hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
+        access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
+        refresh(refreshStore, clock, c.refreshExpiresIn),
+        throttle(attempts, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
+        accounts(users, *hasher, *access, refresh, throttle, revoker),
+        jwt(*access, denylist, clock) {
+    bus.addListener(&denylist);
+  }
 };
 
 App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   auto& p = *parts_;
   http::addHealthRoutes(p.router, {
                                       {"postgres", Code::kDatabaseUnavailable, [&p] { return p.pg->ping(); }},
-                                      {"redis", Code::kCacheUnavailable, [&p] { return p.redis->ping(); }},
+                                      {"redis", Code::kCacheUnavailable, [&p] { return p.redis.ping(); }},
                                   });
+  http::addAccountRoutes(p.router, p.accounts, p.jwt);
+
   http::ServerOptions so;
   so.address = cfg.bindAddress;
   so.port = cfg.port;
@@ -65,22 +109,26 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
 App::~App() { stop(); }
 
 Status App::start() {
+  auto& p = *parts_;
+  p.bus.start();
   try {
-    parts_->server->start();
+    p.server->start();
   } catch (const std::exception& e) {
-    return fail(Code::kInternal, "listen on " + parts_->cfg.bindAddress + ":" + std::to_string(parts_->cfg.port) +
-                                     ": " + e.what());
+    return fail(Code::kInternal, "listen on " + p.cfg.bindAddress + ":" + std::to_string(p.cfg.port) + ": " + e.what());
   }
-  spdlog::info("authd {} listening on {}:{} ({} routes)", AUTHD_VERSION, parts_->cfg.bindAddress, parts_->cfg.port,
-               parts_->router.routes().size());
+  p.started = true;
+  spdlog::info("authd {} listening on {}:{} ({} routes)", AUTHD_VERSION, p.cfg.bindAddress, p.cfg.port,
+               p.router.routes().size());
   return {};
 }
 
 void App::stop() {
-  if (parts_->stopped) return;
-  parts_->stopped = true;
-  parts_->workers.stop();
-  parts_->server->stop();
+  auto& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  p.workers.stop();
+  p.server->stop();
+  p.bus.stop();
 }
 
 }  // namespace authd

@@ -13,8 +13,9 @@ namespace authd {
 // spdlog: level and format from the config.
 void setupLogging(const config::Config& cfg);
 
-// A PostgreSQL pool of `size` connections for this config (statements prepared on connect).
-std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size);
+// A PostgreSQL pool of `size` connections for this config; `prepare`: prepare authd's
+// statements on each connection (needs the migrated schema).
+std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size, bool prepare = false);
 
 class App {
  public:

@@ -160,12 +160,20 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.seconds("JWT_REFRESH_EXPIRES_IN", c.refreshExpiresIn);
   r.str("JWT_ISSUER", c.jwtIssuer);
 
+  r.integer("ARGON2_MEMORY_KIB", c.argon2MemoryKiB, 8, 4 << 20);
+  r.integer("ARGON2_ITERATIONS", c.argon2Iterations, 1, 64);
+  r.integer("ARGON2_PARALLELISM", c.argon2Parallelism, 1, 16);
+  if (!c.dev && c.argon2MemoryKiB < 19456) r.fail("ARGON2_MEMORY_KIB", "must be at least 19456 (OWASP) outside AUTHD_DEV=1");
+  if (!c.dev && c.argon2Iterations < 2) r.fail("ARGON2_ITERATIONS", "must be at least 2 (OWASP) outside AUTHD_DEV=1");
+
   r.integer("LOGIN_MAX_FAILURES", c.loginMaxFailures, 1, 1'000'000);
+  r.integer("LOGIN_MAX_FAILURES_PER_IP", c.loginMaxFailuresPerIp, 1, 1'000'000);
   r.seconds("LOGIN_WINDOW_SECONDS", c.loginWindow);
 
   r.integer("API_KEY_RATE_LIMIT", c.apiKeyRateLimit, 0, 1'000'000'000);
   r.seconds("API_KEY_RATE_WINDOW", c.apiKeyRateWindow);
   r.millis("LAST_USED_FLUSH_MS", c.lastUsedFlush, 100, 3'600'000);
+  r.millis("INVALIDATION_POLL_MS", c.invalidationPoll, 50, 60'000);
 
   r.oneOf("LOG_LEVEL", c.logLevel, {"trace", "debug", "info", "warn", "error", "off"});
   std::string format = "text";

@@ -48,14 +48,21 @@ struct Config {
   std::chrono::seconds refreshExpiresIn{7 * 86400};  // JWT_REFRESH_EXPIRES_IN
   std::string jwtIssuer = "authd";              // JWT_ISSUER
 
+  // Passwords: argon2id, OWASP minimums (m=19 MiB, t=2) enforced outside dev.
+  uint32_t argon2MemoryKiB = 19456;             // ARGON2_MEMORY_KIB
+  uint32_t argon2Iterations = 2;                // ARGON2_ITERATIONS
+  uint32_t argon2Parallelism = 1;               // ARGON2_PARALLELISM
+
   // Login throttling.
-  int loginMaxFailures = 5;                     // LOGIN_MAX_FAILURES
+  int loginMaxFailures = 5;                     // LOGIN_MAX_FAILURES: per email
+  int loginMaxFailuresPerIp = 50;               // LOGIN_MAX_FAILURES_PER_IP: per client address
   std::chrono::seconds loginWindow{900};        // LOGIN_WINDOW_SECONDS
 
   // API keys.
   int64_t apiKeyRateLimit = 0;                  // API_KEY_RATE_LIMIT: requests per window, 0 = unlimited
   std::chrono::seconds apiKeyRateWindow{60};    // API_KEY_RATE_WINDOW
   std::chrono::milliseconds lastUsedFlush{5000};  // LAST_USED_FLUSH_MS
+  std::chrono::milliseconds invalidationPoll{500};  // INVALIDATION_POLL_MS: PostgreSQL change poll
 
   // Logs.
   std::string logLevel = "info";                // LOG_LEVEL: trace|debug|info|warn|error|off

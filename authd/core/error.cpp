@@ -20,7 +20,7 @@ constexpr std::array kTable{
     CodeInfo{"invalid_key", 401, "Invalid API key"},
     CodeInfo{"key_expired", 401, "API key has expired"},
     CodeInfo{"key_revoked", 401, "API key has been revoked"},
-    CodeInfo{"wrong_credential_type", 403, "This route does not accept this kind of credential"},
+    CodeInfo{"wrong_credential_type", 401, "This route does not accept this kind of credential"},
     CodeInfo{"insufficient_scope", 403, "Credential lacks a required scope"},
     CodeInfo{"user_inactive", 403, "User is inactive"},
     CodeInfo{"rate_limited", 403, "Rate limit exceeded"},

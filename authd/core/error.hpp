@@ -26,8 +26,8 @@ enum class Code {
   kInvalidKey,           // API key well-formed but unknown
   kKeyExpired,           // API key past expiresAt
   kKeyRevoked,           // API key revoked
+  kWrongCredentialType,  // a credential of a kind the route does not accept (not checked further)
   // 403: authenticated, not allowed.
-  kWrongCredentialType,  // e.g. an API key on a JWT-only route
   kInsufficientScope,    // key lacks a scope the route requires
   kUserInactive,         // user deactivated
   kRateLimited,          // API key over its rate limit (403 to nginx, 429 to clients)

@@ -110,12 +110,13 @@ class Hs256AccessTokens final : public AccessTokens {
         clock_(clock),
         headerEncoded_(crypto::base64UrlEncode(kHeaderJson)) {}
 
-  std::string issue(std::string_view userId, std::string_view email) const override {
+  std::string issue(std::string_view userId, std::string_view email, std::string_view sessionId) const override {
     const int64_t now = toUnixSeconds(clock_.now());
-    const json payload = {
+    json payload = {
         {"sub", userId}, {"email", email},   {"typ", "access"},           {"jti", crypto::uuidV4()},
         {"iat", now},    {"iss", issuer_},   {"exp", now + ttl_.count()},
     };
+    if (!sessionId.empty()) payload["sid"] = sessionId;
     // `replace` instead of throwing: emails are validated upstream, and issue()
     // must not throw on a stray invalid UTF-8 byte.
     std::string token = headerEncoded_;
@@ -166,7 +167,8 @@ class Hs256AccessTokens final : public AccessTokens {
       return fail(Code::kInvalidToken, "missing sub, jti or email");
 
     if (*exp <= toUnixSeconds(clock_.now())) return fail(Code::kTokenExpired);
-    return AccessClaims{*sub, *email, *jti, *iat, *exp};
+    const std::string* sid = stringMember(*payload, "sid");
+    return AccessClaims{*sub, *email, *jti, *iat, *exp, sid ? *sid : std::string()};
   }
 
   std::string secret_;

@@ -22,13 +22,15 @@ struct AccessClaims {
   std::string jti;    // token id, for the logout denylist
   int64_t iat;        // issued at, unix seconds
   int64_t exp;        // expires at, unix seconds
+  std::string sid;    // session (refresh-token family) id; empty if the token has none
 };
 
 class AccessTokens {
  public:
   virtual ~AccessTokens() = default;
-  // Issues an HS256 JWT for the user: claims sub email typ:"access" jti iat exp iss.
-  virtual std::string issue(std::string_view userId, std::string_view email) const = 0;
+  // Issues an HS256 JWT for the user: claims sub email typ:"access" jti iat exp iss, and sid
+  // (the refresh-token family, so logout can end that session) when given.
+  virtual std::string issue(std::string_view userId, std::string_view email, std::string_view sessionId = {}) const = 0;
   // Verifies a token: kInvalidToken for anything malformed/forged/wrong, kTokenExpired when past exp.
   virtual Result<AccessClaims> verify(std::string_view token) const = 0;
   // HS256 with a shared secret; the secret's strength is config's job, not checked here.

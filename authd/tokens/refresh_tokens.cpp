@@ -70,12 +70,15 @@ Result<Rotated> RefreshTokens::rotate(std::string_view token) {
   return Rotated{record.userId, std::move(*next)};
 }
 
-Status RefreshTokens::revokeFamilyOf(std::string_view token) {
+Status RefreshTokens::revokeFamilyOf(std::string_view token, std::string_view ownerId) {
   if (!wellFormed(token)) return {};
   auto found = store_.findByHash(hashToken(token));
   if (!found) return fail(std::move(found.error()));
   if (!found->has_value()) return {};
+  if (!ownerId.empty() && (*found)->userId != ownerId) return {};
   return store_.revokeFamily((*found)->familyId);
 }
+
+Status RefreshTokens::revokeFamily(std::string_view familyId) { return store_.revokeFamily(familyId); }
 
 }  // namespace authd::tokens

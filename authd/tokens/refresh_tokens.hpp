@@ -60,8 +60,11 @@ class RefreshTokens {
   // family. Unknown, expired, revoked, malformed, reused → kInvalidRefreshToken. Store errors (e.g.
   // kDatabaseUnavailable) pass through unchanged.
   Result<Rotated> rotate(std::string_view token);
-  // Revokes the family of `token` (logout); unknown tokens are ignored (Status ok).
-  Status revokeFamilyOf(std::string_view token);
+  // Revokes the family of `token` (logout); unknown tokens, and tokens of another user than
+  // `ownerId` (when given), are ignored (Status ok).
+  Status revokeFamilyOf(std::string_view token, std::string_view ownerId = {});
+  // Revokes a whole family by id (logout of the session an access token names).
+  Status revokeFamily(std::string_view familyId);
   // SHA-256 hex of a token as stored.
   static std::string hashToken(std::string_view token);
 

@@ -1,0 +1,67 @@
+#include "accounts/account_service.hpp"
+
+#include "core/crypto.hpp"
+
+namespace authd::accounts {
+
+Result<Session> AccountService::startSession(User user, std::string_view familyId) {
+  auto rt = refresh_.issue(user.id, familyId);
+  if (!rt) return fail(rt.error());
+  std::string access = access_.issue(user.id, user.email, rt->familyId);
+  return Session{std::move(user), std::move(access), std::move(rt->token)};
+}
+
+Result<Session> AccountService::signup(const SignupRequest& req) {
+  auto hash = hasher_.hash(req.password);
+  if (!hash) return fail(hash.error());
+  auto user = users_.create(req.email, req.name, *hash);
+  if (!user) return fail(user.error());
+  return startSession(std::move(*user), {});
+}
+
+Result<Session> AccountService::login(const LoginRequest& req, std::string_view clientAddress) {
+  if (auto allowed = throttle_.check(req.email, clientAddress); !allowed) return fail(allowed.error());
+  auto found = users_.findByEmail(req.email);
+  if (!found) return fail(found.error());
+  // An unknown email costs one argon2 verification too, so timing says nothing.
+  const bool ok = *found ? hasher_.verify((*found)->passwordHash, req.password) : (hasher_.verifyDummy(req.password), false);
+  if (!ok) {
+    throttle_.recordFailure(req.email, clientAddress);
+    return fail(Code::kInvalidCredentials);
+  }
+  if (!(*found)->isActive) return fail(Code::kUserInactive);
+  throttle_.recordSuccess(req.email);
+  return startSession(std::move(**found), {});
+}
+
+Result<Session> AccountService::refresh(std::string_view refreshToken) {
+  auto rotated = refresh_.rotate(refreshToken);
+  if (!rotated) return fail(rotated.error());
+  auto user = users_.findById(rotated->userId);
+  if (!user) return fail(user.error());
+  if (!*user || !(*user)->isActive) {
+    (void)refresh_.revokeFamilyOf(rotated->next.token);
+    return fail(*user ? Code::kUserInactive : Code::kInvalidRefreshToken);
+  }
+  std::string access = access_.issue((*user)->id, (*user)->email, rotated->next.familyId);
+  return Session{std::move(**user), std::move(access), std::move(rotated->next.token)};
+}
+
+Status AccountService::logout(const tokens::AccessClaims& claims, const std::optional<std::string>& refreshToken) {
+  if (auto s = revoker_.revoke(claims.jti, claims.sub, claims.exp); !s) return s;
+  if (!claims.sid.empty() && crypto::isUuid(claims.sid)) {
+    if (auto s = refresh_.revokeFamily(claims.sid); !s) return s;
+  }
+  if (refreshToken) return refresh_.revokeFamilyOf(*refreshToken, claims.sub);
+  return {};
+}
+
+Result<User> AccountService::me(std::string_view userId) {
+  auto user = users_.findById(userId);
+  if (!user) return fail(user.error());
+  if (!*user) return fail(Code::kInvalidToken);
+  if (!(*user)->isActive) return fail(Code::kUserInactive);
+  return std::move(**user);
+}
+
+}  // namespace authd::accounts

@@ -1,0 +1,33 @@
+// Users as the accounts service sees them, and where they are kept.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace authd::accounts {
+
+struct User {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string passwordHash;  // argon2id PHC string; never leaves the service
+  bool isActive = true;
+  SysTime createdAt;
+};
+
+class UserStore {
+ public:
+  virtual ~UserStore() = default;
+  // Creates a user; kEmailTaken when the email exists in any letter case.
+  virtual Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) = 0;
+  // The user with this email (case-insensitive), if any.
+  virtual Result<std::optional<User>> findByEmail(std::string_view email) = 0;
+  // The user with this id, if any.
+  virtual Result<std::optional<User>> findById(std::string_view id) = 0;
+};
+
+}  // namespace authd::accounts

@@ -1,0 +1,30 @@
+// A change that every authd instance must apply to its in-process state
+// within a second: a logged-out token, a changed user, a changed key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace authd {
+
+enum class ChangeKind {
+  kAccessTokenRevoked,  // id = jti; expiresAt = the token's exp (unix seconds)
+  kUserChanged,         // id = user id (deactivated, reactivated, deleted)
+  kKeyChanged,          // id = key hash (revoked, expiry or scopes changed)
+};
+
+struct Change {
+  ChangeKind kind;
+  std::string id;
+  int64_t expiresAt = 0;
+};
+
+// Receives changes; called from the invalidation thread (and the publisher's), so it must be thread-safe.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Applies one change; idempotent (the same change may arrive several times).
+  virtual void onChange(const Change& change) = 0;
+};
+
+}  // namespace authd

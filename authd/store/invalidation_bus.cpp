@@ -1,0 +1,176 @@
+#include "store/invalidation_bus.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace authd::store {
+namespace {
+
+constexpr const char* kChannel = "authd:changes";
+// Rows may commit a little after their timestamp: each poll looks this far back.
+constexpr int64_t kOverlapMs = 5000;
+
+constexpr const char* kPollNow = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+constexpr const char* kPollTokens =
+    "SELECT jti::text, extract(epoch FROM expires_at)::bigint FROM revoked_access_tokens "
+    "WHERE created_at > to_timestamp($1::double precision / 1000) AND expires_at > now()";
+constexpr const char* kPollUsers =
+    "SELECT id::text FROM users WHERE updated_at > to_timestamp($1::double precision / 1000)";
+constexpr const char* kPollKeys =
+    "SELECT key_hash FROM api_keys WHERE updated_at > to_timestamp($1::double precision / 1000)";
+
+}  // namespace
+
+std::string encodeChange(const Change& c) {
+  switch (c.kind) {
+    case ChangeKind::kAccessTokenRevoked: return "jti:" + c.id + ":" + std::to_string(c.expiresAt);
+    case ChangeKind::kUserChanged: return "user:" + c.id;
+    case ChangeKind::kKeyChanged: return "key:" + c.id;
+  }
+  return {};
+}
+
+std::optional<Change> decodeChange(std::string_view p) {
+  const auto colon = p.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto kind = p.substr(0, colon);
+  auto rest = p.substr(colon + 1);
+  if (rest.empty() || rest.size() > 128) return std::nullopt;
+  if (kind == "user") return Change{ChangeKind::kUserChanged, std::string(rest)};
+  if (kind == "key") return Change{ChangeKind::kKeyChanged, std::string(rest)};
+  if (kind == "jti") {
+    const auto c2 = rest.rfind(':');
+    if (c2 == std::string_view::npos || c2 == 0) return std::nullopt;
+    int64_t exp = 0;
+    const auto num = rest.substr(c2 + 1);
+    auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), exp);
+    if (ec != std::errc{} || ptr != num.data() + num.size()) return std::nullopt;
+    return Change{ChangeKind::kAccessTokenRevoked, std::string(rest.substr(0, c2)), exp};
+  }
+  return std::nullopt;
+}
+
+InvalidationBus::InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval)
+    : pg_(pg), redis_(redis), pollInterval_(pollInterval) {}
+
+InvalidationBus::~InvalidationBus() { stop(); }
+
+void InvalidationBus::addListener(ChangeListener* listener) { listeners_.push_back(listener); }
+
+void InvalidationBus::start() {
+  pollPostgres();  // revocations are in place before the first request
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void InvalidationBus::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+void InvalidationBus::deliver(const Change& change) {
+  for (auto* l : listeners_) l->onChange(change);
+}
+
+void InvalidationBus::publish(const Change& change) {
+  deliver(change);
+  auto lease = redis_.acquire();
+  if (!lease) return;
+  (void)lease->command({"PUBLISH", kChannel, encodeChange(change)});
+}
+
+void InvalidationBus::handleMessage(std::string_view payload) {
+  if (auto c = decodeChange(payload)) deliver(*c);
+  else spdlog::warn("invalidation: ignoring malformed message");
+}
+
+bool InvalidationBus::pollPostgres() {
+  struct Rows {
+    int64_t now = 0;
+    std::vector<Change> changes;
+  };
+  const int64_t since = watermarkMs_ == 0 ? 0 : watermarkMs_ - kOverlapMs;
+  const bool firstTime = !loadedRevocations_;
+  auto r = pg_.run([&](pqxx::connection& c) {
+    Rows rows;
+    pqxx::nontransaction tx(c);
+    rows.now = tx.exec(kPollNow)[0][0].as<int64_t>();
+    for (const auto& row : tx.exec_params(kPollTokens, since))
+      rows.changes.push_back({ChangeKind::kAccessTokenRevoked, row[0].as<std::string>(), row[1].as<int64_t>()});
+    // At start caches are empty: only revocations matter, not every user and key ever changed.
+    if (!firstTime) {
+      for (const auto& row : tx.exec_params(kPollUsers, since))
+        rows.changes.push_back({ChangeKind::kUserChanged, row[0].as<std::string>()});
+      for (const auto& row : tx.exec_params(kPollKeys, since))
+        rows.changes.push_back({ChangeKind::kKeyChanged, row[0].as<std::string>()});
+    }
+    return rows;
+  });
+  if (!r) return false;
+  for (const auto& c : r->changes) deliver(c);
+  watermarkMs_ = r->now;
+  loadedRevocations_ = true;
+  polls_.fetch_add(1);
+  return true;
+}
+
+void InvalidationBus::run() {
+  redis::Context sub;
+  auto nextPoll = std::chrono::steady_clock::now() + pollInterval_;
+  auto nextConnect = std::chrono::steady_clock::now();
+  while (running_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!sub && now >= nextConnect) {
+      sub = redis::connectRedis(redis_.options());
+      if (sub && redisAppendCommand(sub.get(), "SUBSCRIBE %s", kChannel) == REDIS_OK) {
+        int done = 0;
+        while (!done) {
+          if (redisBufferWrite(sub.get(), &done) != REDIS_OK) break;
+        }
+        if (!done) sub.reset();
+      } else {
+        sub.reset();
+      }
+      if (!sub) nextConnect = now + std::chrono::milliseconds(500);
+    }
+    const auto untilPoll = std::chrono::duration_cast<std::chrono::milliseconds>(nextPoll - now).count();
+    const int waitMs = static_cast<int>(std::clamp<int64_t>(untilPoll, 0, 100));
+    if (sub) {
+      pollfd pfd{sub->fd, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, waitMs);
+      if (ready > 0) {
+        bool ok = redisBufferRead(sub.get()) == REDIS_OK;
+        void* raw = nullptr;
+        while (ok && redisGetReplyFromReader(sub.get(), &raw) == REDIS_OK && raw != nullptr) {
+          redis::Reply reply(static_cast<redisReply*>(raw));
+          raw = nullptr;
+          if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) continue;
+          const std::string_view kind(reply->element[0]->str, reply->element[0]->len);
+          if (kind == "subscribe") {
+            if (!subscribed_.exchange(true)) spdlog::info("invalidation: subscribed to {}", kChannel);
+            nextPoll = std::chrono::steady_clock::now();  // catch up on what was missed while away
+          } else if (kind == "message" && reply->element[2]->type == REDIS_REPLY_STRING) {
+            handleMessage(std::string_view(reply->element[2]->str, reply->element[2]->len));
+          }
+        }
+        if (!ok || sub->err) {
+          spdlog::warn("invalidation: subscription lost; PostgreSQL poll continues");
+          sub.reset();
+          subscribed_ = false;
+          nextConnect = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+        }
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(waitMs));
+    }
+    if (std::chrono::steady_clock::now() >= nextPoll) {
+      pollPostgres();
+      nextPoll = std::chrono::steady_clock::now() + pollInterval_;
+    }
+  }
+  subscribed_ = false;
+}
+
+}  // namespace authd::store

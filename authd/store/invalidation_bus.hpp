@@ -1,0 +1,64 @@
+// Carries Changes to every authd instance. Fast path: Redis pub/sub
+// (milliseconds). Safety net: a poll of PostgreSQL, the source of truth, for
+// rows changed since the last poll, so revocations still arrive within the
+// poll interval while Redis is down or a message was missed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/changes.hpp"
+#include "store/pg/pg_pool.hpp"
+#include "store/redis/redis_pool.hpp"
+
+namespace authd::store {
+
+class InvalidationBus {
+ public:
+  InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval);
+  ~InvalidationBus();
+  InvalidationBus(const InvalidationBus&) = delete;
+  InvalidationBus& operator=(const InvalidationBus&) = delete;
+
+  // Registers a listener; call before start().
+  void addListener(ChangeListener* listener);
+  // Loads current revocations from PostgreSQL, then starts the subscriber/poller thread.
+  void start();
+  // Stops the thread. Idempotent.
+  void stop();
+  // Delivers `change` to this instance's listeners now and to the others over pub/sub
+  // (best effort: the PostgreSQL poll delivers it anyway).
+  void publish(const Change& change);
+  // Whether the pub/sub subscription is currently connected.
+  bool subscribed() const { return subscribed_.load(); }
+  // Completed PostgreSQL polls (for tests and metrics).
+  uint64_t polls() const { return polls_.load(); }
+
+ private:
+  void run();
+  void deliver(const Change& change);
+  bool pollPostgres();
+  void handleMessage(std::string_view payload);
+
+  pg::PgPool& pg_;
+  redis::RedisPool& redis_;
+  std::chrono::milliseconds pollInterval_;
+  std::vector<ChangeListener*> listeners_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> subscribed_{false};
+  std::atomic<uint64_t> polls_{0};
+  int64_t watermarkMs_ = 0;  // database time of the last successful poll
+  bool loadedRevocations_ = false;
+};
+
+// "jti:<id>:<exp>", "user:<id>", "key:<hash>" ↔ Change; nullopt for anything else.
+std::string encodeChange(const Change& change);
+std::optional<Change> decodeChange(std::string_view payload);
+
+}  // namespace authd::store

@@ -1,0 +1,41 @@
+// PostgreSQL implementations of the accounts' stores: users, refresh tokens
+// and the access-token denylist.
+#pragma once
+
+#include "accounts/user_store.hpp"
+#include "store/pg/pg_pool.hpp"
+#include "tokens/refresh_tokens.hpp"
+
+namespace authd::store::pg {
+
+// Prepares every statement of sql.hpp on a new connection (PgPoolOptions::onConnect).
+void prepareStatements(pqxx::connection& c);
+
+class PgUserStore final : public accounts::UserStore {
+ public:
+  explicit PgUserStore(PgPool& pool) : pool_(pool) {}
+  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override;
+  Result<std::optional<accounts::User>> findByEmail(std::string_view email) override;
+  Result<std::optional<accounts::User>> findById(std::string_view id) override;
+
+ private:
+  PgPool& pool_;
+};
+
+class PgRefreshStore final : public tokens::RefreshTokenStore {
+ public:
+  explicit PgRefreshStore(PgPool& pool) : pool_(pool) {}
+  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override;
+  Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override;
+  Result<bool> markUsed(std::string_view id) override;
+  Status revokeFamily(std::string_view familyId) override;
+
+ private:
+  PgPool& pool_;
+};
+
+// Milliseconds since the epoch ↔ SysTime, as SQL passes timestamps.
+int64_t toMillis(SysTime t);
+SysTime fromMillis(int64_t ms);
+
+}  // namespace authd::store::pg

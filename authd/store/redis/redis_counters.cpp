@@ -1,0 +1,42 @@
+#include "store/redis/redis_counters.hpp"
+
+namespace authd::store::redis {
+namespace {
+
+int64_t asInt(const Reply& r) {
+  if (!r) return 0;
+  if (r->type == REDIS_REPLY_INTEGER) return r->integer;
+  if (r->type == REDIS_REPLY_STRING) return std::strtoll(r->str, nullptr, 10);
+  return 0;
+}
+
+}  // namespace
+
+Result<accounts::WindowCount> RedisAttemptCounter::get(std::string_view key) {
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.error());
+  const std::string k(key);
+  auto replies = lease->pipeline({{"GET", k}, {"TTL", k}});
+  if (!replies) return fail(replies.error());
+  return accounts::WindowCount{asInt((*replies)[0]), std::max<int64_t>(0, asInt((*replies)[1]))};
+}
+
+Result<accounts::WindowCount> RedisAttemptCounter::increment(std::string_view key, std::chrono::seconds window) {
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.error());
+  const std::string k(key);
+  // SET NX EX starts the window exactly once; INCR never creates a key without a TTL.
+  auto replies = lease->pipeline({{"SET", k, "0", "EX", std::to_string(window.count()), "NX"}, {"INCR", k}, {"TTL", k}});
+  if (!replies) return fail(replies.error());
+  return accounts::WindowCount{asInt((*replies)[1]), std::max<int64_t>(0, asInt((*replies)[2]))};
+}
+
+Status RedisAttemptCounter::reset(std::string_view key) {
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.error());
+  auto r = lease->command({"DEL", key});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+}  // namespace authd::store::redis

@@ -1,0 +1,34 @@
+// A request's JWT → its verified claims: signature and claims (AccessTokens),
+// then the logout denylist. Used by the account and key endpoints and /verify.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "tokens/access_tokens.hpp"
+#include "tokens/denylist.hpp"
+
+namespace authd::verify {
+
+class JwtAuthenticator {
+ public:
+  JwtAuthenticator(const tokens::AccessTokens& tokens, const tokens::Denylist& denylist, const Clock& clock)
+      : tokens_(tokens), denylist_(denylist), clock_(clock) {}
+
+  // Verifies a bare token: kInvalidToken, kTokenExpired or kTokenRevoked on failure.
+  Result<tokens::AccessClaims> verifyToken(std::string_view token) const;
+
+  // Reads `Authorization: Bearer <JWT>`: kMissingCredentials when absent,
+  // kWrongCredentialType for an API key, else as verifyToken().
+  Result<tokens::AccessClaims> authenticate(const std::optional<std::string>& authorization,
+                                            const std::optional<std::string>& apiKey) const;
+
+ private:
+  const tokens::AccessTokens& tokens_;
+  const tokens::Denylist& denylist_;
+  const Clock& clock_;
+};
+
+}  // namespace authd::verify
