@@ -122,7 +122,8 @@ std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty() || n <= 0) return std::nullopt;
-  if (n > std::numeric_limits<int64_t>::max() / unit / 1000) return std::nullopt;
+  // Anything past 100 years is a typo, and would overflow time arithmetic in nanoseconds.
+  if (n > int64_t{100} * 365 * 86400 / unit) return std::nullopt;
   return std::chrono::seconds(n * unit);
 }
 

@@ -45,6 +45,8 @@ std::expected<std::string, std::string> parseValue(std::string_view v) {
     if (!rest.empty() && rest.front() != '#') return std::unexpected("text after closing quote");
     return out;
   }
+  // An unquoted value that is only a comment ("A= # note") is empty.
+  if (v.front() == '#') return std::string{};
   if (const auto hash = v.find(" #"); hash != std::string_view::npos) v = v.substr(0, hash);
   return std::string(trim(v));
 }
@@ -60,7 +62,7 @@ std::expected<EnvMap, std::string> parseDotenv(std::string_view text) {
     auto line = trim(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.empty() || line.front() == '#') continue;
-    if (line.starts_with("export ")) line = trim(line.substr(7));
+    if (line.starts_with("export ") || line.starts_with("export\t")) line = trim(line.substr(7));
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) {
       return std::unexpected("line " + std::to_string(lineNo) + ": expected KEY=VALUE");

@@ -46,8 +46,13 @@ std::string sha256Hex(std::string_view data) {
 std::array<uint8_t, 32> hmacSha256(std::string_view key, std::string_view data) {
   std::array<uint8_t, 32> out{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out.data(), &len);
+  // OpenSSL refuses null pointers even for empty input; a failed MAC must never read as zeros.
+  static const unsigned char kEmpty = 0;
+  const void* k = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
+  const auto* d = data.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(data.data());
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), d, data.size(), out.data(), &len) == nullptr || len != 32) {
+    std::abort();
+  }
   return out;
 }
 

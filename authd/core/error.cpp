@@ -30,6 +30,7 @@ constexpr std::array kTable{
     CodeInfo{"payload_too_large", 413, "Request is too large"},
     CodeInfo{"unsupported_media_type", 415, "Content-Type must be application/json"},
     CodeInfo{"too_many_requests", 429, "Too many requests"},
+    CodeInfo{"overloaded", 503, "Server is overloaded; retry shortly"},
     CodeInfo{"database_unavailable", 503, "Database is unavailable"},
     CodeInfo{"cache_unavailable", 503, "Cache is unavailable"},
     CodeInfo{"internal_error", 500, "Internal server error"},

@@ -38,6 +38,7 @@ enum class Code {
   kPayloadTooLarge,      // 413
   kUnsupportedMediaType, // 415
   kTooManyRequests,      // 429: login throttling
+  kOverloaded,           // 503: the worker queue is full
   kDatabaseUnavailable,  // 503: PostgreSQL unreachable
   kCacheUnavailable,     // 503: Redis unreachable where it is required
   kInternal,             // 500: a bug; details are logged, never returned

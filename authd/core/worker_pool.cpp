@@ -1,5 +1,7 @@
 #include "core/worker_pool.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace authd {
 
 WorkerPool::WorkerPool(int threads, size_t maxQueue) : maxQueue_(maxQueue) {
@@ -19,16 +21,17 @@ bool WorkerPool::submit(std::function<void()> task) {
 }
 
 void WorkerPool::stop() {
+  std::vector<std::thread> threads;
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
+    threads.swap(threads_);  // exactly one caller joins them
   }
   cv_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+  for (auto& t : threads) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+    else if (t.joinable()) t.detach();
   }
-  threads_.clear();
 }
 
 size_t WorkerPool::queued() const {
@@ -46,7 +49,13 @@ void WorkerPool::loop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      spdlog::error("worker task threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("worker task threw a non-exception");
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 #include "http/json_io.hpp"
 
+#include <algorithm>
+
 namespace authd::http {
 namespace {
 
@@ -50,8 +52,10 @@ std::string_view reasonPhrase(int status) {
 HttpResponse errorResponse(const Error& e) {
   const auto& i = info(e.code);
   nlohmann::json body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
-  if (!e.details.empty()) body["message"] = e.details;
-  else body["message"] = e.message.empty() ? std::string(i.message) : e.message;
+  // A 5xx never carries its detail (it is logged instead): it may describe internals.
+  if (!e.details.empty() && i.httpStatus < 500) body["message"] = e.details;
+  else if (e.message.empty() || i.httpStatus == 500) body["message"] = i.message;
+  else body["message"] = e.message;
   body["code"] = i.name;
   HttpResponse r = jsonResponse(i.httpStatus, body);
   if (e.retryAfterSeconds > 0) r.header("Retry-After", std::to_string(e.retryAfterSeconds));
@@ -69,12 +73,15 @@ HttpResponse jsonResponse(int status, const nlohmann::json& body) {
 
 Result<nlohmann::json> parseJsonBody(const HttpRequest& request) {
   if (const auto& ct = request.header(Hdr::kContentType); ct && !ct->empty()) {
-    std::string_view type(*ct);
-    type = type.substr(0, type.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    std::string type = ct->substr(0, ct->find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    // Media types are case-insensitive (RFC 9110 §8.3.1).
+    std::ranges::transform(type, type.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (type != "application/json") return fail(Code::kUnsupportedMediaType);
   }
   if (request.body.empty()) return fail(Error::validation({"request body must be a JSON object"}));
+  // A raw NUL is never valid JSON text, and the parser would stop at it and ignore the rest.
+  if (request.body.find('\0') != std::string::npos) return fail(Code::kInvalidJson);
   if (!depthWithin(request.body, kMaxJsonDepth)) return fail(Code::kInvalidJson, "JSON nesting is too deep");
   auto parsed = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return fail(Code::kInvalidJson);

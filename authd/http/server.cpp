@@ -145,7 +145,7 @@ class PistacheHandler final : public P::Http::Handler {
     });
     if (!queued) {
       impl_->inFlight.fetch_sub(1);
-      impl_->finish(shared->first, shared->second, route, errorResponse(Error(Code::kInternal, "Server is overloaded")),
+      impl_->finish(shared->first, shared->second, route, errorResponse(Error(Code::kOverloaded)),
                     start);
     }
   }
