@@ -72,6 +72,14 @@ void PgPool::release(std::unique_ptr<pqxx::connection> c, bool broken) {
   if (broken || !c->is_open()) {
     c.reset();
     open_.fetch_sub(1);
+    // One dead connection usually means the server restarted: the idle ones are dead too,
+    // so drop them rather than let each fail one request.
+    std::vector<std::unique_ptr<pqxx::connection>> dropped;
+    {
+      std::lock_guard lock(mu_);
+      dropped.swap(idle_);
+      open_.fetch_sub(static_cast<int>(dropped.size()));
+    }
   } else {
     std::lock_guard lock(mu_);
     idle_.push_back(std::move(c));

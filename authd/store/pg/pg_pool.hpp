@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -78,8 +79,9 @@ class PgPool {
   Result<Lease> acquire();
 
   // Runs fn(pqxx::connection&) -> T or Result<T> on a leased connection.
-  // A broken connection on a reused lease is retried once on a fresh one
-  // (the failed transaction did not commit); other pqxx errors map to Errors.
+  // A broken connection on a reused lease drops every idle connection and is
+  // retried once on a fresh one (the failed transaction did not commit); other
+  // pqxx errors map to Errors.
   template <typename F>
   RunResult<F> run(F&& fn);
 
@@ -106,22 +108,26 @@ template <typename F>
 RunResult<F> PgPool::run(F&& fn) {
   using R = std::invoke_result_t<F, pqxx::connection&>;
   for (int attempt = 0;; ++attempt) {
-    auto lease = acquire();
-    if (!lease) return fail(lease.error());
-    bool broken = false;
-    try {
-      if constexpr (std::is_void_v<R>) {
-        fn(lease->conn());
-        return {};
-      } else {
-        return fn(lease->conn());
+    std::optional<Error> err;
+    bool retry = false;
+    {
+      auto lease = acquire();
+      if (!lease) return fail(lease.error());
+      try {
+        if constexpr (std::is_void_v<R>) {
+          fn(lease->conn());
+          return {};
+        } else {
+          return fn(lease->conn());
+        }
+      } catch (const std::exception& e) {
+        bool broken = false;
+        err = classify(e, broken);
+        if (broken) lease->markBroken();
+        retry = broken && !lease->fresh() && attempt == 0 && !dynamic_cast<const pqxx::in_doubt_error*>(&e);
       }
-    } catch (const std::exception& e) {
-      Error err = classify(e, broken);
-      if (broken) lease->markBroken();
-      const bool retry = broken && !lease->fresh() && attempt == 0 && !dynamic_cast<const pqxx::in_doubt_error*>(&e);
-      if (!retry) return fail(std::move(err));
-    }
+    }  // the lease goes back (a broken one takes the idle ones with it) before any retry
+    if (!retry) return fail(std::move(*err));
   }
 }
 

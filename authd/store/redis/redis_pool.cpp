@@ -134,6 +134,13 @@ void RedisPool::release(Context c, bool broken) {
   if (broken || c->err) {
     c.reset();
     open_.fetch_sub(1);
+    // A dead context usually means Redis restarted: the idle ones are dead too.
+    std::vector<Context> dropped;
+    {
+      std::lock_guard lock(mu_);
+      dropped.swap(idle_);
+      open_.fetch_sub(static_cast<int>(dropped.size()));
+    }
   } else {
     std::lock_guard lock(mu_);
     idle_.push_back(std::move(c));
@@ -142,12 +149,17 @@ void RedisPool::release(Context c, bool broken) {
 }
 
 Status RedisPool::ping() {
-  auto lease = acquire();
-  if (!lease) return fail(lease.error());
-  auto r = lease->command({"PING"});
-  if (!r) return fail(r.error());
-  if ((*r)->type == REDIS_REPLY_ERROR) return fail(Code::kCacheUnavailable, (*r)->str);
-  return {};
+  // Twice at most: a first failure on a stale context drops the idle ones, the second try connects afresh.
+  for (int attempt = 0;; ++attempt) {
+    auto lease = acquire();
+    if (!lease) return fail(lease.error());
+    auto r = lease->command({"PING"});
+    if (r) {
+      if ((*r)->type == REDIS_REPLY_ERROR) return fail(Code::kCacheUnavailable, (*r)->str);
+      return {};
+    }
+    if (attempt > 0) return fail(r.error());
+  }
 }
 
 }  // namespace authd::store::redis

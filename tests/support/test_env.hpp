@@ -1,0 +1,70 @@
+// The stack that scripts/test.sh started (PostgreSQL, Redis, two authd
+// instances, nginx), as integration and end-to-end tests see it: addresses and
+// secrets read from $AUTHD_TEST_STATE/stack.env, a way to stop and start its
+// services, and pools connected to it. Without the stack, tests fail: they
+// never pass vacuously.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "store/pg/pg_pool.hpp"
+#include "store/redis/redis_pool.hpp"
+
+namespace authd::testing {
+
+struct TestEnv {
+  std::string stateDir;     // AUTHD_TEST_STATE
+  std::string stackScript;  // AUTHD_TEST_STACK (scripts/stack.sh)
+
+  uint16_t nginxPort = 0;   // NGINX_PORT: the public front
+  uint16_t authdPort1 = 0;  // PORT: authd instance 1
+  uint16_t authdPort2 = 0;  // PORT + 1: authd instance 2
+
+  std::string dbHost;
+  uint16_t dbPort = 0;
+  std::string dbUser;
+  std::string dbPassword;
+  std::string dbName;
+
+  std::string redisHost;
+  uint16_t redisPort = 0;
+  std::string redisPassword;
+
+  std::string jwtSecret;
+
+  // Port of authd instance n (1-based).
+  uint16_t authdPort(int n) const { return static_cast<uint16_t>(authdPort1 + n - 1); }
+};
+
+// Loaded once. Throws (so the calling test fails, with the reason) when
+// AUTHD_TEST_STATE is unset or its stack.env is missing or incomplete.
+const TestEnv& testEnv();
+
+// Runs `bash $AUTHD_TEST_STACK <subcommand> $AUTHD_TEST_STATE <instance>`
+// (e.g. "pg-stop", "authd-start"); returns the exit code (-1 if it could not run).
+int stack(const std::string& subcommand, int instance = 1);
+
+// Quotes s for sh: 'it'\''s'.
+std::string shellQuote(const std::string& s);
+
+// Pools connected to the test stack's PostgreSQL and Redis, with short
+// timeouts so an outage answers quickly.
+std::unique_ptr<store::pg::PgPool> makeTestPgPool(int size);
+std::unique_ptr<store::redis::RedisPool> makeTestRedisPool(int size);
+
+// Polls pred() every 50 ms until it returns true (true) or timeout passes (false).
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace authd::testing
