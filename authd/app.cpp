@@ -9,6 +9,16 @@
 #include "core/worker_pool.hpp"
 #include "http/account_routes.hpp"
 #include "http/health_routes.hpp"
+#include "http/key_routes.hpp"
+#include "keys/key_service.hpp"
+#include "store/pg/pg_key_store.hpp"
+#include "store/redis/redis_key_l2.hpp"
+#include "store/redis/redis_last_used.hpp"
+#include "verify/key_cache.hpp"
+#include "verify/last_used.hpp"
+#include "verify/rate_limiter.hpp"
+#include "verify/user_status.hpp"
+#include "verify/verifier.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "store/invalidation_bus.hpp"
@@ -41,6 +51,25 @@ std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int siz
   return std::make_unique<store::pg::PgPool>(std::move(o));
 }
 
+namespace {
+
+// Key changes reach this instance's caches at once and every other instance over the bus.
+class BusKeyEvents final : public keys::KeyEvents {
+ public:
+  BusKeyEvents(store::InvalidationBus& bus, verify::KeyCache& cache) : bus_(bus), cache_(cache) {}
+  void created(std::string_view hash, const keys::KeyRecord& record) override {
+    bus_.publish(Change{ChangeKind::kKeyCreated, std::string(hash)});
+    cache_.remember(hash, record);
+  }
+  void changed(std::string_view hash) override { bus_.publish(Change{ChangeKind::kKeyChanged, std::string(hash)}); }
+
+ private:
+  store::InvalidationBus& bus_;
+  verify::KeyCache& cache_;
+};
+
+}  // namespace
+
 // Everything the running service owns, in construction order (destroyed in reverse).
 struct App::Parts {
   const config::Config& cfg;
@@ -62,6 +91,17 @@ struct App::Parts {
   accounts::AccountService accounts;
   verify::JwtAuthenticator jwt;
 
+  store::pg::PgKeyStore keyStore;
+  store::redis::RedisKeyL2 keyL2;
+  verify::KeyCache keyCache;
+  verify::UserStatusCache userStatus;
+  verify::RateLimiter limiter;
+  store::redis::RedisLastUsedQueue lastUsedQueue;
+  verify::LastUsedTracker lastUsed;
+  verify::Verifier verifier;
+  BusKeyEvents keyEvents;
+  keys::KeyService keys;
+
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   bool started = false;
@@ -82,8 +122,21 @@ struct App::Parts {
         refresh(refreshStore, clock, c.refreshExpiresIn),
         throttle(attempts, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
         accounts(users, *hasher, *access, refresh, throttle, revoker),
-        jwt(*access, denylist, clock) {
+        jwt(*access, denylist, clock),
+        keyStore(*pg),
+        keyL2(redis),
+        keyCache(keyStore, keyL2, {}, [this] { return bus.subscribed(); }),
+        userStatus(keyStore, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
+        limiter(redis, clock),
+        lastUsedQueue(redis),
+        lastUsed(lastUsedQueue, keyStore, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
+        verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
+                 keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
+        keyEvents(bus, keyCache),
+        keys(keyStore, keyEvents) {
     bus.addListener(&denylist);
+    bus.addListener(&keyCache);
+    bus.addListener(&userStatus);
   }
 };
 
@@ -94,6 +147,8 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
                                       {"redis", Code::kCacheUnavailable, [&p] { return p.redis.ping(); }},
                                   });
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
+  http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
+  http::addVerifyRoute(p.router, p.verifier);
 
   http::ServerOptions so;
   so.address = cfg.bindAddress;
@@ -110,7 +165,12 @@ App::~App() { stop(); }
 
 Status App::start() {
   auto& p = *parts_;
+  if (auto s = p.keyCache.loadFilter([&p](const auto& sink) { return p.keyStore.forEachHashPrefix(sink); }); !s) {
+    return fail(Code::kDatabaseUnavailable, "cannot load the key filter: " + s.error().message);
+  }
+  spdlog::info("key filter loaded: {} keys", p.keyCache.filter().size());
   p.bus.start();
+  p.lastUsed.start();
   try {
     p.server->start();
   } catch (const std::exception& e) {
@@ -128,6 +188,7 @@ void App::stop() {
   p.stopped = true;
   p.workers.stop();
   p.server->stop();
+  p.lastUsed.stop();  // pushes and flushes what is buffered
   p.bus.stop();
 }
 

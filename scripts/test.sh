@@ -41,6 +41,8 @@ REDIS_PASSWORD=$(openssl rand -hex 16)
 JWT_SECRET=$(openssl rand -hex 32)
 JWT_REFRESH_SECRET=$(openssl rand -hex 32)
 LAST_USED_FLUSH_MS=1000
+# Short throttle window so tests can watch a 429 end.
+LOGIN_WINDOW_SECONDS=3
 ENV
 
 bash "$STACK" up "$STATE"

@@ -11,6 +11,8 @@ enum class ChangeKind {
   kAccessTokenRevoked,  // id = jti; expiresAt = the token's exp (unix seconds)
   kUserChanged,         // id = user id (deactivated, reactivated, deleted)
   kKeyChanged,          // id = key hash (revoked, expiry or scopes changed)
+  kKeyCreated,          // id = key hash of a new key (other instances' key filters learn it)
+  kBulkReload,          // too many changes to list (bulk SQL): drop every cache and reload
 };
 
 struct Change {

@@ -36,4 +36,12 @@ inline int64_t toUnixSeconds(SysTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+inline int64_t toUnixMillis(SysTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+inline SysTime fromUnixMillis(int64_t ms) {
+  return SysTime(std::chrono::duration_cast<SysTime::duration>(std::chrono::milliseconds(ms)));
+}
+
 }  // namespace authd

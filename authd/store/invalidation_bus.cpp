@@ -16,10 +16,12 @@ constexpr const char* kPollNow = "SELECT (extract(epoch FROM clock_timestamp()) 
 constexpr const char* kPollTokens =
     "SELECT jti::text, extract(epoch FROM expires_at)::bigint FROM revoked_access_tokens "
     "WHERE created_at > to_timestamp($1::double precision / 1000) AND expires_at > now()";
+// Past this many changed rows in one poll (bulk SQL), caches are dropped wholesale instead.
+constexpr int kMaxListedChanges = 10'000;
 constexpr const char* kPollUsers =
-    "SELECT id::text FROM users WHERE updated_at > to_timestamp($1::double precision / 1000)";
+    "SELECT id::text FROM users WHERE updated_at > to_timestamp($1::double precision / 1000) LIMIT 10001";
 constexpr const char* kPollKeys =
-    "SELECT key_hash FROM api_keys WHERE updated_at > to_timestamp($1::double precision / 1000)";
+    "SELECT key_hash FROM api_keys WHERE updated_at > to_timestamp($1::double precision / 1000) LIMIT 10001";
 
 }  // namespace
 
@@ -28,6 +30,8 @@ std::string encodeChange(const Change& c) {
     case ChangeKind::kAccessTokenRevoked: return "jti:" + c.id + ":" + std::to_string(c.expiresAt);
     case ChangeKind::kUserChanged: return "user:" + c.id;
     case ChangeKind::kKeyChanged: return "key:" + c.id;
+    case ChangeKind::kKeyCreated: return "keynew:" + c.id;
+    case ChangeKind::kBulkReload: return "bulk:reload";
   }
   return {};
 }
@@ -40,6 +44,8 @@ std::optional<Change> decodeChange(std::string_view p) {
   if (rest.empty() || rest.size() > 128) return std::nullopt;
   if (kind == "user") return Change{ChangeKind::kUserChanged, std::string(rest)};
   if (kind == "key") return Change{ChangeKind::kKeyChanged, std::string(rest)};
+  if (kind == "keynew") return Change{ChangeKind::kKeyCreated, std::string(rest)};
+  if (kind == "bulk" && rest == "reload") return Change{ChangeKind::kBulkReload, {}};
   if (kind == "jti") {
     const auto c2 = rest.rfind(':');
     if (c2 == std::string_view::npos || c2 == 0) return std::nullopt;
@@ -91,7 +97,8 @@ bool InvalidationBus::pollPostgres() {
     int64_t now = 0;
     std::vector<Change> changes;
   };
-  const int64_t since = watermarkMs_ == 0 ? 0 : watermarkMs_ - kOverlapMs;
+  // After a bulk reload the overlap would only find the same bulk again.
+  const int64_t since = watermarkMs_ == 0 ? 0 : watermarkMs_ - (afterBulk_ ? 0 : kOverlapMs);
   const bool firstTime = !loadedRevocations_;
   auto r = pg_.run([&](pqxx::connection& c) {
     Rows rows;
@@ -101,15 +108,26 @@ bool InvalidationBus::pollPostgres() {
       rows.changes.push_back({ChangeKind::kAccessTokenRevoked, row[0].as<std::string>(), row[1].as<int64_t>()});
     // At start caches are empty: only revocations matter, not every user and key ever changed.
     if (!firstTime) {
-      for (const auto& row : tx.exec_params(kPollUsers, since))
-        rows.changes.push_back({ChangeKind::kUserChanged, row[0].as<std::string>()});
-      for (const auto& row : tx.exec_params(kPollKeys, since))
-        rows.changes.push_back({ChangeKind::kKeyChanged, row[0].as<std::string>()});
+      const auto users = tx.exec_params(kPollUsers, since);
+      const auto keys = tx.exec_params(kPollKeys, since);
+      if (users.size() > kMaxListedChanges || keys.size() > kMaxListedChanges) {
+        rows.changes.push_back({ChangeKind::kBulkReload, {}});
+      } else {
+        for (const auto& row : users) rows.changes.push_back({ChangeKind::kUserChanged, row[0].as<std::string>()});
+        for (const auto& row : keys) rows.changes.push_back({ChangeKind::kKeyChanged, row[0].as<std::string>()});
+      }
     }
     return rows;
   });
   if (!r) return false;
-  for (const auto& c : r->changes) deliver(c);
+  afterBulk_ = false;
+  for (const auto& c : r->changes) {
+    if (c.kind == ChangeKind::kBulkReload) {
+      spdlog::info("invalidation: bulk change in PostgreSQL; dropping caches and reloading the key filter");
+      afterBulk_ = true;
+    }
+    deliver(c);
+  }
   watermarkMs_ = r->now;
   loadedRevocations_ = true;
   polls_.fetch_add(1);

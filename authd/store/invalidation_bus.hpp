@@ -55,6 +55,7 @@ class InvalidationBus {
   std::atomic<uint64_t> polls_{0};
   int64_t watermarkMs_ = 0;  // database time of the last successful poll
   bool loadedRevocations_ = false;
+  bool afterBulk_ = false;   // the last poll found a bulk change
 };
 
 // "jti:<id>:<exp>", "user:<id>", "key:<hash>" ↔ Change; nullopt for anything else.

@@ -13,7 +13,7 @@ accounts::User toUser(const pqxx::row& r) {
   u.name = r[2].as<std::string>();
   u.passwordHash = r[3].as<std::string>();
   u.isActive = r[4].as<bool>();
-  u.createdAt = fromMillis(r[5].as<int64_t>());
+  u.createdAt = fromUnixMillis(r[5].as<int64_t>());
   return u;
 }
 
@@ -28,14 +28,6 @@ Result<std::optional<accounts::User>> oneUser(PgPool& pool, const char* statemen
 }
 
 }  // namespace
-
-int64_t toMillis(SysTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-SysTime fromMillis(int64_t ms) {
-  return SysTime(std::chrono::duration_cast<SysTime::duration>(std::chrono::milliseconds(ms)));
-}
 
 void prepareStatements(pqxx::connection& c) {
   for (const auto& [name, statement] : sql::preparedStatements()) c.prepare(name, statement);
@@ -69,7 +61,7 @@ Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view t
   const std::string h(tokenHash);
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toMillis(r.expiresAt));
+    tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
     tx.commit();
   });
 }
@@ -85,7 +77,7 @@ Result<std::optional<tokens::RefreshRecord>> PgRefreshStore::findByHash(std::str
     rec.id = row[0].as<std::string>();
     rec.userId = row[1].as<std::string>();
     rec.familyId = row[2].as<std::string>();
-    rec.expiresAt = fromMillis(row[3].as<int64_t>());
+    rec.expiresAt = fromUnixMillis(row[3].as<int64_t>());
     rec.used = row[4].as<bool>();
     rec.revoked = row[5].as<bool>();
     return rec;

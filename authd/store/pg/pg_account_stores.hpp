@@ -34,8 +34,5 @@ class PgRefreshStore final : public tokens::RefreshTokenStore {
   PgPool& pool_;
 };
 
-// Milliseconds since the epoch ↔ SysTime, as SQL passes timestamps.
-int64_t toMillis(SysTime t);
-SysTime fromMillis(int64_t ms);
 
 }  // namespace authd::store::pg

@@ -36,6 +36,33 @@ inline constexpr const char* kRevokeAccessToken =
     "INSERT INTO revoked_access_tokens (jti, user_id, expires_at) "
     "VALUES ($1::uuid, $2::uuid, to_timestamp($3::double precision / 1000)) ON CONFLICT (jti) DO NOTHING";
 
+// Nullable columns come back as -1 (or an empty JSON array) to keep row parsing simple.
+#define AUTHD_KEY_COLUMNS                                                                              \
+  "id::text, user_id::text, name, prefix, array_to_json(scopes)::text, coalesce(rate_limit, -1), "   \
+  "coalesce(rate_window_seconds, -1), is_active, coalesce(" AUTHD_MS("expires_at") ", -1), "         \
+  "coalesce(" AUTHD_MS("last_used_at") ", -1), " AUTHD_MS("created_at")
+
+inline constexpr const char* kInsertKey =
+    "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at) "
+    "VALUES ($1::uuid, $2, $3, $4, $5::text[], NULLIF($6::integer, -1), NULLIF($7::integer, -1), "
+    "CASE WHEN $8::bigint < 0 THEN NULL ELSE to_timestamp($8::double precision / 1000) END) "
+    "RETURNING " AUTHD_KEY_COLUMNS;
+inline constexpr const char* kKeysByUser =
+    "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT 1000";
+inline constexpr const char* kRevokeKey =
+    "UPDATE api_keys SET is_active = false, revoked_at = coalesce(revoked_at, now()) "
+    "WHERE id = $1::uuid AND user_id = $2::uuid RETURNING key_hash";
+inline constexpr const char* kKeyByHash = "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1";
+inline constexpr const char* kUserActive = "SELECT is_active FROM users WHERE id = $1::uuid";
+// One statement per batch: ids and times travel as two arrays.
+inline constexpr const char* kTouchLastUsed =
+    "UPDATE api_keys AS k SET last_used_at = greatest(k.last_used_at, v.ts) "
+    "FROM (SELECT unnest($1::uuid[]) AS id, to_timestamp(unnest($2::bigint[])::double precision / 1000) AS ts) AS v "
+    "WHERE k.id = v.id";
+// The key filter's contents: the first 16 hex (64 bits) of every key hash.
+inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 16) FROM api_keys";
+
+#undef AUTHD_KEY_COLUMNS
 #undef AUTHD_MS
 
 // (name, statement) pairs prepared on every new connection.
@@ -49,6 +76,12 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"mark_refresh_used", kMarkRefreshUsed},
       {"revoke_family", kRevokeFamily},
       {"revoke_access_token", kRevokeAccessToken},
+      {"insert_key", kInsertKey},
+      {"keys_by_user", kKeysByUser},
+      {"revoke_key", kRevokeKey},
+      {"key_by_hash", kKeyByHash},
+      {"user_active", kUserActive},
+      {"touch_last_used", kTouchLastUsed},
   };
   return kAll;
 }

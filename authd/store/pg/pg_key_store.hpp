@@ -1,0 +1,30 @@
+// PostgreSQL implementation of the API key store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "keys/key_store.hpp"
+#include "store/pg/pg_pool.hpp"
+
+namespace authd::store::pg {
+
+class PgKeyStore final : public keys::KeyStore {
+ public:
+  explicit PgKeyStore(PgPool& pool) : pool_(pool) {}
+  Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
+                                 std::string_view prefix) override;
+  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view userId) override;
+  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override;
+  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override;
+  Result<std::optional<bool>> userActive(std::string_view userId) override;
+  Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override;
+
+  // Streams the first 64 bits of every stored key hash to `sink` (the verify path's key filter).
+  Status forEachHashPrefix(const std::function<void(uint64_t)>& sink);
+
+ private:
+  PgPool& pool_;
+};
+
+}  // namespace authd::store::pg

@@ -1,0 +1,89 @@
+#include "verify/key_cache.hpp"
+
+
+namespace authd::verify {
+
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
+  auto info = std::make_shared<KeyInfo>();
+  info->id = r.id;
+  info->userId = r.userId;
+  info->scopes = r.scopes;
+  for (const auto& s : r.scopes) info->scopesHeader += (info->scopesHeader.empty() ? "" : ",") + s;
+  info->rateLimit = r.rateLimit;
+  info->isActive = r.isActive;
+  info->expiresAtMs = r.expiresAt ? toUnixMillis(*r.expiresAt) : -1;
+  return info;
+}
+
+KeyCache::KeyCache(keys::KeyStore& store, KeyL2& l2, KeyCacheOptions options, std::function<bool()> busLive)
+    : store_(store), l2_(l2), options_(options), busLive_(std::move(busLive)), l1_(options.capacity) {}
+
+void KeyCache::store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, Clock::time_point now) {
+  const auto fresh = info ? options_.fresh : options_.negativeFresh;
+  l1_.put(std::string(hash), Entry{info, now + fresh}, now + std::max(fresh, options_.staleMax));
+}
+
+Result<KeyLookup> KeyCache::lookup(std::string_view hash) {
+  const auto now = Clock::now();
+  std::optional<Entry> stale = l1_.get(hash, now);
+  if (stale && now < stale->freshUntil) return KeyLookup{stale->info, KeyTier::kL1};
+
+  // Unknown to the filter and nothing announced since: no such key, no I/O.
+  if (!stale && filter_.loaded() && busLive_() && !filter_.mayContain(KeyFilter::prefixOf(hash))) {
+    return KeyLookup{nullptr, KeyTier::kFilter};
+  }
+
+  if (auto cached = l2_.get(hash); cached && cached->has_value()) {
+    store(hash, **cached, now);
+    return KeyLookup{**cached, KeyTier::kL2};
+  }
+  auto found = store_.findByHash(hash);
+  if (!found) {
+    if (stale) return KeyLookup{stale->info, KeyTier::kStale};
+    return fail(found.error());
+  }
+  std::shared_ptr<const KeyInfo> info = *found ? toKeyInfo(**found) : nullptr;
+  store(hash, info, now);
+  (void)l2_.put(hash, info, info ? options_.l2Ttl : options_.l2NegativeTtl);
+  if (info) filter_.add(KeyFilter::prefixOf(hash));
+  return KeyLookup{info, KeyTier::kDatabase};
+}
+
+void KeyCache::remember(std::string_view hash, const keys::KeyRecord& record) {
+  auto info = toKeyInfo(record);
+  filter_.add(KeyFilter::prefixOf(hash));
+  store(hash, info, Clock::now());
+  (void)l2_.put(hash, info, options_.l2Ttl);
+}
+
+Status KeyCache::loadFilter(FilterScan scan) {
+  scan_ = std::move(scan);
+  std::vector<uint64_t> prefixes;
+  if (auto s = scan_([&prefixes](uint64_t p) { prefixes.push_back(p); }); !s) return s;
+  filter_.load(std::move(prefixes));
+  return {};
+}
+
+void KeyCache::onChange(const Change& change) {
+  switch (change.kind) {
+    case ChangeKind::kKeyCreated:
+      filter_.add(KeyFilter::prefixOf(change.id));
+      break;
+    case ChangeKind::kKeyChanged:
+      filter_.add(KeyFilter::prefixOf(change.id));
+      l1_.erase(change.id);
+      (void)l2_.erase(change.id);
+      break;
+    case ChangeKind::kBulkReload:
+      l1_.clear();
+      (void)l2_.clear();
+      if (scan_) (void)loadFilter(scan_);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace authd::verify

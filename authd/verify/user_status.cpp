@@ -1,0 +1,23 @@
+#include "verify/user_status.hpp"
+
+namespace authd::verify {
+
+Result<std::optional<bool>> UserStatusCache::isActive(std::string_view userId) {
+  const auto now = std::chrono::steady_clock::now();
+  auto cached = l1_.get(userId, now);
+  if (cached && now < cached->freshUntil) return cached->active;
+  auto found = store_.userActive(userId);
+  if (!found) {
+    if (cached) return cached->active;
+    return fail(found.error());
+  }
+  l1_.put(std::string(userId), Entry{*found, now + fresh_}, now + std::max(fresh_, staleMax_));
+  return *found;
+}
+
+void UserStatusCache::onChange(const Change& change) {
+  if (change.kind == ChangeKind::kUserChanged) l1_.erase(change.id);
+  if (change.kind == ChangeKind::kBulkReload) l1_.clear();
+}
+
+}  // namespace authd::verify

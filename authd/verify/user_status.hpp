@@ -1,0 +1,39 @@
+// Whether a user is active, cached in process for /verify (JWTs and keys
+// alike). Evicted by the invalidation bus when the user changes; re-checked
+// after a while; served stale while PostgreSQL is down.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "core/changes.hpp"
+#include "core/error.hpp"
+#include "keys/key_store.hpp"
+#include "verify/l1_cache.hpp"
+
+namespace authd::verify {
+
+class UserStatusCache final : public ChangeListener {
+ public:
+  UserStatusCache(keys::KeyStore& store, size_t capacity, std::chrono::milliseconds fresh,
+                  std::chrono::milliseconds staleMax)
+      : store_(store), fresh_(fresh), staleMax_(staleMax), l1_(capacity) {}
+
+  // true/false: active or not; nullopt: no such user. An error only when PostgreSQL is down and
+  // nothing is known about the user.
+  Result<std::optional<bool>> isActive(std::string_view userId);
+  void onChange(const Change& change) override;
+
+ private:
+  struct Entry {
+    std::optional<bool> active;
+    std::chrono::steady_clock::time_point freshUntil;
+  };
+  keys::KeyStore& store_;
+  std::chrono::milliseconds fresh_;
+  std::chrono::milliseconds staleMax_;
+  L1Cache<Entry> l1_;
+};
+
+}  // namespace authd::verify

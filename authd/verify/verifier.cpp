@@ -1,0 +1,131 @@
+#include "verify/verifier.hpp"
+
+#include <algorithm>
+
+#include "core/crypto.hpp"
+#include "keys/api_key.hpp"
+#include "verify/credentials.hpp"
+
+namespace authd::verify {
+
+std::optional<Mode> parseMode(std::string_view text) {
+  if (text == "jwt") return Mode::kJwt;
+  if (text == "apikey") return Mode::kApiKey;
+  if (text == "any") return Mode::kAny;
+  return std::nullopt;
+}
+
+bool hasScopes(const std::vector<std::string>& granted, std::string_view required) {
+  while (!required.empty()) {
+    const auto comma = required.find(',');
+    const auto scope = required.substr(0, comma);
+    if (!scope.empty() && std::ranges::find(granted, scope) == granted.end()) return false;
+    required = comma == std::string_view::npos ? std::string_view{} : required.substr(comma + 1);
+  }
+  return true;
+}
+
+Verdict Verifier::verify(const VerifyInput& in) {
+  static const std::optional<std::string> kNone;
+  const Credential c = extractCredential(in.authorization ? *in.authorization : kNone, in.apiKey ? *in.apiKey : kNone);
+  Verdict v;
+  switch (c.kind) {
+    case CredentialKind::kNone:
+      v.error = Code::kMissingCredentials;
+      return v;
+    case CredentialKind::kJwt:
+      if (in.mode == Mode::kApiKey) {
+        v.error = Code::kWrongCredentialType;
+        return v;
+      }
+      return verifyJwt(c.value, in.requiredScopes);
+    case CredentialKind::kApiKey:
+      if (in.mode == Mode::kJwt) {
+        v.error = Code::kWrongCredentialType;
+        return v;
+      }
+      return verifyKey(c.value, in.requiredScopes);
+  }
+  v.error = Code::kInvalidToken;
+  return v;
+}
+
+std::optional<Code> Verifier::checkUser(std::string_view userId) {
+  auto active = users_.isActive(userId);
+  if (!active) return active.error().code;
+  if (!active->has_value()) return Code::kInvalidCredentials;
+  if (!**active) return Code::kUserInactive;
+  return std::nullopt;
+}
+
+Verdict Verifier::verifyJwt(std::string_view token, std::string_view requiredScopes) {
+  Verdict v;
+  auto claims = jwt_.verifyToken(token);
+  if (!claims) {
+    v.error = claims.error().code;
+    return v;
+  }
+  if (auto bad = checkUser(claims->sub)) {
+    v.error = *bad == Code::kInvalidCredentials ? Code::kInvalidToken : *bad;
+    return v;
+  }
+  // Scopes belong to API keys: a route that requires scopes admits only keys that carry them.
+  if (!requiredScopes.empty()) {
+    v.error = Code::kInsufficientScope;
+    return v;
+  }
+  v.authType = "jwt";
+  v.userId = std::move(claims->sub);
+  return v;
+}
+
+Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScopes) {
+  Verdict v;
+  // A bad format or checksum never leaves the process.
+  if (!keys::isWellFormedKey(key)) {
+    v.error = Code::kMalformedKey;
+    return v;
+  }
+  auto found = keys_.lookup(crypto::sha256Hex(key));
+  if (!found) {
+    v.error = found.error().code;
+    return v;
+  }
+  v.keyTier = found->tier;
+  const auto& info = found->info;
+  if (!info) {
+    v.error = Code::kInvalidKey;
+    return v;
+  }
+  const int64_t nowMs = toUnixMillis(clock_.now());
+  if (!info->isActive) {
+    v.error = Code::kKeyRevoked;
+    return v;
+  }
+  if (info->expiresAtMs >= 0 && info->expiresAtMs <= nowMs) {
+    v.error = Code::kKeyExpired;
+    return v;
+  }
+  if (auto bad = checkUser(info->userId)) {
+    v.error = *bad == Code::kInvalidCredentials ? Code::kInvalidKey : *bad;
+    return v;
+  }
+  if (!hasScopes(info->scopes, requiredScopes)) {
+    v.error = Code::kInsufficientScope;
+    return v;
+  }
+  v.rate = limiter_.hit(info->id, info->rateLimit.value_or(serverDefault_));
+  if (!v.rate.allowed) {
+    v.error = Code::kRateLimited;
+    v.keyId = info->id;
+    return v;
+  }
+  lastUsed_.record(info->id, nowMs);
+  v.authType = "apiKey";
+  v.userId = info->userId;
+  v.keyId = info->id;
+  v.scopes = info->scopesHeader;
+  return v;
+}
+
+}  // namespace authd::verify
