@@ -69,8 +69,10 @@ authd is up.
   data:                $STATE (kept between runs)
 
 Try it:
-  curl -i http://127.0.0.1:$NGINX_PORT/healthz
   curl -i http://127.0.0.1:$NGINX_PORT/readyz
+  curl -s -X POST http://127.0.0.1:$NGINX_PORT/auth/signup -H 'Content-Type: application/json' \
+       -d '{"email":"you@example.com","password":"Password123!","name":"You"}'
+  bash scripts/demo.sh     # signup, create a key, call every protected route, revoke
 
 Ctrl-C stops everything.
 MSG

@@ -9,7 +9,7 @@ void addHealthRoutes(Router& router, std::vector<ReadinessProbe> probes) {
              [](const HttpRequest&) { return jsonResponse(200, {{"status", "ok"}}); });
 
   router.add(Method::kGet, "/readyz", Exec::kWorker, [probes = std::move(probes)](const HttpRequest&) {
-    nlohmann::json checks = nlohmann::json::object();
+    OutJson checks = OutJson::object();
     const ReadinessProbe* firstDown = nullptr;
     std::string down;
     for (const auto& p : probes) {
@@ -21,7 +21,7 @@ void addHealthRoutes(Router& router, std::vector<ReadinessProbe> probes) {
     }
     if (!firstDown) return jsonResponse(200, {{"status", "ready"}, {"checks", checks}});
     HttpResponse r = errorResponse(Error(firstDown->downCode, down + " unavailable"));
-    auto body = nlohmann::json::parse(r.body);
+    auto body = OutJson::parse(r.body);
     body["checks"] = checks;
     r.body = body.dump();
     return r;

@@ -51,7 +51,7 @@ std::string_view reasonPhrase(int status) {
 
 HttpResponse errorResponse(const Error& e) {
   const auto& i = info(e.code);
-  nlohmann::json body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
+  OutJson body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
   // A 5xx never carries its detail (it is logged instead): it may describe internals.
   if (!e.details.empty() && i.httpStatus < 500) body["message"] = e.details;
   else if (e.message.empty() || i.httpStatus == 500) body["message"] = i.message;
@@ -63,11 +63,11 @@ HttpResponse errorResponse(const Error& e) {
   return r;
 }
 
-HttpResponse jsonResponse(int status, const nlohmann::json& body) {
+HttpResponse jsonResponse(int status, const OutJson& body) {
   HttpResponse r;
   r.status = status;
   // Replace rather than throw on strings that are not valid UTF-8.
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = body.dump(-1, ' ', false, OutJson::error_handler_t::replace);
   return r;
 }
 

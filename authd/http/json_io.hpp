@@ -17,8 +17,11 @@ inline constexpr int kMaxJsonDepth = 32;
 // Retry-After when the error carries one.
 HttpResponse errorResponse(const Error& e);
 
+// Response bodies keep their fields in the order written (statusCode, error, message, code).
+using OutJson = nlohmann::ordered_json;
+
 // A JSON body with the given status.
-HttpResponse jsonResponse(int status, const nlohmann::json& body);
+HttpResponse jsonResponse(int status, const OutJson& body);
 
 // The standard reason phrase ("Unauthorized") of a status code.
 std::string_view reasonPhrase(int status);

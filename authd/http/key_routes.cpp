@@ -6,7 +6,7 @@
 namespace authd::http {
 namespace {
 
-using nlohmann::json;
+using json = OutJson;
 
 json optionalTime(const std::optional<SysTime>& t) { return t ? json(formatIso8601(*t)) : json(nullptr); }
 
