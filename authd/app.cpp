@@ -1,16 +1,17 @@
 #include "app.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "accounts/account_service.hpp"
 #include "accounts/login_throttle.hpp"
 #include "accounts/password_hasher.hpp"
+#include "core/logging.hpp"
 #include "core/worker_pool.hpp"
 #include "http/account_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
 #include "keys/key_service.hpp"
+#include "metrics/metrics.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/redis/redis_key_l2.hpp"
 #include "store/redis/redis_last_used.hpp"
@@ -33,13 +34,7 @@
 
 namespace authd {
 
-void setupLogging(const config::Config& cfg) {
-  auto logger = spdlog::stdout_logger_mt("authd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(cfg.logLevel));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  spdlog::flush_on(spdlog::level::info);
-}
+void setupLogging(const config::Config& cfg) { logging::setup(cfg.logLevel, cfg.logJson); }
 
 std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int size, bool prepare) {
   store::pg::PgPoolOptions o;
@@ -102,10 +97,33 @@ struct App::Parts {
   BusKeyEvents keyEvents;
   keys::KeyService keys;
 
+  metrics::Metrics metrics;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   bool started = false;
   bool stopped = false;
+
+  metrics::Snapshot snapshot() const {
+    metrics::Snapshot s;
+    s.pgOpen = pg->open();
+    s.pgSize = pg->size();
+    s.pgWaits = pg->waits();
+    s.redisOpen = redis.open();
+    s.redisSize = redis.options().size;
+    s.redisWaits = redis.waits();
+    s.lastUsedBatches = lastUsed.flushBatches();
+    s.lastUsedRows = lastUsed.flushedRows();
+    s.lastUsedDirect = lastUsed.directWrites();
+    s.lastUsedDropped = lastUsed.dropped();
+    s.lastUsedPending = lastUsed.pending();
+    s.workerQueue = workers.queued();
+    s.keyFilterSize = keyCache.filter().size();
+    s.denylistSize = denylist.size();
+    s.invalidationSubscribed = bus.subscribed();
+    s.invalidationPolls = bus.polls();
+    s.rateLimitLocal = limiter.localDecisions();
+    return s;
+  }
 
   explicit Parts(const config::Config& c)
       : cfg(c),
@@ -133,7 +151,8 @@ struct App::Parts {
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
-        keys(keyStore, keyEvents) {
+        keys(keyStore, keyEvents),
+        metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
     bus.addListener(&userStatus);
@@ -148,7 +167,15 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
                                   });
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
-  http::addVerifyRoute(p.router, p.verifier);
+  http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
+  // Prometheus text; deliberately not proxied by the public nginx server.
+  p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {
+    http::HttpResponse r;
+    r.body = p.metrics.render();
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  });
+  p.metrics.registerRoutes(p.router);
 
   http::ServerOptions so;
   so.address = cfg.bindAddress;
@@ -158,7 +185,11 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   so.headerTimeout = cfg.headerTimeout;
   so.bodyTimeout = cfg.bodyTimeout;
   so.keepaliveTimeout = cfg.keepaliveTimeout;
-  p.server = std::make_unique<http::HttpServer>(so, p.router, p.workers);
+  so.jsonLogs = cfg.logJson;
+  p.server = std::make_unique<http::HttpServer>(
+      so, p.router, p.workers,
+      [&p](const http::HttpRequest& req, const http::Route* route, const http::HttpResponse& res,
+           std::chrono::nanoseconds took) { p.metrics.onRequest(req, route, res, took); });
 }
 
 App::~App() { stop(); }

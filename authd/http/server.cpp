@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "core/logging.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -67,11 +68,27 @@ HttpRequest convert(const P::Http::Request& req) {
   return r;
 }
 
-void logRequest(const HttpRequest& req, const HttpResponse& res, std::chrono::nanoseconds took) {
-  spdlog::info("{} {} {} {}us auth={} sub={} err={} ip={}", methodName(req.method), req.path, res.status,
-               std::chrono::duration_cast<std::chrono::microseconds>(took).count(),
-               res.logAuthType.empty() ? "-" : res.logAuthType, res.logSubject.empty() ? "-" : res.logSubject,
-               res.logError.empty() ? "-" : res.logError, req.peer);
+// One line per request: never a body, header value, key or token; only ids and codes.
+void logRequest(spdlog::logger& log, bool json, const HttpRequest& req, const HttpResponse& res,
+                std::chrono::nanoseconds took) {
+  if (!log.should_log(spdlog::level::info)) return;
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  const auto dash = [](const std::string& s) -> std::string_view { return s.empty() ? "-" : s; };
+  if (!json) {
+    log.info("{} {} {} {}us auth={} sub={} err={} ip={}", methodName(req.method), req.path, res.status, us,
+             dash(res.logAuthType), dash(res.logSubject), dash(res.logError), req.peer);
+    return;
+  }
+  std::string line = "\"method\":\"";
+  line += methodName(req.method);
+  line += "\",\"path\":\"";
+  logging::appendJsonEscaped(line, req.path);
+  line += "\",\"status\":" + std::to_string(res.status) + ",\"latency_us\":" + std::to_string(us);
+  line += ",\"auth\":\"" + res.logAuthType + "\",\"subject\":\"" + res.logSubject + "\",\"error\":\"" + res.logError;
+  line += "\",\"ip\":\"";
+  logging::appendJsonEscaped(line, req.peer);
+  line += "\"";
+  log.info("{}", line);
 }
 
 // Runs the handler; an exception escaping it is a bug, answered 500 (never e.what()).
@@ -98,6 +115,7 @@ struct HttpServer::Impl {
   RequestObserver observer;
   std::atomic<int64_t> inFlight{0};
   std::unique_ptr<P::Http::Endpoint> endpoint;
+  std::shared_ptr<spdlog::logger> accessLog = spdlog::get("access") ? spdlog::get("access") : spdlog::default_logger();
   bool stopped = false;
 
   void finish(P::Http::ResponseWriter& writer, const HttpRequest& req, const Route* route, const HttpResponse& res,
@@ -111,7 +129,7 @@ struct HttpServer::Impl {
     }
     const auto took = std::chrono::steady_clock::now() - start;
     if (observer) observer(req, route, res, took);
-    logRequest(req, res, took);
+    logRequest(*accessLog, options.jsonLogs, req, res, took);
   }
 };
 

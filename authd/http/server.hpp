@@ -22,6 +22,7 @@ struct ServerOptions {
   std::chrono::milliseconds headerTimeout{10'000};
   std::chrono::milliseconds bodyTimeout{10'000};
   std::chrono::milliseconds keepaliveTimeout{75'000};
+  bool jsonLogs = false;  // access log lines as JSON fields
 };
 
 // Called once per answered request (metrics); must be cheap and thread-safe.

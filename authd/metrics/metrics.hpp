@@ -1,0 +1,55 @@
+// Prometheus metrics for operators: requests by route and status, /verify
+// outcomes and latency, key-cache tiers, rate-limit denials, lastUsedAt
+// flushes, pool sizes and waits. Hot-path counters are created up front so
+// recording one is an atomic add, never a registry lookup.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http/router.hpp"
+#include "verify/verifier.hpp"
+
+namespace authd::metrics {
+
+// Gauges and counters owned by other components, read at scrape time.
+struct Snapshot {
+  int pgOpen = 0, pgSize = 0, redisOpen = 0, redisSize = 0;
+  uint64_t pgWaits = 0, redisWaits = 0;
+  uint64_t lastUsedBatches = 0, lastUsedRows = 0, lastUsedDirect = 0, lastUsedDropped = 0;
+  size_t lastUsedPending = 0;
+  size_t workerQueue = 0;
+  size_t keyFilterSize = 0;
+  size_t denylistSize = 0;
+  bool invalidationSubscribed = false;
+  uint64_t invalidationPolls = 0;
+  uint64_t rateLimitLocal = 0;
+};
+
+class Metrics {
+ public:
+  // `snapshot` is called on each scrape.
+  explicit Metrics(std::function<Snapshot()> snapshot);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Pre-creates the per-route counters; call once all routes are registered.
+  void registerRoutes(const http::Router& router);
+  // One answered request (route null: unmatched).
+  void onRequest(const http::HttpRequest& req, const http::Route* route, const http::HttpResponse& res,
+                 std::chrono::nanoseconds took);
+  // One /verify decision.
+  void onVerdict(const verify::Verdict& v);
+  // The Prometheus text exposition of everything.
+  std::string render();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace authd::metrics

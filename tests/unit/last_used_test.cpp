@@ -1,0 +1,339 @@
+// LastUsedBuffer (coalescing, bound, concurrency) and LastUsedTracker (push,
+// flush schedule, fallbacks, shutdown) against an in-memory queue and store.
+#include "verify/last_used.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+namespace authd::verify {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class F>
+bool waitFor(F pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+std::map<std::string, int64_t> toMap(const std::vector<keys::KeyUse>& uses) {
+  std::map<std::string, int64_t> m;
+  for (const auto& u : uses) {
+    auto [it, inserted] = m.emplace(u.keyId, u.usedAtMs);
+    if (!inserted) ADD_FAILURE() << "key " << u.keyId << " drained twice";
+  }
+  return m;
+}
+
+// Only touchLastUsed is real: it keeps the max per key and can be told to fail.
+class FakeKeyStore final : public keys::KeyStore {
+ public:
+  Result<keys::KeyRecord> create(std::string_view, const keys::CreateKeyRequest&, std::string_view,
+                                 std::string_view) override {
+    return fail(Code::kInternal);
+  }
+  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view) override { return fail(Code::kInternal); }
+  Result<std::optional<std::string>> revoke(std::string_view, std::string_view) override {
+    return fail(Code::kInternal);
+  }
+  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view) override { return fail(Code::kInternal); }
+  Result<std::optional<bool>> userActive(std::string_view) override { return fail(Code::kInternal); }
+  Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
+    std::lock_guard lock(mu_);
+    ++calls_;
+    if (failing_) return fail(Code::kDatabaseUnavailable);
+    for (const auto& u : uses) {
+      auto& v = rows_[u.keyId];
+      v = std::max(v, u.usedAtMs);
+    }
+    return {};
+  }
+
+  void setFailing(bool f) {
+    std::lock_guard lock(mu_);
+    failing_ = f;
+  }
+  std::map<std::string, int64_t> rows() {
+    std::lock_guard lock(mu_);
+    return rows_;
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int64_t> rows_;
+  bool failing_ = false;
+  int calls_ = 0;
+};
+
+// Keeps the max per key; flush writes everything to the store in batches.
+class FakeQueue final : public LastUsedQueue {
+ public:
+  Status push(const std::vector<keys::KeyUse>& uses) override {
+    std::lock_guard lock(mu_);
+    ++pushes_;
+    if (failing_) return fail(Code::kCacheUnavailable);
+    for (const auto& u : uses) {
+      auto [it, inserted] = queued_.emplace(u.keyId, u.usedAtMs);
+      if (!inserted) it->second = std::max(it->second, u.usedAtMs);
+    }
+    return {};
+  }
+  Result<size_t> flush(keys::KeyStore& store, size_t batchSize) override {
+    std::lock_guard lock(mu_);
+    ++flushes_;
+    if (failing_) return fail(Code::kCacheUnavailable);
+    size_t written = 0;
+    while (!queued_.empty()) {
+      std::vector<keys::KeyUse> batch;
+      for (auto it = queued_.begin(); it != queued_.end() && batch.size() < batchSize; ++it) {
+        batch.push_back({it->first, it->second});
+      }
+      if (auto s = store.touchLastUsed(batch); !s) return fail(s.error());
+      for (const auto& u : batch) queued_.erase(u.keyId);
+      written += batch.size();
+    }
+    return written;
+  }
+
+  void setFailing(bool f) {
+    std::lock_guard lock(mu_);
+    failing_ = f;
+  }
+  std::map<std::string, int64_t> queued() {
+    std::lock_guard lock(mu_);
+    return queued_;
+  }
+  int flushes() {
+    std::lock_guard lock(mu_);
+    return flushes_;
+  }
+  int pushes() {
+    std::lock_guard lock(mu_);
+    return pushes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int64_t> queued_;
+  bool failing_ = false;
+  int flushes_ = 0;
+  int pushes_ = 0;
+};
+
+// Several uses of one key coalesce into one entry holding the latest time, whatever the order.
+TEST(LastUsedBufferTest, KeepsTheMaxPerKey) {
+  LastUsedBuffer b;
+  b.record("a", 100);
+  b.record("a", 300);
+  b.record("a", 200);
+  b.record("b", 5);
+  EXPECT_EQ(b.size(), 2u);
+  const auto m = toMap(b.drain());
+  EXPECT_EQ(m, (std::map<std::string, int64_t>{{"a", 300}, {"b", 5}}));
+}
+
+// drain() takes everything once: the buffer is empty after it and records start afresh.
+TEST(LastUsedBufferTest, DrainEmpties) {
+  LastUsedBuffer b;
+  for (int i = 0; i < 100; ++i) b.record("k" + std::to_string(i), i);
+  EXPECT_EQ(b.drain().size(), 100u);
+  EXPECT_EQ(b.size(), 0u);
+  EXPECT_TRUE(b.drain().empty());
+  b.record("k1", 1);
+  EXPECT_EQ(toMap(b.drain()), (std::map<std::string, int64_t>{{"k1", 1}}));
+}
+
+// Past maxKeys new keys are dropped and counted; keys already held still move forward.
+TEST(LastUsedBufferTest, BoundedWithDroppedCounter) {
+  LastUsedBuffer b(10);
+  for (int i = 0; i < 15; ++i) b.record("k" + std::to_string(i), 1);
+  EXPECT_EQ(b.size(), 10u);
+  EXPECT_EQ(b.dropped(), 5u);
+  const auto before = toMap(b.drain());
+  ASSERT_EQ(before.size(), 10u);
+
+  // Full again, then an update of a held key is not a drop.
+  for (int i = 0; i < 10; ++i) b.record("x" + std::to_string(i), 1);
+  b.record("x3", 99);
+  b.record("new", 1);
+  EXPECT_EQ(b.dropped(), 6u);
+  const auto after = toMap(b.drain());
+  EXPECT_EQ(after.size(), 10u);
+  EXPECT_EQ(after.at("x3"), 99);
+  EXPECT_FALSE(after.contains("new"));
+}
+
+// Four threads recording the same keys at once: every key ends with the overall max, none lost or doubled.
+TEST(LastUsedBufferTest, ConcurrentRecordsFromFourThreads) {
+  LastUsedBuffer b;
+  constexpr int kKeys = 2000;
+  constexpr int kRounds = 20;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        for (int k = 0; k < kKeys; ++k) b.record("key-" + std::to_string(k), int64_t{r} * 10 + t);
+      }
+    });
+  }
+  // A concurrent drainer must not lose anything either.
+  std::map<std::string, int64_t> seen;
+  std::atomic<bool> done{false};
+  std::thread drainer([&] {
+    while (!done.load()) {
+      for (const auto& u : b.drain()) seen[u.keyId] = std::max(seen[u.keyId], u.usedAtMs);
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  for (auto& th : threads) th.join();
+  done = true;
+  drainer.join();
+  for (const auto& u : b.drain()) seen[u.keyId] = std::max(seen[u.keyId], u.usedAtMs);
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kKeys));
+  for (const auto& [k, v] : seen) EXPECT_EQ(v, (kRounds - 1) * 10 + 3) << k;
+  EXPECT_EQ(b.dropped(), 0u);
+  EXPECT_EQ(b.size(), 0u);
+}
+
+LastUsedOptions fastPush() {
+  LastUsedOptions o;
+  o.pushInterval = 20ms;
+  o.flushInterval = 1h;
+  return o;
+}
+
+// A recorded use is in the queue within about one push interval, without any flush.
+TEST(LastUsedTrackerTest, RecordsReachTheQueueWithinThePushInterval) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  LastUsedTracker tracker(queue, store, fastPush());
+  tracker.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  tracker.record("k1", 10);
+  tracker.record("k1", 20);
+  tracker.record("k2", 5);
+  ASSERT_TRUE(waitFor([&] { return queue.queued().size() == 2; }, 1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);  // 20 ms interval, generous for loaded CI
+  EXPECT_EQ(queue.queued(), (std::map<std::string, int64_t>{{"k1", 20}, {"k2", 5}}));
+  EXPECT_EQ(queue.flushes(), 0);
+  EXPECT_EQ(tracker.pending(), 0u);
+  tracker.stop();
+}
+
+// The queue is flushed every flush interval and the counters report the batches and rows written.
+TEST(LastUsedTrackerTest, FlushesOnSchedule) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  LastUsedOptions o;
+  o.pushInterval = 10ms;
+  o.flushInterval = 100ms;
+  o.batchSize = 2;
+  LastUsedTracker tracker(queue, store, o);
+  for (int i = 0; i < 5; ++i) tracker.record("k" + std::to_string(i), 100 + i);
+  tracker.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 5; }, 1s));
+  const auto firstFlush = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(firstFlush, 80ms);   // not before the interval
+  EXPECT_LT(firstFlush, 600ms);  // and not much later
+  EXPECT_EQ(tracker.flushedRows(), 5u);
+  EXPECT_EQ(tracker.flushBatches(), 3u);  // 2 + 2 + 1
+  std::this_thread::sleep_for(450ms);
+  const int flushes = queue.flushes();
+  EXPECT_GE(flushes, 4);
+  EXPECT_LE(flushes, 7);
+  EXPECT_EQ(tracker.directWrites(), 0u);
+  tracker.stop();
+}
+
+// When the queue refuses a push, the drained uses go straight to the store.
+TEST(LastUsedTrackerTest, PushFailureWritesDirectlyToTheStore) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  queue.setFailing(true);
+  LastUsedTracker tracker(queue, store, fastPush());
+  tracker.start();
+  tracker.record("k1", 7);
+  tracker.record("k2", 8);
+  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 2; }, 1s));
+  EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 7}, {"k2", 8}}));
+  EXPECT_EQ(tracker.directWrites(), 2u);
+  EXPECT_GE(tracker.pushFailures(), 1u);
+  EXPECT_TRUE(queue.queued().empty());
+  tracker.stop();
+}
+
+// Queue and store both down: the uses stay in memory (newer uses merged by max) and arrive once one recovers.
+TEST(LastUsedTrackerTest, BothFailingKeepsUsesAndRetries) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  queue.setFailing(true);
+  store.setFailing(true);
+  LastUsedTracker tracker(queue, store, fastPush());
+  tracker.start();
+  tracker.record("k1", 10);
+  tracker.record("k2", 10);
+  ASSERT_TRUE(waitFor([&] { return store.calls() >= 3; }, 1s));  // retried on several ticks
+  EXPECT_EQ(tracker.pending(), 2u);
+  tracker.record("k1", 30);
+  tracker.record("k1", 20);
+  EXPECT_EQ(tracker.directWrites(), 0u);
+
+  store.setFailing(false);
+  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 2; }, 1s));
+  EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 30}, {"k2", 10}}));
+  EXPECT_EQ(tracker.pending(), 0u);
+
+  // And the queue takes over again when it is back.
+  queue.setFailing(false);
+  tracker.record("k3", 1);
+  ASSERT_TRUE(waitFor([&] { return queue.queued().contains("k3"); }, 1s));
+  tracker.stop();
+}
+
+// stop() pushes what was recorded since the last tick and flushes the queue; a second stop() does nothing.
+TEST(LastUsedTrackerTest, StopPushesAndFlushesWhatIsPending) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  LastUsedOptions o;
+  o.pushInterval = 1h;
+  o.flushInterval = 1h;
+  LastUsedTracker tracker(queue, store, o);
+  tracker.start();
+  tracker.record("k1", 42);
+  tracker.record("k2", 43);
+  const auto t0 = std::chrono::steady_clock::now();
+  tracker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);  // woken, not waiting out the interval
+  EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 42}, {"k2", 43}}));
+  EXPECT_EQ(tracker.flushedRows(), 2u);
+  EXPECT_EQ(queue.flushes(), 1);
+  tracker.stop();
+  EXPECT_EQ(queue.flushes(), 1);
+}
+
+// A shutdown with the queue down still saves the uses, directly in the store.
+TEST(LastUsedTrackerTest, StopWithQueueDownWritesDirectly) {
+  FakeQueue queue;
+  FakeKeyStore store;
+  queue.setFailing(true);
+  LastUsedTracker tracker(queue, store, fastPush());
+  tracker.record("k1", 1);
+  tracker.stop();  // never started: stop still saves
+  EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 1}}));
+  EXPECT_EQ(tracker.directWrites(), 1u);
+}
+
+}  // namespace
+}  // namespace authd::verify
