@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "accounts/account_service.hpp"
 #include "accounts/login_throttle.hpp"
 #include "accounts/password_hasher.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
 #include "http/account_routes.hpp"
+#include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
 #include "keys/key_service.hpp"
@@ -175,6 +178,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
     r.contentType = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   });
+  http::addDocsRoutes(p.router, http::loadDocsAssets(cfg.swaggerUiDir));
   p.metrics.registerRoutes(p.router);
 
   http::ServerOptions so;
@@ -193,6 +197,8 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
 }
 
 App::~App() { stop(); }
+
+const http::Router& App::router() const { return parts_->router; }
 
 Status App::start() {
   auto& p = *parts_;
@@ -217,10 +223,18 @@ void App::stop() {
   auto& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
-  p.workers.stop();
+  // Drain: requests handed to the worker pool get their answers before connections close
+  // (inline ones finish on their I/O thread). Bounded, so a stuck dependency cannot hold the exit.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (p.server->inFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (p.server->inFlight() > 0) spdlog::warn("stopping with {} requests still in flight", p.server->inFlight());
   p.server->stop();
+  p.workers.stop();
   p.lastUsed.stop();  // pushes and flushes what is buffered
   p.bus.stop();
+  spdlog::default_logger()->flush();
 }
 
 }  // namespace authd

@@ -10,6 +10,10 @@
 
 namespace authd {
 
+namespace http {
+class Router;
+}
+
 // spdlog: level and format from the config.
 void setupLogging(const config::Config& cfg);
 
@@ -25,6 +29,8 @@ class App {
   Status start();
   // Stops accepting, finishes queued work, flushes what is buffered. Idempotent.
   void stop();
+  // Every route this instance serves (the OpenAPI drift test reads it; nothing is started).
+  const http::Router& router() const;
 
  private:
   struct Parts;

@@ -3,7 +3,8 @@
 # benchmarks: Debian packages, the build, a project-local PostgreSQL, Redis,
 # one or more authd instances and nginx, all under one state folder.
 #
-#   scripts/stack.sh install            install missing Debian packages (root), or say which
+#   scripts/stack.sh install            install missing Debian packages (root), or say which; npm ci
+#   scripts/stack.sh install-browser    install Debian's chromium for the browser test (root), or say how
 #   scripts/stack.sh build              configure + build into $AUTHD_BUILD_DIR (default build/)
 #   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
 #   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
@@ -19,7 +20,7 @@ PG_BIN="/usr/lib/postgresql/15/bin"
 PACKAGES=(build-essential cmake pkg-config git curl ca-certificates openssl
   libpistache-dev libpqxx-dev libhiredis-dev libcpp-jwt-dev libspdlog-dev nlohmann-json3-dev
   libargon2-dev prometheus-cpp-dev libssl-dev zlib1g-dev libgtest-dev
-  nginx postgresql-15 redis-server wrk)
+  nginx postgresql-15 redis-server wrk nodejs npm)
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -27,6 +28,8 @@ die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 install_packages() {
   local missing=()
   for p in "${PACKAGES[@]}"; do
+    # A Node.js from elsewhere (NodeSource's bundles npm and conflicts with Debian's npm) will do.
+    case "$p" in nodejs | npm) command -v "${p/nodejs/node}" >/dev/null && continue ;; esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -43,6 +46,25 @@ install_packages() {
       log "note: system service $svc is running; authd's stack uses its own ports and does not touch it"
     fi
   done
+}
+
+# Swagger UI's assets (served by authd at /api/docs) and playwright-core, from package-lock.json.
+install_node_modules() {
+  [ -f "$ROOT/node_modules/.package-lock.json" ] && ! [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] &&
+    return 0
+  log "npm ci (swagger-ui-dist, playwright-core)"
+  # No install scripts: swagger-ui-dist's only one is a telemetry ping.
+  (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
+}
+
+# Debian's chromium, for the browser test only (playwright-core drives it; no browser download).
+install_browser() {
+  command -v chromium >/dev/null && return 0
+  [ "$(id -u)" -eq 0 ] || die "chromium is missing -- install it with: sudo apt-get install chromium"
+  log "installing: chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
 }
 
 build() {
@@ -202,7 +224,7 @@ authd_start() {
   [ -x "$BUILD_DIR/authd/authd" ] || die "$BUILD_DIR/authd/authd is not built"
   (
     cd "$STATE"
-    PORT="$port" AUTHD_ENV_FILE="$STATE/stack.env" exec "${AUTHD_WRAPPER[@]}" "$BUILD_DIR/authd/authd" serve \
+    PORT="$port" AUTHD_ENV_FILE="$STATE/stack.env" SWAGGER_UI_DIR="$ROOT/node_modules/swagger-ui-dist" exec "${AUTHD_WRAPPER[@]}" "$BUILD_DIR/authd/authd" serve \
       >>"$RUN_DIR/authd$n.log" 2>&1
   ) &
   echo $! >"$pidf"
@@ -236,9 +258,14 @@ nginx_render() {
   done
   mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp"
   sed -e "s|@NGINX_PORT@|$NGINX_PORT|g" -e "s|@AUTHD_UPSTREAMS@|$upstreams|" -e "s|@RUN_DIR@|$RUN_DIR/nginx|g" \
-    -e "s|@ROOT@|$ROOT|g" -e "s|@STUB_PORT@|$((NGINX_PORT + 1))|g" \
     "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
-  cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/" 2>/dev/null || true
+  cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/"
+  rm -f "$RUN_DIR"/nginx/bench-*.conf
+  if [ "${STACK_MODE:-run}" = bench ]; then
+    for f in "$ROOT"/nginx/bench-*.conf; do
+      sed -e "s|@STUB_PORT@|$((NGINX_PORT + 9))|g" "$f" >"$RUN_DIR/nginx/$(basename "$f")"
+    done
+  fi
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
 }
 
@@ -278,7 +305,8 @@ down() {
 cmd="${1:-}"
 shift || true
 case "$cmd" in
-  install) install_packages ;;
+  install) install_packages; install_node_modules ;;
+  install-browser) install_browser ;;
   build) build ;;
   up) load_env "$1"; up ;;
   down) load_env "$1"; down ;;
@@ -287,5 +315,5 @@ case "$cmd" in
     svc="${cmd%-*}" action="${cmd##*-}"
     "${svc}_${action}" "${2:-1}"
     ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -180,6 +180,7 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   std::string format = "text";
   r.oneOf("LOG_FORMAT", format, {"text", "json"});
   c.logJson = format == "json";
+  r.str("SWAGGER_UI_DIR", c.swaggerUiDir);
 
   if (c.dbHost.empty()) r.fail("DB_HOST", "must not be empty");
   if (c.redisHost.empty()) r.fail("REDIS_HOST", "must not be empty");

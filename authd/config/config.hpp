@@ -68,6 +68,9 @@ struct Config {
   std::string logLevel = "info";                // LOG_LEVEL: trace|debug|info|warn|error|off
   bool logJson = false;                         // LOG_FORMAT: text|json
 
+  // Operator docs: the npm package swagger-ui-dist's folder; empty = /api/docs answers 404.
+  std::string swaggerUiDir;                     // SWAGGER_UI_DIR
+
   bool dev = false;  // AUTHD_DEV=1 allows weak secrets; never in production
 };
 

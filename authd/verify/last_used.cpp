@@ -151,7 +151,14 @@ bool LastUsedTracker::pushNow() {
 
 bool LastUsedTracker::flushNow() {
   std::lock_guard work(workMu_);
+  const auto start = std::chrono::steady_clock::now();
+  const uint64_t batchesBefore = flushBatches_.load();
   auto r = queue_.flush(*counting_, options_.batchSize);
+  if (r && *r > 0) {
+    spdlog::info("lastUsedAt: flushed {} keys to PostgreSQL in {} ms ({} batches)", *r,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+                 flushBatches_.load() - batchesBefore);
+  }
   if (!r) {
     flushFailures_.fetch_add(1);
     if (!flushFailing_) spdlog::warn("lastUsedAt: flush failed ({}); retrying every interval", codeName(r.error().code));
