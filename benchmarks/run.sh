@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Every scenario of shared/PERF.md in one run, against the `bare` and `stub`
-# references, on a stack of its own (ports 40080+, throwaway data).
+# references, on a stack of its own (ports 24080+, throwaway data).
 #
 #   bash benchmarks/run.sh            full: 3 interleaved rounds of 10 s, 1M-key scale, 100k lastUsedAt flush
 #   bash benchmarks/run.sh --quick    smoke: 1 round of 3 s, no 1M-key seeding, 10k lastUsedAt keys
 #
 # Prints one table (req/s, p50, p99, non-2xx share, ratio to stub and to bare;
 # medians over rounds) and writes it with the raw numbers and a chart to
-# benchmarks/results/. Environment: AUTHD_BENCH_PORT_BASE (40080),
+# benchmarks/results/. Environment: AUTHD_BENCH_PORT_BASE (24080),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,7 @@ else
 fi
 CONN="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
-BASE="${AUTHD_BENCH_PORT_BASE:-40080}"
+BASE="${AUTHD_BENCH_PORT_BASE:-24080}"
 OUT="$ROOT/benchmarks/results"
 mkdir -p "$OUT"
 RESULTS="$OUT/raw.tsv"

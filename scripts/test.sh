@@ -9,6 +9,8 @@ STACK="$ROOT/scripts/stack.sh"
 BASE="${AUTHD_TEST_PORT_BASE:-28080}"
 
 bash "$STACK" install
+# The browser test (tests/browser) drives Debian's chromium; only this command needs it.
+bash "$STACK" install-browser
 AUTHD_WERROR="${AUTHD_WERROR:-ON}" bash "$STACK" build
 
 STATE="$(mktemp -d /tmp/authd-test.XXXXXX)"
