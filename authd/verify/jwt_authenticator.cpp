@@ -4,11 +4,29 @@
 
 namespace authd::verify {
 
+namespace {
+constexpr size_t kMaxCachedToken = 4096;
+constexpr auto kVerifiedFor = std::chrono::seconds(60);
+}  // namespace
+
 Result<tokens::AccessClaims> JwtAuthenticator::verifyToken(std::string_view token) const {
-  auto claims = tokens_.verify(token);
-  if (!claims) return claims;
-  if (denylist_.contains(claims->jti, toUnixSeconds(clock_.now()))) return fail(Code::kTokenRevoked);
-  return claims;
+  const int64_t now = toUnixSeconds(clock_.now());
+  const auto steadyNow = std::chrono::steady_clock::now();
+  // Same bytes as a token whose signature was checked: the signature is good.
+  std::optional<tokens::AccessClaims> claims = verified_.get(token, steadyNow);
+  if (claims) {
+    if (claims->exp <= now) return fail(Code::kTokenExpired);
+  } else {
+    auto checked = tokens_.verify(token);
+    if (!checked) return checked;
+    claims = std::move(*checked);
+    if (token.size() <= kMaxCachedToken) {
+      const auto ttl = std::min<std::chrono::steady_clock::duration>(kVerifiedFor, std::chrono::seconds(claims->exp - now));
+      verified_.put(std::string(token), *claims, steadyNow + ttl);
+    }
+  }
+  if (denylist_.contains(claims->jti, now)) return fail(Code::kTokenRevoked);
+  return std::move(*claims);
 }
 
 Result<tokens::AccessClaims> JwtAuthenticator::authenticate(const std::optional<std::string>& authorization,

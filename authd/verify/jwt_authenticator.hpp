@@ -1,5 +1,8 @@
 // A request's JWT → its verified claims: signature and claims (AccessTokens),
 // then the logout denylist. Used by the account and key endpoints and /verify.
+// Tokens that verified are remembered by their exact text for a minute, so a
+// client reusing its token skips the HMAC and the JSON parse; expiry and the
+// denylist are still checked on every use.
 #pragma once
 
 #include <optional>
@@ -9,6 +12,7 @@
 #include "core/error.hpp"
 #include "tokens/access_tokens.hpp"
 #include "tokens/denylist.hpp"
+#include "verify/l1_cache.hpp"
 
 namespace authd::verify {
 
@@ -29,6 +33,7 @@ class JwtAuthenticator {
   const tokens::AccessTokens& tokens_;
   const tokens::Denylist& denylist_;
   const Clock& clock_;
+  mutable L1Cache<tokens::AccessClaims> verified_{10'000};
 };
 
 }  // namespace authd::verify
