@@ -1,0 +1,480 @@
+#include "accounts/account_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+
+namespace authd::accounts {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Users in a map; emails unique in any case, like the PostgreSQL index. Can simulate an outage.
+class AccountsFakeUserStore final : public UserStore {
+ public:
+  explicit AccountsFakeUserStore(const Clock& clock) : clock_(clock) {}
+
+  Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    for (const auto& [id, u] : users)
+      if (lowered(u.email) == lowered(email)) return fail(Code::kEmailTaken);
+    User u{crypto::uuidV4(), std::string(email), std::string(name), std::string(passwordHash), true, clock_.now()};
+    users[u.id] = u;
+    return u;
+  }
+  Result<std::optional<User>> findByEmail(std::string_view email) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    for (const auto& [id, u] : users)
+      if (lowered(u.email) == lowered(email)) return std::optional<User>(u);
+    return std::optional<User>();
+  }
+  Result<std::optional<User>> findById(std::string_view id) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    const auto it = users.find(std::string(id));
+    if (it == users.end()) return std::optional<User>();
+    return std::optional<User>(it->second);
+  }
+
+  std::map<std::string, User> users;
+  bool down = false;
+
+ private:
+  const Clock& clock_;
+};
+
+// Refresh-token rows by hash, with an outage switch.
+class AccountsFakeRefreshStore final : public tokens::RefreshTokenStore {
+ public:
+  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    rows[std::string(tokenHash)] = r;
+    return {};
+  }
+  Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    const auto it = rows.find(std::string(tokenHash));
+    if (it == rows.end()) return std::optional<tokens::RefreshRecord>();
+    return std::optional<tokens::RefreshRecord>(it->second);
+  }
+  Result<bool> markUsed(std::string_view id) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    for (auto& [hash, row] : rows) {
+      if (row.id != id) continue;
+      if (row.used || row.revoked) return false;
+      row.used = true;
+      return true;
+    }
+    return false;
+  }
+  Status revokeFamily(std::string_view familyId) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    revokedFamilies.emplace_back(familyId);
+    for (auto& [hash, row] : rows)
+      if (row.familyId == familyId) row.revoked = true;
+    return {};
+  }
+
+  bool familyRevoked(std::string_view familyId) const {
+    bool any = false;
+    for (const auto& [hash, row] : rows) {
+      if (row.familyId != familyId) continue;
+      any = true;
+      if (!row.revoked) return false;
+    }
+    return any;
+  }
+
+  std::map<std::string, tokens::RefreshRecord> rows;
+  std::vector<std::string> revokedFamilies;
+  bool down = false;
+};
+
+// Windowed counters on the fake clock, like the Redis INCR + EXPIRE implementation.
+class AccountsFakeAttemptCounter final : public AttemptCounter {
+ public:
+  explicit AccountsFakeAttemptCounter(const Clock& clock) : clock_(clock) {}
+
+  Result<WindowCount> get(std::string_view key) override {
+    if (down) return fail(Code::kCacheUnavailable);
+    expire();
+    const auto it = counts_.find(std::string(key));
+    if (it == counts_.end()) return WindowCount{};
+    return WindowCount{it->second.count, secondsLeft(it->second.resetsAt)};
+  }
+  Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) override {
+    if (down) return fail(Code::kCacheUnavailable);
+    expire();
+    auto [it, inserted] = counts_.try_emplace(std::string(key), Slot{0, clock_.now() + window});
+    ++it->second.count;
+    return WindowCount{it->second.count, secondsLeft(it->second.resetsAt)};
+  }
+  Status reset(std::string_view key) override {
+    if (down) return fail(Code::kCacheUnavailable);
+    counts_.erase(std::string(key));
+    return {};
+  }
+
+  bool down = false;
+
+ private:
+  struct Slot {
+    int64_t count;
+    SysTime resetsAt;
+  };
+  void expire() {
+    std::erase_if(counts_, [&](const auto& kv) { return kv.second.resetsAt <= clock_.now(); });
+  }
+  int64_t secondsLeft(SysTime at) const {
+    return std::chrono::duration_cast<std::chrono::seconds>(at - clock_.now() + 999ms).count();
+  }
+  const Clock& clock_;
+  std::map<std::string, Slot> counts_;
+};
+
+// Records every access-token denial.
+class AccountsFakeRevoker final : public AccessTokenRevoker {
+ public:
+  struct Call {
+    std::string jti;
+    std::string userId;
+    int64_t expiresAt;
+  };
+  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    calls.push_back({std::string(jti), std::string(userId), expiresAt});
+    return {};
+  }
+  std::vector<Call> calls;
+  bool down = false;
+};
+
+constexpr std::string_view kPassword = "correct horse battery";
+constexpr std::string_view kAddress = "203.0.113.7";
+constexpr ThrottleLimits kLimits{.maxFailuresPerEmail = 3, .maxFailuresPerAddress = 10, .window = 60s};
+
+class AccountServiceTest : public ::testing::Test {
+ protected:
+  Session signup(std::string email, std::string name = "Ann") {
+    auto s = service_.signup({std::move(email), std::string(kPassword), std::move(name)});
+    EXPECT_TRUE(s.has_value()) << (s ? "" : codeName(s.error().code));
+    return s ? *s : Session{};
+  }
+  static void expectCode(const Error& e, Code c) { EXPECT_EQ(e.code, c) << codeName(e.code) << " != " << codeName(c); }
+  tokens::AccessClaims claimsOf(const Session& s) {
+    auto c = access_->verify(s.accessToken);
+    EXPECT_TRUE(c.has_value());
+    return c ? *c : tokens::AccessClaims{};
+  }
+  void deactivate(const std::string& userId) { users_.users.at(userId).isActive = false; }
+
+  FakeClock clock_;
+  AccountsFakeUserStore users_{clock_};
+  AccountsFakeRefreshStore refreshStore_;
+  AccountsFakeAttemptCounter counter_{clock_};
+  AccountsFakeRevoker revoker_;
+  std::unique_ptr<PasswordHasher> hasher_ =
+      PasswordHasher::createArgon2id({.memoryKiB = 1024, .iterations = 1, .parallelism = 1});
+  std::unique_ptr<tokens::AccessTokens> access_ =
+      tokens::AccessTokens::createHs256("unit-test-secret-0123456789abcdef0123456789", "authd", 1h, clock_);
+  tokens::RefreshTokens refresh_{refreshStore_, clock_, 7 * 24h};
+  LoginThrottle throttle_{counter_, kLimits};
+  AccountService service_{users_, *hasher_, *access_, refresh_, throttle_, revoker_};
+};
+
+// Signup stores an argon2id hash (never the password) and returns an access token that verifies for the new user,
+// bound to the session of a refresh token that rotates.
+TEST_F(AccountServiceTest, SignupReturnsTokensThatVerify) {
+  const Session s = signup("ann@example.com");
+  ASSERT_FALSE(s.user.id.empty());
+  EXPECT_EQ(s.user.email, "ann@example.com");
+  EXPECT_EQ(s.user.name, "Ann");
+  const auto& stored = users_.users.at(s.user.id);
+  EXPECT_TRUE(stored.passwordHash.starts_with("$argon2id$")) << stored.passwordHash;
+  EXPECT_EQ(stored.passwordHash.find(kPassword), std::string::npos);
+
+  const auto claims = access_->verify(s.accessToken);
+  ASSERT_TRUE(claims.has_value()) << codeName(claims.error().code);
+  EXPECT_EQ(claims->sub, s.user.id);
+  EXPECT_EQ(claims->email, "ann@example.com");
+  EXPECT_TRUE(crypto::isUuid(claims->sid)) << claims->sid;
+  ASSERT_EQ(refreshStore_.rows.size(), 1u);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.familyId, claims->sid);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.userId, s.user.id);
+
+  const auto rotated = service_.refresh(s.refreshToken);
+  ASSERT_TRUE(rotated.has_value()) << codeName(rotated.error().code);
+  EXPECT_EQ(rotated->user.id, s.user.id);
+}
+
+// A duplicate email (in another case) is the store's kEmailTaken, passed through, and issues no tokens.
+TEST_F(AccountServiceTest, DuplicateEmailPassesEmailTakenThrough) {
+  signup("ann@example.com");
+  const size_t rows = refreshStore_.rows.size();
+  const auto again = service_.signup({"ANN@Example.com", std::string(kPassword), "Other"});
+  ASSERT_FALSE(again.has_value());
+  expectCode(again.error(), Code::kEmailTaken);
+  EXPECT_EQ(refreshStore_.rows.size(), rows);
+}
+
+// Login with the right password (any email case) returns a session of the same user.
+TEST_F(AccountServiceTest, LoginWithRightPassword) {
+  const Session s = signup("ann@example.com");
+  const auto in = service_.login({"Ann@Example.COM", std::string(kPassword)}, kAddress);
+  ASSERT_TRUE(in.has_value()) << codeName(in.error().code);
+  EXPECT_EQ(in->user.id, s.user.id);
+  EXPECT_TRUE(access_->verify(in->accessToken).has_value());
+  EXPECT_NE(in->refreshToken, s.refreshToken);
+}
+
+// A wrong password and an unknown email are the same kInvalidCredentials, and both count as failures.
+TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailAreIndistinguishableAndCounted) {
+  signup("ann@example.com");
+  const auto wrong = service_.login({"ann@example.com", "not the password"}, kAddress);
+  const auto unknown = service_.login({"nobody@example.com", std::string(kPassword)}, kAddress);
+  ASSERT_FALSE(wrong.has_value());
+  ASSERT_FALSE(unknown.has_value());
+  expectCode(wrong.error(), Code::kInvalidCredentials);
+  expectCode(unknown.error(), Code::kInvalidCredentials);
+  EXPECT_EQ(wrong.error().message, unknown.error().message);
+  // Two more failures for each email reach the limit of 3 for both: proof that both were counted.
+  for (int i = 0; i < 2; ++i) {
+    (void)service_.login({"ann@example.com", "not the password"}, kAddress);
+    (void)service_.login({"nobody@example.com", "whatever1"}, kAddress);
+  }
+  const auto a = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  const auto b = service_.login({"nobody@example.com", std::string(kPassword)}, kAddress);
+  ASSERT_FALSE(a.has_value());
+  ASSERT_FALSE(b.has_value());
+  expectCode(a.error(), Code::kTooManyRequests);
+  expectCode(b.error(), Code::kTooManyRequests);
+}
+
+// After N failures even the right password is refused with kTooManyRequests and a Retry-After; the window ends.
+TEST_F(AccountServiceTest, ThrottledAfterMaxFailuresUntilWindowEnds) {
+  signup("ann@example.com");
+  for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) {
+    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    ASSERT_FALSE(r.has_value());
+    expectCode(r.error(), Code::kInvalidCredentials);
+  }
+  const auto throttled = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  ASSERT_FALSE(throttled.has_value());
+  expectCode(throttled.error(), Code::kTooManyRequests);
+  EXPECT_GT(throttled.error().retryAfterSeconds, 0);
+  EXPECT_LE(throttled.error().retryAfterSeconds, 60);
+  clock_.advance(61s);
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+}
+
+// A success clears the email's failures, so the count starts again from zero.
+TEST_F(AccountServiceTest, SuccessResetsEmailCounter) {
+  signup("ann@example.com");
+  for (int i = 0; i < kLimits.maxFailuresPerEmail - 1; ++i)
+    ASSERT_FALSE(service_.login({"ann@example.com", "wrong password"}, kAddress).has_value());
+  ASSERT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  for (int i = 0; i < kLimits.maxFailuresPerEmail - 1; ++i) {
+    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    ASSERT_FALSE(r.has_value());
+    expectCode(r.error(), Code::kInvalidCredentials);
+  }
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+}
+
+// With the counter store unreachable, logins are not throttled (availability over throttling).
+TEST_F(AccountServiceTest, CounterOutageDoesNotThrottle) {
+  signup("ann@example.com");
+  counter_.down = true;
+  for (int i = 0; i < 2 * kLimits.maxFailuresPerEmail; ++i) {
+    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    ASSERT_FALSE(r.has_value());
+    expectCode(r.error(), Code::kInvalidCredentials);
+  }
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+}
+
+// A deactivated user with the right password gets kUserInactive and no tokens; a wrong password stays a 401.
+TEST_F(AccountServiceTest, InactiveUserCannotLogIn) {
+  const Session s = signup("ann@example.com");
+  deactivate(s.user.id);
+  const size_t rows = refreshStore_.rows.size();
+  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  ASSERT_FALSE(in.has_value());
+  expectCode(in.error(), Code::kUserInactive);
+  EXPECT_EQ(refreshStore_.rows.size(), rows);
+  const auto wrong = service_.login({"ann@example.com", "wrong password"}, kAddress);
+  ASSERT_FALSE(wrong.has_value());
+  expectCode(wrong.error(), Code::kInvalidCredentials);
+}
+
+// A deactivated user's refresh is refused with kUserInactive and its whole family is revoked.
+TEST_F(AccountServiceTest, InactiveUserCannotRefreshAndFamilyIsRevoked) {
+  const Session s = signup("ann@example.com");
+  const std::string family = claimsOf(s).sid;
+  deactivate(s.user.id);
+  const auto r = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(r.has_value());
+  expectCode(r.error(), Code::kUserInactive);
+  EXPECT_TRUE(refreshStore_.familyRevoked(family));
+  // Reactivated, the revoked session stays dead.
+  users_.users.at(s.user.id).isActive = true;
+  const auto again = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(again.has_value());
+  expectCode(again.error(), Code::kInvalidRefreshToken);
+}
+
+// Refresh rotates: a new token in the same session; the spent one is reuse, which kills the successor too.
+TEST_F(AccountServiceTest, RefreshRotatesAndReuseIsDetected) {
+  const Session s = signup("ann@example.com");
+  const auto r1 = service_.refresh(s.refreshToken);
+  ASSERT_TRUE(r1.has_value()) << codeName(r1.error().code);
+  EXPECT_NE(r1->refreshToken, s.refreshToken);
+  EXPECT_EQ(claimsOf(*r1).sid, claimsOf(s).sid);
+  EXPECT_EQ(r1->user.email, "ann@example.com");
+
+  const auto reused = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(reused.has_value());
+  expectCode(reused.error(), Code::kInvalidRefreshToken);
+  const auto successor = service_.refresh(r1->refreshToken);
+  ASSERT_FALSE(successor.has_value());
+  expectCode(successor.error(), Code::kInvalidRefreshToken);
+}
+
+// Garbage refresh tokens are kInvalidRefreshToken.
+TEST_F(AccountServiceTest, GarbageRefreshTokenIsInvalid) {
+  for (const std::string& t : std::vector<std::string>{"", "rt_", "garbage", std::string(600, 'x')}) {
+    const auto r = service_.refresh(t);
+    ASSERT_FALSE(r.has_value());
+    expectCode(r.error(), Code::kInvalidRefreshToken);
+  }
+}
+
+// Logout denies the access token by jti/sub/exp and revokes its session, plus a given refresh token of the same
+// user, but never another user's session.
+TEST_F(AccountServiceTest, LogoutRevokesAccessTokenSessionAndOwnRefreshTokenOnly) {
+  const Session s = signup("ann@example.com");
+  const auto second = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);  // another device
+  const auto third = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);   // untouched
+  const Session bob = signup("bob@example.com");
+  ASSERT_TRUE(second && third);
+  const auto claims = claimsOf(s);
+
+  ASSERT_TRUE(service_.logout(claims, second->refreshToken).has_value());
+  ASSERT_EQ(revoker_.calls.size(), 1u);
+  EXPECT_EQ(revoker_.calls[0].jti, claims.jti);
+  EXPECT_EQ(revoker_.calls[0].userId, s.user.id);
+  EXPECT_EQ(revoker_.calls[0].expiresAt, claims.exp);
+
+  const auto own = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(own.has_value());
+  expectCode(own.error(), Code::kInvalidRefreshToken);
+  const auto given = service_.refresh(second->refreshToken);
+  ASSERT_FALSE(given.has_value());
+  expectCode(given.error(), Code::kInvalidRefreshToken);
+  EXPECT_TRUE(service_.refresh(third->refreshToken).has_value());
+
+  // Ann presenting Bob's refresh token does not log Bob out.
+  const auto claims2 = claimsOf(*third);
+  ASSERT_TRUE(service_.logout(claims2, bob.refreshToken).has_value());
+  EXPECT_TRUE(service_.refresh(bob.refreshToken).has_value());
+}
+
+// Logout without a refresh token revokes just the access token's session; a token without sid is fine too.
+TEST_F(AccountServiceTest, LogoutWithoutRefreshTokenAndWithoutSid) {
+  const Session s = signup("ann@example.com");
+  ASSERT_TRUE(service_.logout(claimsOf(s), std::nullopt).has_value());
+  EXPECT_FALSE(service_.refresh(s.refreshToken).has_value());
+
+  tokens::AccessClaims noSid = claimsOf(s);
+  noSid.sid.clear();
+  noSid.jti = "other-jti";
+  const size_t families = refreshStore_.revokedFamilies.size();
+  ASSERT_TRUE(service_.logout(noSid, std::nullopt).has_value());
+  EXPECT_EQ(refreshStore_.revokedFamilies.size(), families);
+  EXPECT_EQ(revoker_.calls.back().jti, "other-jti");
+}
+
+// me() returns an active user, kUserInactive for a deactivated one and kInvalidToken for a deleted one.
+TEST_F(AccountServiceTest, MeChecksTheUser) {
+  const Session s = signup("ann@example.com", "Ann Lee");
+  const auto me = service_.me(s.user.id);
+  ASSERT_TRUE(me.has_value());
+  EXPECT_EQ(me->email, "ann@example.com");
+  EXPECT_EQ(me->name, "Ann Lee");
+  EXPECT_EQ(me->createdAt, clock_.now());
+
+  deactivate(s.user.id);
+  const auto inactive = service_.me(s.user.id);
+  ASSERT_FALSE(inactive.has_value());
+  expectCode(inactive.error(), Code::kUserInactive);
+
+  const auto gone = service_.me(crypto::uuidV4());
+  ASSERT_FALSE(gone.has_value());
+  expectCode(gone.error(), Code::kInvalidToken);
+}
+
+// A user store outage is kDatabaseUnavailable (503) everywhere, never a 401 or a 409, and never counts a failure.
+TEST_F(AccountServiceTest, UserStoreOutagePassesThrough) {
+  const Session s = signup("ann@example.com");
+  users_.down = true;
+  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"});
+  ASSERT_FALSE(up.has_value());
+  expectCode(up.error(), Code::kDatabaseUnavailable);
+  for (int i = 0; i < kLimits.maxFailuresPerEmail + 1; ++i) {
+    const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+    ASSERT_FALSE(in.has_value());
+    expectCode(in.error(), Code::kDatabaseUnavailable);
+  }
+  const auto r = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(r.has_value());
+  expectCode(r.error(), Code::kDatabaseUnavailable);
+  const auto me = service_.me(s.user.id);
+  ASSERT_FALSE(me.has_value());
+  expectCode(me.error(), Code::kDatabaseUnavailable);
+  users_.down = false;
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+}
+
+// A refresh-token store outage is kDatabaseUnavailable for signup, login, refresh and logout.
+TEST_F(AccountServiceTest, RefreshStoreOutagePassesThrough) {
+  const Session s = signup("ann@example.com");
+  refreshStore_.down = true;
+  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"});
+  ASSERT_FALSE(up.has_value());
+  expectCode(up.error(), Code::kDatabaseUnavailable);
+  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  ASSERT_FALSE(in.has_value());
+  expectCode(in.error(), Code::kDatabaseUnavailable);
+  const auto r = service_.refresh(s.refreshToken);
+  ASSERT_FALSE(r.has_value());
+  expectCode(r.error(), Code::kDatabaseUnavailable);
+  const auto out = service_.logout(claimsOf(s), s.refreshToken);
+  ASSERT_FALSE(out.has_value());
+  expectCode(out.error(), Code::kDatabaseUnavailable);
+}
+
+// When the denial cannot be stored, logout fails with that error instead of pretending success.
+TEST_F(AccountServiceTest, RevokerOutagePassesThrough) {
+  const Session s = signup("ann@example.com");
+  revoker_.down = true;
+  const auto out = service_.logout(claimsOf(s), std::nullopt);
+  ASSERT_FALSE(out.has_value());
+  expectCode(out.error(), Code::kDatabaseUnavailable);
+}
+
+}  // namespace
+}  // namespace authd::accounts
