@@ -185,7 +185,10 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   so.address = cfg.bindAddress;
   so.port = cfg.port;
   so.threads = cfg.httpThreads;
-  so.maxRequestSize = cfg.maxBodyBytes + (64 << 10);
+  so.maxBodyBytes = cfg.maxBodyBytes;
+  // Pistache's buffer: room for headers on top of the largest body, and a margin so bodies
+  // somewhat over the limit still get authd's JSON 413 (far larger ones get Pistache's own).
+  so.maxRequestSize = 2 * cfg.maxBodyBytes + (64 << 10);
   so.headerTimeout = cfg.headerTimeout;
   so.bodyTimeout = cfg.bodyTimeout;
   so.keepaliveTimeout = cfg.keepaliveTimeout;

@@ -143,6 +143,10 @@ class PistacheHandler final : public P::Http::Handler {
   void onRequest(const P::Http::Request& preq, P::Http::ResponseWriter writer) override {
     const auto start = std::chrono::steady_clock::now();
     HttpRequest req = convert(preq);
+    if (req.body.size() > impl_->options.maxBodyBytes) {
+      impl_->finish(writer, req, nullptr, errorResponse(Error(Code::kPayloadTooLarge)), start);
+      return;
+    }
     const Match m = impl_->router.match(req);
     if (!m.route) {
       impl_->finish(writer, req, nullptr,

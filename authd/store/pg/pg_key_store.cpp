@@ -119,6 +119,7 @@ Status PgKeyStore::touchLastUsed(const std::vector<keys::KeyUse>& uses) {
   const std::string times = arrayLiteral(valid, [](const keys::KeyUse* u) { return std::to_string(u->usedAtMs); });
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
+    tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
     tx.exec_prepared0("touch_last_used", ids, times);
     tx.commit();
   });
