@@ -56,8 +56,10 @@ class BusKeyEvents final : public keys::KeyEvents {
  public:
   BusKeyEvents(store::InvalidationBus& bus, verify::KeyCache& cache) : bus_(bus), cache_(cache) {}
   void created(std::string_view hash, const keys::KeyRecord& record) override {
-    bus_.publish(Change{ChangeKind::kKeyCreated, std::string(hash)});
+    // Redis first (remember writes L2), then the announcement: an instance that has not heard
+    // of the key yet finds it there.
     cache_.remember(hash, record);
+    bus_.publish(Change{ChangeKind::kKeyCreated, std::string(hash)});
   }
   void changed(std::string_view hash) override { bus_.publish(Change{ChangeKind::kKeyChanged, std::string(hash)}); }
 

@@ -18,7 +18,12 @@ std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
 }
 
 KeyCache::KeyCache(keys::KeyStore& store, KeyL2& l2, KeyCacheOptions options, std::function<bool()> busLive)
-    : store_(store), l2_(l2), options_(options), busLive_(std::move(busLive)), l1_(options.capacity) {}
+    : store_(store),
+      l2_(l2),
+      options_(options),
+      busLive_(std::move(busLive)),
+      l1_(options.capacity),
+      absent_(options.absentCapacity) {}
 
 void KeyCache::store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, Clock::time_point now) {
   const auto fresh = info ? options_.fresh : options_.negativeFresh;
@@ -30,8 +35,17 @@ Result<KeyLookup> KeyCache::lookup(std::string_view hash) {
   std::optional<Entry> stale = l1_.get(hash, now);
   if (stale && now < stale->freshUntil) return KeyLookup{stale->info, KeyTier::kL1};
 
-  // Unknown to the filter and nothing announced since: no such key, no I/O.
+  // Unknown to the filter: not in PostgreSQL. But another instance may have created it a
+  // moment ago and its announcement is still on the way; the creator put it in Redis first.
   if (!stale && filter_.loaded() && busLive_() && !filter_.mayContain(KeyFilter::prefixOf(hash))) {
+    if (absent_.get(hash, now)) return KeyLookup{nullptr, KeyTier::kFilter};
+    auto cached = l2_.get(hash);
+    if (cached && cached->has_value() && **cached) {
+      filter_.add(KeyFilter::prefixOf(hash));
+      store(hash, **cached, now);
+      return KeyLookup{**cached, KeyTier::kL2};
+    }
+    absent_.put(std::string(hash), true, now + options_.absentFresh);
     return KeyLookup{nullptr, KeyTier::kFilter};
   }
 
@@ -70,13 +84,18 @@ void KeyCache::onChange(const Change& change) {
   switch (change.kind) {
     case ChangeKind::kKeyCreated:
       filter_.add(KeyFilter::prefixOf(change.id));
+      absent_.erase(change.id);
+      // Only a "no such key" answer cached a moment before; the creator's own entry stays.
+      if (auto e = l1_.get(change.id, Clock::now()); e && !e->info) l1_.erase(change.id);
       break;
     case ChangeKind::kKeyChanged:
       filter_.add(KeyFilter::prefixOf(change.id));
+      absent_.erase(change.id);
       l1_.erase(change.id);
       (void)l2_.erase(change.id);
       break;
     case ChangeKind::kBulkReload:
+      absent_.clear();
       l1_.clear();
       (void)l2_.clear();
       if (scan_) (void)loadFilter(scan_);

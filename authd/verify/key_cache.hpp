@@ -1,6 +1,7 @@
 // API key hash → what /verify needs to know about the key. Lookup order:
-// key filter (in memory; a miss means "no such key" while the invalidation
-// bus is live) → L1 (in process) → L2 (Redis) → PostgreSQL. Entries are fresh
+// L1 (in process) → key filter (in memory: a miss means the key is not in
+// PostgreSQL, so only Redis is asked, where a key created a moment ago on
+// another instance already is) → L2 (Redis) → PostgreSQL. Entries are fresh
 // for a while, then re-checked; while the stores are down a stale entry is
 // served rather than failing every request. Revocations evict all tiers.
 #pragma once
@@ -55,6 +56,10 @@ struct KeyCacheOptions {
   std::chrono::milliseconds staleMax{3'600'000};  // serve stale this long while the stores are down
   std::chrono::seconds l2Ttl{300};
   std::chrono::seconds l2NegativeTtl{30};
+  // Keys the filter and Redis both said are absent, remembered apart from L1 so a
+  // key-guessing flood cannot push real keys out of L1.
+  size_t absentCapacity = 65'536;
+  std::chrono::milliseconds absentFresh{5'000};
 };
 
 // Where a lookup was answered, for metrics.
@@ -98,6 +103,7 @@ class KeyCache final : public ChangeListener {
   KeyFilter filter_;
   FilterScan scan_;
   L1Cache<Entry> l1_;
+  L1Cache<bool> absent_;
 };
 
 }  // namespace authd::verify
