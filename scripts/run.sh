@@ -53,7 +53,8 @@ stop() {
   bash "$STACK" down "$STATE" || true
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+interrupted=0
+trap 'interrupted=1' INT TERM
 
 bash "$STACK" up "$STATE"
 set -a
@@ -70,13 +71,17 @@ authd is up.
 
 Try it:
   curl -i http://127.0.0.1:$NGINX_PORT/readyz
-  curl -s -X POST http://127.0.0.1:$NGINX_PORT/auth/signup -H 'Content-Type: application/json' \
-       -d '{"email":"you@example.com","password":"Password123!","name":"You"}'
+  curl -s -X POST http://127.0.0.1:$NGINX_PORT/auth/signup -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"Password123!","name":"You"}'
   bash scripts/demo.sh     # signup, create a key, call every protected route, revoke
 
 Ctrl-C stops everything.
 MSG
-# Wait until Ctrl-C, or until authd exits on its own.
-while kill -0 "$(cat "$STATE/run/authd1.pid" 2>/dev/null)" 2>/dev/null; do sleep 1; done
-echo "[run] authd exited; see $STATE/run/authd1.log"
+# Wait until Ctrl-C (the trap fires at once: `wait` is interruptible, `sleep` is not),
+# or until authd exits on its own.
+while [ "$interrupted" = 0 ] && kill -0 "$(cat "$STATE/run/authd1.pid" 2>/dev/null)" 2>/dev/null; do
+  sleep 1 &
+  wait $! || true
+done
+[ "$interrupted" = 1 ] && exit 0
+echo "[run] authd exited on its own; see $STATE/run/authd1.log"
 exit 1
