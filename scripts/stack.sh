@@ -179,7 +179,14 @@ pg_stop() {
 pg_kill() {
   local pid
   pid="$(head -1 "$(pg_dir)/data/postmaster.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  [ -n "$pid" ] || return 0
+  kill -9 "$pid" 2>/dev/null || true
+  # Until it is gone (and its backends with it), pg_ctl would think it still runs.
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 100); do
+    as_pg "$PG_BIN/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1 || return 0
+    sleep 0.1
+  done
 }
 
 # ---- Redis ------------------------------------------------------------------

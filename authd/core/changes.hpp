@@ -19,6 +19,9 @@ struct Change {
   ChangeKind kind;
   std::string id;
   int64_t expiresAt = 0;
+  // Heard over pub/sub from the instance that made it: that instance (or the PostgreSQL
+  // poll) updates shared state such as Redis; listeners here only update their own memory.
+  bool remote = false;
 };
 
 // Receives changes; called from the invalidation thread (and the publisher's), so it must be thread-safe.

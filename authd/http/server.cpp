@@ -73,7 +73,10 @@ void logRequest(spdlog::logger& log, bool json, const HttpRequest& req, const Ht
                 std::chrono::nanoseconds took) {
   if (!log.should_log(spdlog::level::info)) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
-  const auto dash = [](const std::string& s) -> std::string_view { return s.empty() ? "-" : s; };
+  const auto dash = [](const std::string& s) -> std::string_view {
+    if (s.empty()) return "-";
+    return s;  // not `s.empty() ? "-" : s`: that builds a temporary std::string
+  };
   if (!json) {
     log.info("{} {} {} {}us auth={} sub={} err={} ip={}", methodName(req.method), req.path, res.status, us,
              dash(res.logAuthType), dash(res.logSubject), dash(res.logError), req.peer);

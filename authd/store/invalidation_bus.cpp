@@ -18,10 +18,14 @@ constexpr const char* kPollTokens =
     "WHERE created_at > to_timestamp($1::double precision / 1000) AND expires_at > now()";
 // Past this many changed rows in one poll (bulk SQL), caches are dropped wholesale instead.
 constexpr int kMaxListedChanges = 10'000;
+// Rows never updated since their insert (updated_at = created_at) are new, not changed:
+// a new user needs no eviction, a new key only joins the key filter.
 constexpr const char* kPollUsers =
-    "SELECT id::text FROM users WHERE updated_at > to_timestamp($1::double precision / 1000) LIMIT 10001";
+    "SELECT id::text, (extract(epoch FROM updated_at) * 1000000)::bigint FROM users "
+    "WHERE updated_at > to_timestamp($1::double precision / 1000) AND updated_at > created_at LIMIT 10001";
 constexpr const char* kPollKeys =
-    "SELECT key_hash FROM api_keys WHERE updated_at > to_timestamp($1::double precision / 1000) LIMIT 10001";
+    "SELECT key_hash, (extract(epoch FROM updated_at) * 1000000)::bigint, updated_at > created_at FROM api_keys "
+    "WHERE updated_at > to_timestamp($1::double precision / 1000) LIMIT 10001";
 
 }  // namespace
 
@@ -88,8 +92,15 @@ void InvalidationBus::publish(const Change& change) {
 }
 
 void InvalidationBus::handleMessage(std::string_view payload) {
-  if (auto c = decodeChange(payload)) deliver(*c);
+  if (auto c = decodeChange(payload)) {
+    c->remote = true;
+    deliver(*c);
+  }
   else spdlog::warn("invalidation: ignoring malformed message");
+}
+
+bool InvalidationBus::firstSighting(const char* kind, const std::string& id, int64_t versionUs) {
+  return seen_.try_emplace(std::string(kind) + ":" + id + ":" + std::to_string(versionUs), versionUs).second;
 }
 
 bool InvalidationBus::pollPostgres() {
@@ -113,13 +124,25 @@ bool InvalidationBus::pollPostgres() {
       if (users.size() > kMaxListedChanges || keys.size() > kMaxListedChanges) {
         rows.changes.push_back({ChangeKind::kBulkReload, {}});
       } else {
-        for (const auto& row : users) rows.changes.push_back({ChangeKind::kUserChanged, row[0].as<std::string>()});
-        for (const auto& row : keys) rows.changes.push_back({ChangeKind::kKeyChanged, row[0].as<std::string>()});
+        // Each row version is delivered once, although the overlap finds it on several polls.
+        for (const auto& row : users) {
+          if (firstSighting("u", row[0].as<std::string>(), row[1].as<int64_t>())) {
+            rows.changes.push_back({ChangeKind::kUserChanged, row[0].as<std::string>()});
+          }
+        }
+        for (const auto& row : keys) {
+          if (firstSighting("k", row[0].as<std::string>(), row[1].as<int64_t>())) {
+            rows.changes.push_back(
+                {row[2].as<bool>() ? ChangeKind::kKeyChanged : ChangeKind::kKeyCreated, row[0].as<std::string>()});
+          }
+        }
       }
     }
     return rows;
   });
   if (!r) return false;
+  // Forget sightings older than anything the next poll can return.
+  std::erase_if(seen_, [cutoff = (r->now - 2 * kOverlapMs) * 1000](const auto& kv) { return kv.second < cutoff; });
   afterBulk_ = false;
   for (const auto& c : r->changes) {
     if (c.kind == ChangeKind::kBulkReload) {

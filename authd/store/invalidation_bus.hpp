@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/changes.hpp"
@@ -43,6 +44,8 @@ class InvalidationBus {
   void run();
   void deliver(const Change& change);
   bool pollPostgres();
+  // True the first time a row version (kind, id, updated_at in µs) is seen by the poll.
+  bool firstSighting(const char* kind, const std::string& id, int64_t versionUs);
   void handleMessage(std::string_view payload);
 
   pg::PgPool& pg_;
@@ -56,6 +59,7 @@ class InvalidationBus {
   int64_t watermarkMs_ = 0;  // database time of the last successful poll
   bool loadedRevocations_ = false;
   bool afterBulk_ = false;   // the last poll found a bulk change
+  std::unordered_map<std::string, int64_t> seen_;  // row versions delivered by the poll → updated_at µs
 };
 
 // "jti:<id>:<exp>", "user:<id>", "key:<hash>" ↔ Change; nullopt for anything else.

@@ -92,7 +92,9 @@ void KeyCache::onChange(const Change& change) {
       filter_.add(KeyFilter::prefixOf(change.id));
       absent_.erase(change.id);
       l1_.erase(change.id);
-      (void)l2_.erase(change.id);
+      // The originator (or, if Redis was down then, every instance's poll) clears Redis;
+      // doing it again for each pub/sub message would put a round trip on the invalidation thread.
+      if (!change.remote) (void)l2_.erase(change.id);
       break;
     case ChangeKind::kBulkReload:
       absent_.clear();
