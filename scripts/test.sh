@@ -52,3 +52,10 @@ bash "$STACK" up "$STATE"
 export AUTHD_TEST_STATE="$STATE"
 export AUTHD_TEST_STACK="$STACK"
 ctest --test-dir "${AUTHD_BUILD_DIR:-$ROOT/build}" --output-on-failure -j "$(nproc)" "$@"
+
+# Extended mode (CI, or AUTHD_TEST_EXTENDED=1), once the suites above passed:
+# integration and e2e again against an ASan+UBSan authd, then the fuzzers.
+if [ "${CI:-}" = true ] || [ "${AUTHD_TEST_EXTENDED:-0}" = 1 ]; then
+  bash "$ROOT/scripts/test-sanitized.sh" "$STATE"
+  bash "$ROOT/tests/fuzz/run.sh"
+fi
