@@ -45,23 +45,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-DB_PASSWORD="$(openssl rand -hex 16)"
-cat >"$STATE/stack.env" <<ENV
-STACK_MODE=bench
-AUTHD_INSTANCES=1
-NGINX_PORT=$BASE
-PORT=$((BASE + 1))
-DB_HOST=127.0.0.1
-DB_PORT=$((BASE + 10))
-DB_USERNAME=authd
-DB_PASSWORD=$DB_PASSWORD
-DB_NAME=authd_bench
-REDIS_HOST=127.0.0.1
-REDIS_PORT=$((BASE + 11))
-REDIS_PASSWORD=$(openssl rand -hex 16)
-JWT_SECRET=$(openssl rand -hex 32)
-LOGIN_MAX_FAILURES_PER_IP=1000000
-ENV
+bash "$STACK" env "$STATE" bench "$BASE" 1
+echo "LOGIN_MAX_FAILURES_PER_IP=1000000" >>"$STATE/stack.env"
+DB_PASSWORD="$(sed -n 's/^DB_PASSWORD=//p' "$STATE/stack.env")"
 bash "$STACK" up "$STATE"
 NGINX="http://127.0.0.1:$BASE"
 AUTHD="http://127.0.0.1:$((BASE + 1))"

@@ -6,6 +6,8 @@
 #   scripts/stack.sh install            install missing Debian packages (root), or say which; npm ci
 #   scripts/stack.sh install-browser    install Debian's chromium for the browser test (root), or say how
 #   scripts/stack.sh build              configure + build into $AUTHD_BUILD_DIR (default build/)
+#   scripts/stack.sh env STATE_DIR MODE BASE_PORT INSTANCES
+#                                       write STATE_DIR/stack.env for a throwaway stack (test, bench)
 #   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
 #   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
 #   scripts/stack.sh SERVICE-start|SERVICE-stop|SERVICE-kill STATE_DIR [N]
@@ -309,9 +311,34 @@ down() {
   pg_stop
 }
 
+# A throwaway stack's settings: ports from BASE (nginx BASE, authd BASE+1.., PostgreSQL
+# BASE+10, Redis BASE+11), fresh random secrets. Extra settings are appended by the caller.
+write_env() {
+  local state="$1" mode="$2" base="$3" instances="$4"
+  mkdir -p "$state"
+  cat >"$state/stack.env" <<ENV
+STACK_MODE=$mode
+AUTHD_INSTANCES=$instances
+NGINX_PORT=$base
+PORT=$((base + 1))
+DB_HOST=127.0.0.1
+DB_PORT=$((base + 10))
+DB_USERNAME=authd
+DB_PASSWORD=$(openssl rand -hex 16)
+DB_NAME=authd_$mode
+REDIS_HOST=127.0.0.1
+REDIS_PORT=$((base + 11))
+REDIS_PASSWORD=$(openssl rand -hex 16)
+JWT_SECRET=$(openssl rand -hex 32)
+JWT_REFRESH_SECRET=$(openssl rand -hex 32)
+ENV
+  chmod 600 "$state/stack.env"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
+  env) write_env "$@" ;;
   install) install_packages; install_node_modules ;;
   install-browser) install_browser ;;
   build) build ;;

@@ -27,21 +27,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cat >"$STATE/stack.env" <<ENV
-STACK_MODE=test
-AUTHD_INSTANCES=2
-NGINX_PORT=$BASE
-PORT=$((BASE + 1))
-DB_HOST=127.0.0.1
-DB_PORT=$((BASE + 10))
-DB_USERNAME=authd
-DB_PASSWORD=$(openssl rand -hex 16)
-DB_NAME=authd_test
-REDIS_HOST=127.0.0.1
-REDIS_PORT=$((BASE + 11))
-REDIS_PASSWORD=$(openssl rand -hex 16)
-JWT_SECRET=$(openssl rand -hex 32)
-JWT_REFRESH_SECRET=$(openssl rand -hex 32)
+bash "$STACK" env "$STATE" test "$BASE" 2
+cat >>"$STATE/stack.env" <<ENV
 LAST_USED_FLUSH_MS=1000
 # Short throttle window so tests can watch a 429 end.
 LOGIN_WINDOW_SECONDS=3
