@@ -1,5 +1,7 @@
 #include "verify/key_cache.hpp"
 
+#include <malloc.h>
+
 
 namespace authd::verify {
 
@@ -77,6 +79,7 @@ Status KeyCache::loadFilter(FilterScan scan) {
   std::vector<uint64_t> prefixes;
   if (auto s = scan_([&prefixes](uint64_t p) { prefixes.push_back(p); }); !s) return s;
   filter_.load(std::move(prefixes));
+  malloc_trim(0);  // the load's transient buffers go back to the OS, not into RSS for good
   return {};
 }
 

@@ -126,14 +126,22 @@ Status PgKeyStore::touchLastUsed(const std::vector<keys::KeyUse>& uses) {
 }
 
 Status PgKeyStore::forEachHashPrefix(const std::function<void(uint64_t)>& sink) {
+  // Through a cursor, 50,000 rows at a time: a million-row result held at once would cost
+  // authd over 100 MB of memory for a moment (and glibc keeps what it once had).
   return pool_.run([&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    for (const auto& row : tx.exec(sql::kAllKeyHashPrefixes)) {
-      const char* text = row[0].c_str();
-      uint64_t v = 0;
-      std::from_chars(text, text + row[0].size(), v, 16);
-      sink(v);
+    pqxx::work tx(c);
+    tx.exec(std::string("DECLARE authd_key_filter NO SCROLL CURSOR FOR ") + sql::kAllKeyHashPrefixes);
+    for (;;) {
+      const auto rows = tx.exec("FETCH 50000 FROM authd_key_filter");
+      if (rows.empty()) break;
+      for (const auto& row : rows) {
+        const char* text = row[0].c_str();
+        uint64_t v = 0;
+        std::from_chars(text, text + row[0].size(), v, 16);
+        sink(v);
+      }
     }
+    tx.commit();
   });
 }
 
