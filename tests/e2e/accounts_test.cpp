@@ -13,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 #include "tokens/access_tokens.hpp"
@@ -29,15 +30,6 @@ std::string uniqueEmail(std::string_view tag) {
   return "e2e-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
 }
 
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-// What a failed expectation prints: the response, or why there was none.
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r;
-  return os.str();
-}
 
 // The JSON error shape: a 4xx, application/json, {statusCode (= status), error, message, code}.
 ::testing::AssertionResult isErrorShape(const std::optional<HttpResult>& r) {

@@ -68,13 +68,6 @@ struct Credential {
   std::string keyId;  // empty for a JWT
 };
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r;
-  return os.str();
-}
-
 // The code with this stable name (for its default message), if any.
 std::optional<Code> codeNamed(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(Code::kInternal); ++i) {
@@ -162,7 +155,6 @@ struct Key {
   std::string key;
 };
 
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 Headers apiKeyHeader(const std::string& key) { return {{"x-api-key", key}}; }
 
 // Signs up a fresh user through nginx; an empty Account (and a failed test) if that does not work.

@@ -27,13 +27,6 @@ using namespace std::chrono_literals;
 constexpr int kLimit = 5;
 constexpr int kWindowSeconds = 60;
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r;
-  return os.str();
-}
-
 // A header as an integer; nullopt when absent or not a plain integer.
 std::optional<long> intHeader(const HttpResult& r, std::string_view name) {
   const std::string v = r.header(name);

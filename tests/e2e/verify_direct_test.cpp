@@ -27,16 +27,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r << " [X-Auth-Error '" << r->header("x-auth-error") << "']";
-  return os.str();
-}
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-Headers apiKey(const std::string& key) { return {{"x-api-key", key}}; }
-
 struct Account {
   std::string id;
   std::string accessToken;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -44,21 +45,6 @@ constexpr auto kRunFor = 5s;
 constexpr auto kRevocationBound = 1s;  // the spec's "within 1 second, everywhere"
 constexpr const char* kPassword = "concurrency-pw-123";
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r << " [X-Auth-Error '" << r->header("x-auth-error") << "']";
-  return os.str();
-}
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-Headers apiKey(const std::string& key) { return {{"x-api-key", key}}; }
-
-bool readyOn(uint16_t port) {
-  const auto r = get(port, "/readyz");
-  return r && r->status == 200;
-}
-
 std::optional<HttpResult> verifyOn(int n, const std::string& key) {
   return get(testEnv().authdPort(n), "/verify?mode=apikey", apiKey(key));
 }
@@ -72,10 +58,6 @@ struct KeyState {
   Revocation revocation = Revocation::kNone;
   Clock::time_point revokedAt;  // when the 200 arrived
 };
-
-int64_t msSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
 
 // What a finding says about authd: a plain failure, a symptom of invalidation lag under write load (a failure too:
 // revocation must reach every instance within 1 s), or a note.

@@ -29,6 +29,7 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -46,35 +47,17 @@ constexpr auto kKillAfter = 1500ms;
 constexpr auto kClientTimeout = 5s;
 constexpr const char* kPassword = "fault-authd-pw-123";
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r;
-  return os.str();
-}
-
-int64_t msSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-Headers apiKey(const std::string& key) { return {{"x-api-key", key}}; }
 
 std::string authdPid(int n) {
   std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
   std::string pid;
   in >> pid;
   return pid;
-}
-
-bool readyOn(uint16_t port) {
-  const auto r = get(port, "/readyz");
-  return r && r->status == 200;
 }
 
 bool bothReady(std::chrono::milliseconds timeout) {

@@ -28,6 +28,7 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -42,20 +43,6 @@ constexpr const char* kPassword = "fault-pg-pw-12345";
 // A write must be refused at least this quickly while PostgreSQL is down.
 constexpr auto kFast = 3s;
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r << " [X-Auth-Error '" << r->header("x-auth-error") << "']";
-  return os.str();
-}
-
-int64_t msSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-Headers apiKey(const std::string& key) { return {{"x-api-key", key}}; }
-
 std::string uniqueEmail(std::string_view tag) {
   return "it-fault-pg-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
 }
@@ -65,11 +52,6 @@ std::string authdPid(int n) {
   std::string pid;
   in >> pid;
   return pid;
-}
-
-bool readyOn(uint16_t port) {
-  const auto r = get(port, "/readyz");
-  return r && r->status == 200;
 }
 
 bool bothReady(std::chrono::milliseconds timeout) {

@@ -24,6 +24,7 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -39,20 +40,6 @@ constexpr int kLimit = 3;
 constexpr int kWindowSeconds = 3600;
 constexpr const char* kPassword = "fault-redis-pw-123";
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r << " [X-Auth-Error '" << r->header("x-auth-error") << "']";
-  return os.str();
-}
-
-int64_t msSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-Headers apiKey(const std::string& key) { return {{"x-api-key", key}}; }
-
 std::string uniqueEmail(std::string_view tag) {
   return "it-fault-redis-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
 }
@@ -63,11 +50,6 @@ std::string authdPid(int n) {
   std::string pid;
   in >> pid;
   return pid;
-}
-
-bool readyOn(uint16_t port) {
-  const auto r = get(port, "/readyz");
-  return r && r->status == 200;
 }
 
 // Both instances answer /readyz 200 within `timeout`.

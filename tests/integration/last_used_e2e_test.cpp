@@ -27,13 +27,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r;
-  return os.str();
-}
-
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

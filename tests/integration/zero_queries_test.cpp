@@ -18,6 +18,7 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -35,13 +36,6 @@ constexpr const char* kLookupCalls =
     "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query LIKE '%FROM api_keys WHERE key_hash%'";
 constexpr const char* kLookupRows =
     "SELECT count(*)::bigint FROM pg_stat_statements WHERE query LIKE '%FROM api_keys WHERE key_hash%'";
-
-std::string describe(const std::optional<HttpResult>& r) {
-  if (!r) return "no response: " + lastError();
-  std::ostringstream os;
-  os << *r << " [X-Auth-Error '" << r->header("x-auth-error") << "']";
-  return os.str();
-}
 
 int64_t scalar(store::pg::PgPool& pool, const char* sql) {
   auto r = pool.run([&](pqxx::connection& c) {
