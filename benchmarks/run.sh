@@ -107,6 +107,9 @@ scenario() {  # scenario NAME ROUND
     badkey) BENCH_KEYS="$STATE/badkeys.tsv" run_wrk badkey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     badsum) BENCH_KEYS="$STATE/badsum.txt" run_wrk badsum "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     verify) BENCH_KEYS="$STATE/keys100.tsv" run_wrk verify "$2" "$AUTHD/verify?mode=apikey" -s "$W/keys.lua" ;;
+    # The "Pistache handler that does nothing" reference for verify: authd's own /healthz
+    # (inline, a constant body, the same access log and metrics as every request).
+    noop) run_wrk noop "$2" "$AUTHD/healthz" ;;
   esac
 }
 
@@ -121,7 +124,7 @@ DUR=2s scenario jwt 0 >/dev/null 2>&1
 
 LOOKUPS_BEFORE=0 LOOKUPS_DURING=0
 for ((r = 1; r <= ROUNDS; r++)); do
-  for s in bare stub apikey jwt flexible badkey badsum verify; do
+  for s in bare stub apikey jwt flexible badkey badsum verify noop; do
     if [ "$s" = badkey ]; then LOOKUPS_BEFORE=$(key_lookups); fi
     scenario "$s" "$r"
     if [ "$s" = badsum ]; then LOOKUPS_DURING=$((LOOKUPS_DURING + $(key_lookups) - LOOKUPS_BEFORE)); fi
