@@ -33,8 +33,26 @@ std::string randomBytes(size_t n) {
 }
 
 std::array<uint8_t, 32> sha256(std::string_view data) {
+  // SHA256() looks the algorithm up in OpenSSL 3's provider store and allocates a
+  // context on every call (more than the hashing of a key costs): fetch once, and
+  // keep one reusable context per thread.
+  static EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) std::abort();
+    return m;
+  }();
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context local;
   std::array<uint8_t, 32> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  unsigned int len = 0;
+  if (local.ctx == nullptr || EVP_DigestInit_ex2(local.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(local.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(local.ctx, out.data(), &len) != 1 || len != out.size()) {
+    std::abort();
+  }
   return out;
 }
 
@@ -67,11 +85,11 @@ uint32_t crc32(std::string_view data) {
 }
 
 std::string toHex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* o = out.data();
   for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
+    *o++ = kHex[c >> 4];
+    *o++ = kHex[c & 15];
   }
   return out;
 }
