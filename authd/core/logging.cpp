@@ -1,8 +1,12 @@
 #include "core/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <mutex>
 
 namespace authd::logging {
 namespace {
@@ -18,6 +22,20 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonMessageFlag>(); }
+};
+
+// Whole lines into stdio's buffer, written out when it fills or on flush() (every
+// second, see setup): spdlog's stdout sink flushes after each line, a write(2) per
+// request. stdio locks the stream per fwrite, so lines never interleave with the
+// application logger's, which shares stdout and flushes at once.
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
 };
 
 }  // namespace
@@ -47,7 +65,7 @@ void setup(const std::string& level, bool json) {
   // One sink each: spdlog keeps the format in the sink. Both write whole lines to
   // stdout, and stdio locks the stream per write, so lines never interleave.
   auto app = std::make_shared<spdlog::logger>("authd", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-  auto access = std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  auto access = std::make_shared<spdlog::logger>("access", std::make_shared<BufferedStdoutSink>());
   if (json) {
     auto appFormat = std::make_unique<spdlog::pattern_formatter>();
     appFormat->add_flag<JsonMessageFlag>('*').set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})");

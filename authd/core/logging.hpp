@@ -1,6 +1,8 @@
 // Logging setup: spdlog to stdout, text or JSON lines. Two loggers: the
-// default (application messages) and "access" (one line per request). Lines are buffered and flushed every second (and at once for
-// warnings), so the request log costs no syscall per request.
+// default (application messages, written at once) and "access" (one line per
+// request, buffered by stdio and flushed every second, or sooner when the buffer
+// fills or an application message is written), so the request log costs no
+// syscall per request. A kill -9 can lose up to a second of request lines.
 #pragma once
 
 #include <string>

@@ -91,6 +91,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
 void addVerifyRoute(Router& router, verify::Verifier& verifier, VerdictObserver observer) {
   router.add(Method::kGet, "/verify", Exec::kInline, [&verifier, observer](const HttpRequest& req) {
     HttpResponse r;
+    r.headers.reserve(5);
     r.body.clear();  // nginx reads only the header of an auth subrequest
     const auto modeText = req.queryParam("mode");
     const auto mode = verify::parseMode(modeText.value_or("any"));
