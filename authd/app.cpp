@@ -134,7 +134,7 @@ struct App::Parts {
       : cfg(c),
         pg(makePgPool(c, c.dbPoolSize, true)),
         redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)}),
-        workers(c.workerThreads, 4096),
+        workers(c.workerThreads, 4096, c.workerNice),
         bus(*pg, redis, c.invalidationPoll),
         users(*pg),
         refreshStore(*pg),

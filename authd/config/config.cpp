@@ -135,6 +135,7 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.integer("PORT", c.port, 1, 65535);
   r.integer("HTTP_THREADS", c.httpThreads, 1, 64);
   r.integer("WORKER_THREADS", c.workerThreads, 1, 256);
+  r.integer("WORKER_NICE", c.workerNice, 0, 19);
   r.integer("MAX_BODY_BYTES", c.maxBodyBytes, 1024, 64 << 20);
   r.millis("HTTP_HEADER_TIMEOUT_MS", c.headerTimeout, 100, 600'000);
   r.millis("HTTP_BODY_TIMEOUT_MS", c.bodyTimeout, 100, 600'000);

@@ -19,6 +19,7 @@ struct Config {
   uint16_t port = 8081;                     // PORT
   int httpThreads = 2;                      // HTTP_THREADS: Pistache I/O threads
   int workerThreads = 4;                    // WORKER_THREADS: blocking work (argon2, SQL writes)
+  int workerNice = 19;                      // WORKER_NICE: the workers' nice value; /verify comes first
   size_t maxBodyBytes = 1 << 20;            // MAX_BODY_BYTES: larger bodies answer 413
   std::chrono::milliseconds headerTimeout{10'000};    // HTTP_HEADER_TIMEOUT_MS
   std::chrono::milliseconds bodyTimeout{10'000};      // HTTP_BODY_TIMEOUT_MS

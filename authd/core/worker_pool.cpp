@@ -2,10 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace authd {
 
-WorkerPool::WorkerPool(int threads, size_t maxQueue) : maxQueue_(maxQueue) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+WorkerPool::WorkerPool(int threads, size_t maxQueue, int nice) : maxQueue_(maxQueue) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this, nice] { loop(nice); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -39,7 +44,11 @@ size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
-void WorkerPool::loop() {
+void WorkerPool::loop(int nice) {
+  // On Linux the nice value is per thread. Lowering one's own priority needs no privilege.
+  if (nice > 0 && setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0) {
+    spdlog::warn("worker pool: could not set nice {}: {}", nice, std::strerror(errno));
+  }
   for (;;) {
     std::function<void()> task;
     {

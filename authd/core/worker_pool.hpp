@@ -14,7 +14,9 @@ namespace authd {
 
 class WorkerPool {
  public:
-  WorkerPool(int threads, size_t maxQueue);
+  // `nice`: the threads' nice value (0-19). Above 0, their CPU-bound work (argon2)
+  // yields to the HTTP I/O threads when the CPU is contended.
+  WorkerPool(int threads, size_t maxQueue, int nice = 0);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -27,7 +29,7 @@ class WorkerPool {
   size_t queued() const;
 
  private:
-  void loop();
+  void loop(int nice);
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

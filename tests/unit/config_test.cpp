@@ -47,6 +47,7 @@ TEST(ConfigTest, DefaultsWithOnlyJwtSecret) {
   EXPECT_EQ(c.port, 8081);
   EXPECT_EQ(c.httpThreads, 2);
   EXPECT_EQ(c.workerThreads, 4);
+  EXPECT_EQ(c.workerNice, 19);
   EXPECT_EQ(c.maxBodyBytes, 1u << 20);
   EXPECT_EQ(c.headerTimeout, 10'000ms);
   EXPECT_EQ(c.bodyTimeout, 10'000ms);
@@ -124,6 +125,7 @@ const std::vector<IntVar> kIntVars{
     {"PORT", 1, 65535},
     {"HTTP_THREADS", 1, 64},
     {"WORKER_THREADS", 1, 256},
+    {"WORKER_NICE", 0, 19},
     {"MAX_BODY_BYTES", 1024, 64 << 20},
     {"HTTP_HEADER_TIMEOUT_MS", 100, 600'000},
     {"HTTP_BODY_TIMEOUT_MS", 100, 600'000},

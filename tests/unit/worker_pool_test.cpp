@@ -8,6 +8,9 @@
 #include <set>
 #include <thread>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace authd {
 namespace {
 
@@ -39,6 +42,21 @@ class Blocker {
   std::latch release_{1};
   std::atomic<bool> released_{false};
 };
+
+// The workers run at the nice value asked for; the submitting thread keeps its own.
+TEST(WorkerPoolTest, WorkersRunAtTheirNiceValue) {
+  const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  WorkerPool pool(2, 10, 19);  // 19, the lowest priority, is allowed from any nice value
+  std::atomic<int> seen{-100};
+  std::latch done(1);
+  ASSERT_TRUE(pool.submit([&] {
+    seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    done.count_down();
+  }));
+  done.wait();
+  EXPECT_EQ(seen.load(), 19);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), mine);
+}
 
 // Tasks run, on threads other than the submitter, spread over the pool's threads.
 TEST(WorkerPoolTest, RunsTasksOnOtherThreads) {
