@@ -59,7 +59,7 @@ struct KeyCacheOptions {
   // Keys the filter and Redis both said are absent, remembered apart from L1 so a
   // key-guessing flood cannot push real keys out of L1.
   size_t absentCapacity = 65'536;
-  std::chrono::milliseconds absentFresh{5'000};
+  std::chrono::milliseconds absentFresh{60'000};  // forgotten at once when a key with that hash is created
 };
 
 // Where a lookup was answered, for metrics.
