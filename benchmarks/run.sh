@@ -38,7 +38,9 @@ AUTHD_BUILD_TARGET= bash "$STACK" build
 command -v gnuplot >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || true; }
 
 STATE="$(mktemp -d /tmp/authd-bench.XXXXXX)"
+PISTACHE_PID=""
 cleanup() {
+  [ -n "$PISTACHE_PID" ] && kill "$PISTACHE_PID" 2>/dev/null
   bash "$STACK" down "$STATE" >/dev/null 2>&1 || true
   rm -rf "$STATE"
 }
@@ -53,6 +55,11 @@ DB_PASSWORD="$(sed -n 's/^DB_PASSWORD=//p' "$STATE/stack.env")"
 bash "$STACK" up "$STATE"
 NGINX="http://127.0.0.1:$BASE"
 AUTHD="http://127.0.0.1:$((BASE + 1))"
+# The do-nothing Pistache handler (references `pistache` and `noop`), with authd's I/O thread count.
+PISTACHE="http://127.0.0.1:$((BASE + 8))"
+"$BUILD_DIR/benchmarks/bench_pistache_noop" $((BASE + 8)) "$(sed -n 's/^HTTP_THREADS=//p' "$STATE/stack.env" | grep . || echo 2)" \
+  >"$STATE/pistache.log" 2>&1 &
+PISTACHE_PID=$!
 AUTHD_PID="$(cat "$STATE/run/authd1.pid")"
 psql_authd() { PGPASSWORD="$DB_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $((BASE + 10)) -U authd -d authd_bench "$@"; }
 
@@ -101,15 +108,15 @@ scenario() {  # scenario NAME ROUND
   case "$1" in
     bare) run_wrk bare "$2" "$NGINX/bare" ;;
     stub) run_wrk stub "$2" "$NGINX/stub" ;;
+    pistache) run_wrk pistache "$2" "$NGINX/pistache" ;;
     apikey) BENCH_KEYS="$STATE/keys100.tsv" run_wrk apikey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     jwt) run_wrk jwt "$2" "$NGINX/protected/user-only" -H "Authorization: Bearer $JWT" ;;
     flexible) BENCH_KEYS="$STATE/keys100.tsv" BENCH_JWT="$JWT" run_wrk flexible "$2" "$NGINX/protected/flexible" -s "$W/flexible.lua" ;;
     badkey) BENCH_KEYS="$STATE/badkeys.tsv" run_wrk badkey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     badsum) BENCH_KEYS="$STATE/badsum.txt" run_wrk badsum "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     verify) BENCH_KEYS="$STATE/keys100.tsv" run_wrk verify "$2" "$AUTHD/verify?mode=apikey" -s "$W/keys.lua" ;;
-    # The "Pistache handler that does nothing" reference for verify: authd's own /healthz
-    # (inline, a constant body, the same access log and metrics as every request).
-    noop) run_wrk noop "$2" "$AUTHD/healthz" ;;
+    # The "Pistache handler that does nothing" reference for verify, sent the same requests.
+    noop) BENCH_KEYS="$STATE/keys100.tsv" run_wrk noop "$2" "$PISTACHE/verify?mode=apikey" -s "$W/keys.lua" ;;
   esac
 }
 
@@ -124,7 +131,7 @@ DUR=2s scenario jwt 0 >/dev/null 2>&1
 
 LOOKUPS_BEFORE=0 LOOKUPS_DURING=0
 for ((r = 1; r <= ROUNDS; r++)); do
-  for s in bare stub apikey jwt flexible badkey badsum verify noop; do
+  for s in bare stub pistache apikey jwt flexible badkey badsum verify noop; do
     if [ "$s" = badkey ]; then LOOKUPS_BEFORE=$(key_lookups); fi
     scenario "$s" "$r"
     if [ "$s" = badsum ]; then LOOKUPS_DURING=$((LOOKUPS_DURING + $(key_lookups) - LOOKUPS_BEFORE)); fi
@@ -200,12 +207,13 @@ awk -F'\t' -v rounds="$ROUNDS" '
       for (j = 1; j <= n; j++) { a[j] = p50[s, j] } ; m50[s] = median(a, n)
       for (j = 1; j <= n; j++) { a[j] = p99[s, j] } ; m99[s] = median(a, n)
     }
-    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | × stub | × bare |"
-    print "|---|---:|---:|---:|---:|---:|---:|"
+    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | × stub | × bare | × pistache |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= k; i++) {
       s = order[i]
-      printf "| %s | %.0f | %.3f | %.3f | %.1f%% | %.2f | %.2f |\n", s, mr[s], m50[s], m99[s], 100 * bad[s] / (tot[s] ? tot[s] : 1), mr[s] / mr["stub"], mr[s] / mr["bare"]
+      printf "| %s | %.0f | %.3f | %.3f | %.1f%% | %.2f | %.2f | %.2f |\n", s, mr[s], m50[s], m99[s], 100 * bad[s] / (tot[s] ? tot[s] : 1), mr[s] / mr["stub"], mr[s] / mr["bare"], mr[s] / mr["pistache"]
     }
+    if (mr["noop"] > 0) printf "\n- verify (authd alone) = %.2f × noop (a do-nothing Pistache handler, same requests)\n", mr["verify"] / mr["noop"]
   }' "$RESULTS" >"$TABLE"
 {
   echo
@@ -221,6 +229,7 @@ if command -v gnuplot >/dev/null; then
     grep -v '^-' >"$OUT/chart.dat" || true
   STUB_RPS=$(awk '$1 == "stub" { print $2 }' "$OUT/chart.dat")
   BARE_RPS=$(awk '$1 == "bare" { print $2 }' "$OUT/chart.dat")
+  PISTACHE_RPS=$(awk '$1 == "pistache" { print $2 }' "$OUT/chart.dat")
   gnuplot <<GP || log "gnuplot failed; no chart"
 set terminal pngcairo size 1000,500 noenhanced
 set output "$OUT/chart.png"
@@ -232,6 +241,7 @@ set xtics rotate by -30
 set yrange [0:*]
 plot "$OUT/chart.dat" using 0:2:xtic(1) with boxes title "req/s", \
      $STUB_RPS with lines lw 2 title "stub", \
+     $PISTACHE_RPS with lines lw 2 dt 3 title "pistache (do-nothing handler)", \
      $BARE_RPS with lines lw 2 dt 2 title "bare"
 GP
 fi

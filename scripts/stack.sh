@@ -272,7 +272,8 @@ nginx_render() {
   rm -f "$RUN_DIR"/nginx/bench-*.conf
   if [ "${STACK_MODE:-run}" = bench ]; then
     for f in "$ROOT"/nginx/bench-*.conf; do
-      sed -e "s|@STUB_PORT@|$((NGINX_PORT + 9))|g" "$f" >"$RUN_DIR/nginx/$(basename "$f")"
+      sed -e "s|@STUB_PORT@|$((NGINX_PORT + 9))|g" -e "s|@PISTACHE_PORT@|$((NGINX_PORT + 8))|g" \
+        "$f" >"$RUN_DIR/nginx/$(basename "$f")"
     done
   fi
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
