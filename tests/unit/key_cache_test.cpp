@@ -1,0 +1,154 @@
+#include "verify/key_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include "core/crypto.hpp"
+
+namespace authd::verify {
+namespace {
+
+// PostgreSQL's part: keys by hash, counting lookups.
+class FakeStore final : public keys::KeyStore {
+ public:
+  std::map<std::string, keys::KeyRecord, std::less<>> byHash;
+  int lookups = 0;
+
+  Result<keys::KeyRecord> create(std::string_view, const keys::CreateKeyRequest&, std::string_view,
+                                 std::string_view) override {
+    return fail(Code::kInternal);
+  }
+  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view) override { return fail(Code::kInternal); }
+  Result<std::optional<std::string>> revoke(std::string_view, std::string_view) override {
+    return fail(Code::kInternal);
+  }
+  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view hash) override {
+    ++lookups;
+    if (auto it = byHash.find(hash); it != byHash.end()) return it->second;
+    return std::optional<keys::KeyRecord>{};
+  }
+  Result<std::optional<bool>> userActive(std::string_view) override { return fail(Code::kInternal); }
+  Status touchLastUsed(const std::vector<keys::KeyUse>&) override { return {}; }
+};
+
+// Redis's part: counts GETs, and can run something in the middle of one (as another
+// thread would while the round trip is in flight).
+class FakeL2 final : public KeyL2 {
+ public:
+  std::map<std::string, std::shared_ptr<const KeyInfo>, std::less<>> entries;
+  int gets = 0;
+  std::function<void()> duringGet;
+
+  Result<std::optional<std::shared_ptr<const KeyInfo>>> get(std::string_view hash) override {
+    ++gets;
+    if (duringGet) std::exchange(duringGet, nullptr)();
+    if (auto it = entries.find(hash); it != entries.end()) return std::optional(it->second);
+    return std::optional<std::shared_ptr<const KeyInfo>>{};
+  }
+  Status put(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, std::chrono::seconds) override {
+    entries[std::string(hash)] = info;
+    return {};
+  }
+  Status erase(std::string_view hash) override {
+    entries.erase(std::string(hash));
+    return {};
+  }
+  Status clear() override {
+    entries.clear();
+    return {};
+  }
+};
+
+keys::KeyRecord record(const std::string& id) {
+  keys::KeyRecord r;
+  r.id = id;
+  r.userId = "user-1";
+  return r;
+}
+
+class KeyCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store.byHash[known] = record("key-known");
+    ASSERT_TRUE(cache.loadFilter([this](const std::function<void(uint64_t)>& emit) -> Status {
+      for (const auto& [hash, r] : store.byHash) emit(KeyFilter::prefixOf(hash));
+      return {};
+    }));
+  }
+
+  const std::string known = crypto::sha256Hex("known key");
+  const std::string unknown = crypto::sha256Hex("a guess");
+  FakeStore store;
+  FakeL2 l2;
+  KeyCache cache{store, l2, KeyCacheOptions{}, [] { return true; }};
+};
+
+TEST_F(KeyCacheTest, KnownKeyIsLookedUpOnceThenServedFromL1) {
+  auto first = cache.lookup(known);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->info);
+  EXPECT_EQ(first->info->id, "key-known");
+  EXPECT_EQ(first->tier, KeyTier::kDatabase);
+  auto second = cache.lookup(known);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->tier, KeyTier::kL1);
+  EXPECT_EQ(store.lookups, 1);
+}
+
+// A guess never reaches PostgreSQL; Redis is asked once, then the answer is remembered.
+TEST_F(KeyCacheTest, UnknownKeyAsksRedisOnceAndNeverPostgres) {
+  for (int i = 0; i < 3; ++i) {
+    auto r = cache.lookup(unknown);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->info);
+    EXPECT_EQ(r->tier, KeyTier::kFilter);
+  }
+  EXPECT_EQ(l2.gets, 1);
+  EXPECT_EQ(store.lookups, 0);
+}
+
+// Created on another instance a moment ago: not yet in this filter, but in Redis.
+TEST_F(KeyCacheTest, FilterMissFindsAKeyAnotherInstancePutInRedis) {
+  auto info = std::make_shared<KeyInfo>();
+  info->id = "key-new";
+  info->userId = "user-1";
+  l2.entries[unknown] = info;
+  auto r = cache.lookup(unknown);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->info);
+  EXPECT_EQ(r->info->id, "key-new");
+  EXPECT_TRUE(cache.filter().mayContain(KeyFilter::prefixOf(unknown)));
+}
+
+// A remembered "absent" is forgotten when the key's creation is announced.
+TEST_F(KeyCacheTest, CreationEvictsARememberedAbsence) {
+  ASSERT_FALSE(cache.lookup(unknown)->info);
+  store.byHash[unknown] = record("key-created");
+  cache.onChange(Change{ChangeKind::kKeyCreated, unknown});
+  auto r = cache.lookup(unknown);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->info);
+  EXPECT_EQ(r->info->id, "key-created");
+}
+
+// The announcement lands while the Redis GET of the same key is in flight: the "absent"
+// answer for that request must not be remembered past it (it is not consulted once the
+// filter knows the key).
+TEST_F(KeyCacheTest, AnnouncementDuringTheRedisRoundTripIsNotOverwritten) {
+  l2.duringGet = [this] {
+    store.byHash[unknown] = record("key-raced");
+    cache.onChange(Change{ChangeKind::kKeyCreated, unknown});
+  };
+  auto first = cache.lookup(unknown);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->info);  // this request saw neither the filter entry nor Redis
+  auto second = cache.lookup(unknown);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->info);
+  EXPECT_EQ(second->info->id, "key-raced");
+}
+
+}  // namespace
+}  // namespace authd::verify
