@@ -20,5 +20,7 @@ function request()
   local key = keys[i]
   i = i + step
   if i > #keys then i = i - #keys end
+  -- Formatted per request (not once at start like keys.lua): each key is used once,
+  -- and 100,000 preformatted requests per thread would only move the cost.
   return wrk.format("GET", nil, { ["Connection"] = "keep-alive", ["x-api-key"] = key })
 end
