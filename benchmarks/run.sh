@@ -180,7 +180,7 @@ if [ "$SCALE_KEYS" -gt 0 ]; then
                  FROM generate_series(1, $SCALE_KEYS) g"
   # Settle what a million-row insert leaves behind (autovacuum, statistics) before measuring.
   psql_authd -c "VACUUM (ANALYZE) api_keys"
-  psql_authd -c "CHECKPOINT"  # the insert's dirty pages written now, not during the rounds
+  bash "$STACK" pg-admin "$STATE" -c "CHECKPOINT"  # the insert's dirty pages written now, not during the rounds
   # The change poll sees a bulk change: caches dropped, key filter reloaded.
   for _ in $(seq 60); do grep -aq "bulk change" "$STATE/run/authd1.log" && break; sleep 1; done
   sleep 3

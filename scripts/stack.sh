@@ -12,6 +12,8 @@
 #   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
 #   scripts/stack.sh SERVICE-start|SERVICE-stop|SERVICE-kill STATE_DIR [N]
 #                                       SERVICE: pg, redis, authd (instance N, default 1), nginx
+#   scripts/stack.sh pg-admin STATE_DIR PSQL_ARGS...
+#                                       psql as the PostgreSQL superuser on the stack's database
 #
 # stack.env holds the settings (ports, secrets, mode); see write_env in run.sh and test.sh.
 set -euo pipefail
@@ -345,10 +347,11 @@ case "$cmd" in
   build) build ;;
   up) load_env "$1"; up ;;
   down) load_env "$1"; down ;;
+  pg-admin) load_env "$1"; shift; pg_psql -d "$DB_NAME" "$@" ;;
   pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | authd-start | authd-stop | authd-kill)
     load_env "$1"
     svc="${cmd%-*}" action="${cmd##*-}"
     "${svc}_${action}" "${2:-1}"
     ;;
-  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac
