@@ -17,6 +17,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "support/test_env.hpp"
+#include "support/unused_key_store.hpp"
 
 namespace authd::testing {
 namespace {
@@ -30,19 +31,9 @@ std::string describe(const Error& e) {
 }
 
 // Forwards touchLastUsed to the real store and remembers every key id it was given, per call.
-class RecordingStore final : public keys::KeyStore {
+class RecordingStore final : public authd::testing::UnusedKeyStore {
  public:
   explicit RecordingStore(keys::KeyStore& inner) : inner_(inner) {}
-  Result<keys::KeyRecord> create(std::string_view, const keys::CreateKeyRequest&, std::string_view,
-                                 std::string_view) override {
-    return fail(Code::kInternal);
-  }
-  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view) override { return fail(Code::kInternal); }
-  Result<std::optional<std::string>> revoke(std::string_view, std::string_view) override {
-    return fail(Code::kInternal);
-  }
-  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view) override { return fail(Code::kInternal); }
-  Result<std::optional<bool>> userActive(std::string_view) override { return fail(Code::kInternal); }
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
     auto s = inner_.touchLastUsed(uses);
     if (s) {

@@ -6,31 +6,22 @@
 #include <map>
 
 #include "core/crypto.hpp"
+#include "support/unused_key_store.hpp"
 
 namespace authd::verify {
 namespace {
 
 // PostgreSQL's part: keys by hash, counting lookups.
-class FakeStore final : public keys::KeyStore {
+class FakeStore final : public authd::testing::UnusedKeyStore {
  public:
   std::map<std::string, keys::KeyRecord, std::less<>> byHash;
   int lookups = 0;
 
-  Result<keys::KeyRecord> create(std::string_view, const keys::CreateKeyRequest&, std::string_view,
-                                 std::string_view) override {
-    return fail(Code::kInternal);
-  }
-  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view) override { return fail(Code::kInternal); }
-  Result<std::optional<std::string>> revoke(std::string_view, std::string_view) override {
-    return fail(Code::kInternal);
-  }
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view hash) override {
     ++lookups;
     if (auto it = byHash.find(hash); it != byHash.end()) return it->second;
     return std::optional<keys::KeyRecord>{};
   }
-  Result<std::optional<bool>> userActive(std::string_view) override { return fail(Code::kInternal); }
-  Status touchLastUsed(const std::vector<keys::KeyUse>&) override { return {}; }
 };
 
 // Redis's part: counts GETs, and can run something in the middle of one (as another

@@ -8,6 +8,8 @@
 #include <map>
 #include <thread>
 
+#include "support/unused_key_store.hpp"
+
 namespace authd::verify {
 namespace {
 
@@ -33,18 +35,8 @@ std::map<std::string, int64_t> toMap(const std::vector<keys::KeyUse>& uses) {
 }
 
 // Only touchLastUsed is real: it keeps the max per key and can be told to fail.
-class FakeKeyStore final : public keys::KeyStore {
+class FakeKeyStore final : public authd::testing::UnusedKeyStore {
  public:
-  Result<keys::KeyRecord> create(std::string_view, const keys::CreateKeyRequest&, std::string_view,
-                                 std::string_view) override {
-    return fail(Code::kInternal);
-  }
-  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view) override { return fail(Code::kInternal); }
-  Result<std::optional<std::string>> revoke(std::string_view, std::string_view) override {
-    return fail(Code::kInternal);
-  }
-  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view) override { return fail(Code::kInternal); }
-  Result<std::optional<bool>> userActive(std::string_view) override { return fail(Code::kInternal); }
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
     std::lock_guard lock(mu_);
     ++calls_;
