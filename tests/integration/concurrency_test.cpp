@@ -247,14 +247,10 @@ std::unique_ptr<Workload> runWorkload(int clients, const std::function<void(Cloc
   return w;
 }
 
-bool bothReady() {
-  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, 10s);
-}
-
 // Concurrent creates, uses and revocations on both instances: every write is acknowledged, nothing acknowledged is
 // lost, and once every revocation is a second old PostgreSQL and both instances' caches agree key by key.
 TEST(ConcurrencyTest, CreateUseRevokeAgreeEverywhere) {
-  ASSERT_TRUE(bothReady()) << "the stack is not ready before the test";
+  ASSERT_TRUE(bothReady(10s)) << "the stack is not ready before the test";
   const auto w = runWorkload(kThreads);
   ASSERT_TRUE(w);
   for (const auto& f : w->findings.report(Kind::kFailure)) ADD_FAILURE() << f;
@@ -300,7 +296,7 @@ TEST(ConcurrencyTest, CreateUseRevokeAgreeEverywhere) {
 // Under a heavy create/use/revoke load, a revocation on one instance still reaches the other within 1 s:
 // pub/sub deliveries touch only memory, and the poll delivers each change once.
 TEST(ConcurrencyTest, RevocationWithinOneSecondUnderWriteLoad) {
-  ASSERT_TRUE(bothReady()) << "the stack is not ready before the test";
+  ASSERT_TRUE(bothReady(10s)) << "the stack is not ready before the test";
   const TestEnv& env = testEnv();
   const std::string email = "it-concurrency-probe-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
   const auto up = postJson(env.nginxPort, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "P"}});

@@ -53,17 +53,6 @@ int64_t nowMs() {
 }
 
 
-std::string authdPid(int n) {
-  std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
-  std::string pid;
-  in >> pid;
-  return pid;
-}
-
-bool bothReady(std::chrono::milliseconds timeout) {
-  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
-}
-
 // Starts authd instance n again when restart() is called or the scope ends, then waits for both to be ready.
 class InstanceRestarter {
  public:

@@ -47,43 +47,18 @@ std::string uniqueEmail(std::string_view tag) {
   return "it-fault-pg-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
 }
 
-std::string authdPid(int n) {
-  std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
-  std::string pid;
-  in >> pid;
-  return pid;
-}
-
-bool bothReady(std::chrono::milliseconds timeout) {
-  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
-}
-
-// Takes PostgreSQL down with `how` ("pg-stop" or "pg-kill"); starts it again when end() is called or the scope
-// ends (even when the test fails), then waits until both authd instances are ready again.
-class PostgresOutage {
- public:
-  explicit PostgresOutage(const char* how) : stopped_(stack(how) == 0) {}
-  PostgresOutage(const PostgresOutage&) = delete;
-  PostgresOutage& operator=(const PostgresOutage&) = delete;
-  ~PostgresOutage() { end(); }
-  bool stopped() const { return stopped_; }
-  void end() {
-    if (ended_) return;
-    ended_ = true;
-    // Retried until PostgreSQL answers: right after a kill -9 the dead postmaster lingers as a zombie until init
-    // reaps it (about 2 s here), and pg-start takes it for a running server and does nothing.
+// Takes PostgreSQL down with `how` ("pg-stop" or "pg-kill") for the scope (see ServiceOutage).
+ServiceOutage postgresOutage(const char* how) {
+  return ServiceOutage("PostgreSQL", how, [] {
+    // Right after a kill -9 the dead postmaster lingers as a zombie until init reaps it (about
+    // 2 s here), and pg-start takes it for a running server and does nothing: hence the ping.
     const auto level = spdlog::get_level();
     spdlog::set_level(spdlog::level::err);  // each refused probe would log a warning
-    const bool started = eventually([] { return stack("pg-start") == 0 && makeTestPgPool(1)->ping().has_value(); }, 20s);
+    const bool up = stack("pg-start") == 0 && makeTestPgPool(1)->ping().has_value();
     spdlog::set_level(level);
-    EXPECT_TRUE(started) << "could not start PostgreSQL again";
-    EXPECT_TRUE(bothReady(15s)) << "authd instances not ready 15 s after PostgreSQL came back";
-  }
-
- private:
-  bool stopped_;
-  bool ended_ = false;
-};
+    return up;
+  });
+}
 
 struct Account {
   std::string email;
@@ -237,7 +212,7 @@ TEST(FaultPostgresTest, StopKeepsCachedCredentialsAndFailsWritesFast) {
   ASSERT_NO_FATAL_FAILURE(prepare(w, "stop"));
 
   {
-    PostgresOutage outage("pg-stop");
+    ServiceOutage outage = postgresOutage("pg-stop");
     ASSERT_TRUE(outage.stopped()) << "scripts/stack.sh pg-stop failed";
 
     for (const int n : {1, 2}) {
@@ -290,7 +265,7 @@ TEST(FaultPostgresTest, KillKeepsCachedCredentialsAndRecovers) {
   std::vector<std::string> acknowledged;
 
   {
-    PostgresOutage outage("pg-kill");
+    ServiceOutage outage = postgresOutage("pg-kill");
     ASSERT_TRUE(outage.stopped()) << "scripts/stack.sh pg-kill failed";
     // Until the orphaned backends notice, a pooled connection may still commit: retry until refused.
     std::optional<HttpResult> last;
@@ -336,7 +311,7 @@ TEST(FaultPostgresTest, KeyUsedJustBeforeOutageStillVerifies) {
     ASSERT_TRUE(directIs(verifyJwtOn(n, a.token), 200, "")) << "instance " << n;
   }
   std::this_thread::sleep_for(700ms);
-  PostgresOutage outage("pg-stop");
+  ServiceOutage outage = postgresOutage("pg-stop");
   ASSERT_TRUE(outage.stopped());
   for (const int n : {1, 2}) {
     EXPECT_TRUE(directIs(verifyKeyOn(n, k.key), 200, "")) << "key used 0.7 s before the outage, instance " << n;

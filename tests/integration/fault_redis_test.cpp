@@ -44,42 +44,6 @@ std::string uniqueEmail(std::string_view tag) {
   return "it-fault-redis-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
 }
 
-// The PID in $AUTHD_TEST_STATE/run/authd<n>.pid, or "" when absent.
-std::string authdPid(int n) {
-  std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
-  std::string pid;
-  in >> pid;
-  return pid;
-}
-
-// Both instances answer /readyz 200 within `timeout`.
-bool bothReady(std::chrono::milliseconds timeout) {
-  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
-}
-
-// Stops Redis now; starts it again when end() is called or the scope ends (even when the test fails),
-// then waits until both authd instances are ready again.
-class RedisOutage {
- public:
-  RedisOutage() : stopped_(stack("redis-stop") == 0) {}
-  RedisOutage(const RedisOutage&) = delete;
-  RedisOutage& operator=(const RedisOutage&) = delete;
-  ~RedisOutage() { end(); }
-  bool stopped() const { return stopped_; }
-  void end() {
-    if (ended_) return;
-    ended_ = true;
-    EXPECT_EQ(stack("redis-start"), 0) << "could not start Redis again";
-    const auto started = Clock::now();
-    EXPECT_TRUE(bothReady(15s)) << "authd instances not ready 15 s after Redis came back";
-    std::cerr << "note: both instances ready " << msSince(started) << " ms after redis-start returned\n";
-  }
-
- private:
-  bool stopped_;
-  bool ended_ = false;
-};
-
 struct Account {
   std::string email;
   std::string userId;
@@ -221,7 +185,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
   const std::string unknown = keys::generateKey().key;
 
   {
-    RedisOutage outage;
+    ServiceOutage outage("Redis", "redis-stop", [] { return stack("redis-start") == 0; });
     ASSERT_TRUE(outage.stopped()) << "scripts/stack.sh redis-stop failed";
 
     // /readyz names the cache, on both instances and through nginx.

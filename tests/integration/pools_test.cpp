@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
@@ -63,14 +64,6 @@ double secondsTaken(F&& fn) {
 std::string describe(const Status& s) {
   if (s) return "ok";
   return std::string(codeName(s.error().code)) + (s.error().message.empty() ? "" : ": " + s.error().message);
-}
-
-// PID of authd instance n as stack.sh recorded it ("" if unknown).
-std::string authdPid(int n) {
-  std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
-  std::string pid;
-  in >> pid;
-  return pid;
 }
 
 int statusOf(uint16_t port, std::string_view target) {

@@ -3,6 +3,10 @@
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace authd::testing {
@@ -40,6 +44,30 @@ bool knownEverywhere(const std::string& key) {
     if (!known) return false;
   }
   return true;
+}
+
+std::string authdPid(int n) {
+  std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
+  std::string pid;
+  in >> pid;
+  return pid;
+}
+
+bool bothReady(std::chrono::milliseconds timeout) {
+  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
+}
+
+ServiceOutage::ServiceOutage(std::string service, const std::string& stop, std::function<bool()> restart)
+    : service_(std::move(service)), restart_(std::move(restart)), stopped_(stack(stop) == 0) {}
+
+void ServiceOutage::end() {
+  if (ended_) return;
+  ended_ = true;
+  using namespace std::chrono_literals;
+  EXPECT_TRUE(eventually(restart_, 20s)) << "could not start " << service_ << " again";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(bothReady(15s)) << "authd instances not ready 15 s after " << service_ << " came back";
+  std::cerr << "note: both instances ready " << msSince(started) << " ms after " << service_ << " came back\n";
 }
 
 }  // namespace authd::testing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,5 +27,31 @@ bool readyOn(uint16_t port);
 // scope no key has is answered insufficient_scope once the key is found, before any rate-limit
 // count or lastUsed record. Tests about other things use it so they never depend on timing.
 bool knownEverywhere(const std::string& key);
+
+// The PID of authd instance `n` as stack.sh recorded it ("" when unknown).
+std::string authdPid(int n);
+
+// Both authd instances answer /readyz 200 within `timeout`.
+bool bothReady(std::chrono::milliseconds timeout);
+
+// A dependency taken down for a test: the constructor runs `stop` (a stack.sh
+// subcommand); end(), or the destructor even when the test fails, calls
+// `restart` until it returns true (up to 20 s), then waits until both authd
+// instances are ready again.
+class ServiceOutage {
+ public:
+  ServiceOutage(std::string service, const std::string& stop, std::function<bool()> restart);
+  ServiceOutage(const ServiceOutage&) = delete;
+  ServiceOutage& operator=(const ServiceOutage&) = delete;
+  ~ServiceOutage() { end(); }
+  bool stopped() const { return stopped_; }
+  void end();
+
+ private:
+  std::string service_;
+  std::function<bool()> restart_;
+  bool stopped_;
+  bool ended_ = false;
+};
 
 }  // namespace authd::testing
