@@ -52,26 +52,6 @@ int64_t nowMs() {
       .count();
 }
 
-
-// Starts authd instance n again when restart() is called or the scope ends, then waits for both to be ready.
-class InstanceRestarter {
- public:
-  explicit InstanceRestarter(int n) : n_(n) {}
-  InstanceRestarter(const InstanceRestarter&) = delete;
-  InstanceRestarter& operator=(const InstanceRestarter&) = delete;
-  ~InstanceRestarter() { restart(); }
-  void restart() {
-    if (done_) return;
-    done_ = true;
-    EXPECT_EQ(stack("authd-start", n_), 0) << "could not start authd instance " << n_ << " again";
-    EXPECT_TRUE(bothReady(15s)) << "authd instances not ready 15 s after the restart";
-  }
-
- private:
-  int n_;
-  bool done_ = false;
-};
-
 struct Key {
   std::string id;
   std::string key;

@@ -32,21 +32,6 @@ int64_t nowMs() {
       .count();
 }
 
-// Starts authd instance n again when the scope ends, whatever happened in between.
-class InstanceRestarter {
- public:
-  explicit InstanceRestarter(int n) : n_(n) {}
-  InstanceRestarter(const InstanceRestarter&) = delete;
-  InstanceRestarter& operator=(const InstanceRestarter&) = delete;
-  ~InstanceRestarter() {
-    const int rc = stack("authd-start", n_);
-    EXPECT_EQ(rc, 0) << "could not restart authd instance " << n_;
-  }
-
- private:
-  int n_;
-};
-
 struct UserAndKey {
   std::string accessToken;
   std::string keyId;

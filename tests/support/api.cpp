@@ -57,6 +57,15 @@ bool bothReady(std::chrono::milliseconds timeout) {
   return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
 }
 
+void InstanceRestarter::restart() {
+  if (done_) return;
+  done_ = true;
+  using namespace std::chrono_literals;
+  EXPECT_EQ(stack("authd-start", n_), 0) << "could not start authd instance " << n_ << " again";
+  EXPECT_TRUE(eventually([this] { return readyOn(testEnv().authdPort(n_)); }, 15s))
+      << "authd instance " << n_ << " not ready 15 s after the restart";
+}
+
 ServiceOutage::ServiceOutage(std::string service, const std::string& stop, std::function<bool()> restart)
     : service_(std::move(service)), restart_(std::move(restart)), stopped_(stack(stop) == 0) {}
 

@@ -34,6 +34,22 @@ std::string authdPid(int n);
 // Both authd instances answer /readyz 200 within `timeout`.
 bool bothReady(std::chrono::milliseconds timeout);
 
+// Starts authd instance `n` again when restart() is called or the scope ends (even when
+// the test fails), then waits up to 15 s for it to answer /readyz. Declare it before
+// stopping or killing the instance.
+class InstanceRestarter {
+ public:
+  explicit InstanceRestarter(int n) : n_(n) {}
+  InstanceRestarter(const InstanceRestarter&) = delete;
+  InstanceRestarter& operator=(const InstanceRestarter&) = delete;
+  ~InstanceRestarter() { restart(); }
+  void restart();
+
+ private:
+  int n_;
+  bool done_ = false;
+};
+
 // A dependency taken down for a test: the constructor runs `stop` (a stack.sh
 // subcommand); end(), or the destructor even when the test fails, calls
 // `restart` until it returns true (up to 20 s), then waits until both authd
