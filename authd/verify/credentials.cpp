@@ -3,6 +3,19 @@
 #include "keys/api_key.hpp"
 
 namespace authd::verify {
+namespace {
+
+bool present(const std::optional<std::string>& h) { return h && !h->empty(); }
+
+// What Authorization carries: a key, a JWT, or (unreadable) an empty JWT, which fails as invalid_token.
+Credential fromAuthorization(const std::string& authorization) {
+  if (auto token = bearerToken(authorization)) {
+    return {keys::looksLikeApiKey(*token) ? CredentialKind::kApiKey : CredentialKind::kJwt, *token};
+  }
+  return {CredentialKind::kJwt, std::string_view()};
+}
+
+}  // namespace
 
 std::optional<std::string_view> bearerToken(std::string_view h) {
   constexpr std::string_view kScheme = "bearer";
@@ -18,14 +31,23 @@ std::optional<std::string_view> bearerToken(std::string_view h) {
   return h;
 }
 
-Credential extractCredential(const std::optional<std::string>& authorization, const std::optional<std::string>& apiKey) {
-  if (apiKey && !apiKey->empty()) return {CredentialKind::kApiKey, *apiKey};
-  if (authorization) {
-    if (auto token = bearerToken(*authorization)) {
-      return {keys::looksLikeApiKey(*token) ? CredentialKind::kApiKey : CredentialKind::kJwt, *token};
-    }
-    // Something was sent, just not in a form we read: it is not a valid JWT.
-    if (!authorization->empty()) return {CredentialKind::kJwt, std::string_view()};
+Credential extractCredential(Mode mode, const std::optional<std::string>& authorization,
+                             const std::optional<std::string>& apiKey) {
+  const bool keyHeader = present(apiKey);
+  const std::optional<Credential> fromAuth =
+      present(authorization) ? std::optional(fromAuthorization(*authorization)) : std::nullopt;
+  switch (mode) {
+    case Mode::kJwt:
+      if (fromAuth) return fromAuth->kind == CredentialKind::kJwt ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
+      return {keyHeader ? CredentialKind::kWrongKind : CredentialKind::kNone, {}};
+    case Mode::kApiKey:
+      if (keyHeader) return {CredentialKind::kApiKey, *apiKey};
+      if (fromAuth) return fromAuth->kind == CredentialKind::kApiKey ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
+      return {};
+    case Mode::kAny:
+      if (keyHeader) return {CredentialKind::kApiKey, *apiKey};
+      if (fromAuth) return *fromAuth;
+      return {};
   }
   return {};
 }

@@ -31,10 +31,12 @@ Result<tokens::AccessClaims> JwtAuthenticator::verifyToken(std::string_view toke
 
 Result<tokens::AccessClaims> JwtAuthenticator::authenticate(const std::optional<std::string>& authorization,
                                                             const std::optional<std::string>& apiKey) const {
-  const Credential c = extractCredential(authorization, apiKey);
+  // These endpoints accept only a JWT: an x-api-key sent alongside is not read.
+  const Credential c = extractCredential(Mode::kJwt, authorization, apiKey);
   switch (c.kind) {
     case CredentialKind::kNone: return fail(Code::kMissingCredentials);
-    case CredentialKind::kApiKey: return fail(Code::kWrongCredentialType, "This endpoint requires a JWT access token");
+    case CredentialKind::kWrongKind:
+    case CredentialKind::kApiKey: return fail(Code::kWrongCredentialType);
     case CredentialKind::kJwt: return verifyToken(c.value);
   }
   return fail(Code::kInvalidToken);

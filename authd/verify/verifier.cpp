@@ -27,24 +27,18 @@ bool hasScopes(const std::vector<std::string>& granted, std::string_view require
 
 Verdict Verifier::verify(const VerifyInput& in) {
   static const std::optional<std::string> kNone;
-  const Credential c = extractCredential(in.authorization ? *in.authorization : kNone, in.apiKey ? *in.apiKey : kNone);
+  const Credential c =
+      extractCredential(in.mode, in.authorization ? *in.authorization : kNone, in.apiKey ? *in.apiKey : kNone);
   Verdict v;
   switch (c.kind) {
     case CredentialKind::kNone:
       v.error = Code::kMissingCredentials;
       return v;
-    case CredentialKind::kJwt:
-      if (in.mode == Mode::kApiKey) {
-        v.error = Code::kWrongCredentialType;
-        return v;
-      }
-      return verifyJwt(c.value, in.requiredScopes);
-    case CredentialKind::kApiKey:
-      if (in.mode == Mode::kJwt) {
-        v.error = Code::kWrongCredentialType;
-        return v;
-      }
-      return verifyKey(c.value, in.requiredScopes);
+    case CredentialKind::kWrongKind:
+      v.error = Code::kWrongCredentialType;
+      return v;
+    case CredentialKind::kJwt: return verifyJwt(c.value, in.requiredScopes);
+    case CredentialKind::kApiKey: return verifyKey(c.value, in.requiredScopes);
   }
   v.error = Code::kInvalidToken;
   return v;

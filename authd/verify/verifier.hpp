@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "verify/credentials.hpp"
 #include "verify/jwt_authenticator.hpp"
 #include "verify/key_cache.hpp"
 #include "verify/last_used.hpp"
@@ -16,9 +17,6 @@
 #include "verify/user_status.hpp"
 
 namespace authd::verify {
-
-// Which credentials a route accepts.
-enum class Mode { kJwt, kApiKey, kAny };
 
 // "jwt" | "apikey" | "any"; nullopt otherwise.
 std::optional<Mode> parseMode(std::string_view text);

@@ -519,5 +519,68 @@ TEST(E2eProtectedRoutesGuardTest, OtherMethodsAreGuardedToo) {
   }
 }
 
+// ---- Both kinds at once: a route reads only the credentials of the kinds it accepts --------------------------
+
+enum class Sent { kNone, kValid, kInvalid };
+
+const char* nameOf(Sent s) { return s == Sent::kNone ? "none" : s == Sent::kValid ? "valid" : "invalid"; }
+
+// What a route of `mode` answers for this JWT (Authorization) and key (x-api-key): jwt routes never read the key,
+// apikey routes never read the JWT, `any` lets x-api-key decide when both are sent. Only a credential of the other
+// kind is wrong_credential_type.
+Expect expectedFor(std::string_view mode, Sent jwt, Sent key) {
+  const auto jwtVerdict = [&] { return jwt == Sent::kValid ? kJwtOk : deny401("invalid_token"); };
+  const auto keyVerdict = [&] { return key == Sent::kValid ? kKeyOk : deny401("invalid_key"); };
+  if (mode == "jwt") {
+    if (jwt != Sent::kNone) return jwtVerdict();
+    return key != Sent::kNone ? kWrongType : deny401("missing_credentials");
+  }
+  if (mode == "apikey") {
+    if (key != Sent::kNone) return keyVerdict();
+    return jwt != Sent::kNone ? kWrongType : deny401("missing_credentials");
+  }
+  if (key != Sent::kNone) return keyVerdict();
+  if (jwt != Sent::kNone) return jwtVerdict();
+  return deny401("missing_credentials");
+}
+
+// Every (route mode) x (JWT none/valid/invalid) x (key none/valid/invalid), through nginx on the demo route of that
+// mode and on /verify of both instances: a valid JWT opens a JWT-only route whatever x-api-key holds, and a valid
+// x-api-key opens a key-only route whatever Authorization holds.
+TEST(E2eProtectedRoutesGuardTest, EachModeReadsOnlyTheKindsItAccepts) {
+  const Account a = signup("both");
+  ASSERT_FALSE(a.id.empty());
+  const Key k = createKey(a, {{"name", "both"}});
+  ASSERT_FALSE(k.key.empty());
+  std::string badJwt = a.accessToken;
+  badJwt.back() = badJwt.back() == 'A' ? 'B' : 'A';
+  const std::string badKey = unknownWellFormedKey();
+  const std::array<std::pair<std::string_view, Route>, 3> modes{{
+      {"jwt", kRoutes[0]}, {"apikey", kRoutes[1]}, {"any", kRoutes[2]}}};
+  for (const Sent jwt : {Sent::kNone, Sent::kValid, Sent::kInvalid}) {
+    for (const Sent key : {Sent::kNone, Sent::kValid, Sent::kInvalid}) {
+      Headers h;
+      if (jwt != Sent::kNone) h.emplace_back("Authorization", "Bearer " + (jwt == Sent::kValid ? a.accessToken : badJwt));
+      if (key != Sent::kNone) h.emplace_back("x-api-key", key == Sent::kValid ? k.key : badKey);
+      for (const auto& [mode, route] : modes) {
+        const Expect e = expectedFor(mode, jwt, key);
+        const Credential c{h, a.id, e.what == "apiKey" ? k.id : ""};
+        const std::string what = std::string(mode) + " route, JWT " + nameOf(jwt) + ", key " + nameOf(key);
+        EXPECT_TRUE(answers(get(testEnv().nginxPort, route.path, h), route, e, c)) << what << " through nginx";
+        for (const int n : {1, 2}) {
+          const auto v = verifyOn(n, mode, h);
+          ASSERT_TRUE(v) << describe(v);
+          EXPECT_EQ(v->status, e.status) << what << " on /verify of instance " << n << ": " << *v;
+          if (e.status == 200) {
+            EXPECT_EQ(v->header("x-auth-type"), e.what) << what << " on /verify of instance " << n;
+          } else {
+            EXPECT_EQ(v->header("x-auth-error"), e.what) << what << " on /verify of instance " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace authd::testing

@@ -44,51 +44,102 @@ TEST(CredentialsBearerTest, NotBearer) {
   }
 }
 
-// x-api-key wins over Authorization when both are sent.
-TEST(CredentialsExtractTest, ApiKeyHeaderWins) {
+const std::optional<std::string> kNoHeader;
+
+// On an `any` route x-api-key wins over Authorization when both are sent.
+TEST(CredentialsExtractTest, AnyRouteApiKeyHeaderWins) {
   const std::optional<std::string> auth = "Bearer " + kJwt;
   const std::optional<std::string> key = kKey;
-  const Credential c = extractCredential(auth, key);
+  const Credential c = extractCredential(Mode::kAny, auth, key);
   EXPECT_EQ(c.kind, CredentialKind::kApiKey);
   EXPECT_EQ(c.value, kKey);
+}
+
+// A JWT-only route reads Authorization only: whatever x-api-key holds (a key, garbage), the JWT is what is checked.
+TEST(CredentialsExtractTest, JwtRouteIgnoresApiKeyHeader) {
+  const std::optional<std::string> auth = "Bearer " + kJwt;
+  for (const std::string& k : std::vector<std::string>{kKey, "garbage", "sk_"}) {
+    const std::optional<std::string> key = k;
+    const Credential c = extractCredential(Mode::kJwt, auth, key);
+    EXPECT_EQ(c.kind, CredentialKind::kJwt) << k;
+    EXPECT_EQ(c.value, kJwt) << k;
+  }
+}
+
+// A key-only route reads x-api-key first: whatever Authorization holds (a JWT, garbage, another key), it decides.
+TEST(CredentialsExtractTest, KeyRouteIgnoresAuthorizationWhenXApiKeyIsSent) {
+  const std::optional<std::string> key = kKey;
+  for (const std::string& a : std::vector<std::string>{"Bearer " + kJwt, "Basic dXNlcjpwYXNz", "Bearer sk_other"}) {
+    const std::optional<std::string> auth = a;
+    const Credential c = extractCredential(Mode::kApiKey, auth, key);
+    EXPECT_EQ(c.kind, CredentialKind::kApiKey) << a;
+    EXPECT_EQ(c.value, kKey) << a;
+  }
+}
+
+// A key-only route also reads "Bearer sk_…" when no x-api-key is sent.
+TEST(CredentialsExtractTest, KeyRouteReadsBearerKey) {
+  const std::optional<std::string> auth = "Bearer " + kKey;
+  const Credential c = extractCredential(Mode::kApiKey, auth, kNoHeader);
+  EXPECT_EQ(c.kind, CredentialKind::kApiKey);
+  EXPECT_EQ(c.value, kKey);
+}
+
+// Only a credential of the other kind: kWrongKind, and its value is not passed on to be checked.
+TEST(CredentialsExtractTest, OnlyTheOtherKindIsWrongKind) {
+  const std::optional<std::string> jwtAuth = "Bearer " + kJwt;
+  const std::optional<std::string> keyAuth = "Bearer " + kKey;
+  const std::optional<std::string> key = kKey;
+  for (const Credential& c : {extractCredential(Mode::kJwt, kNoHeader, key), extractCredential(Mode::kJwt, keyAuth, kNoHeader),
+                              extractCredential(Mode::kJwt, keyAuth, key), extractCredential(Mode::kApiKey, jwtAuth, kNoHeader)}) {
+    EXPECT_EQ(c.kind, CredentialKind::kWrongKind);
+    EXPECT_TRUE(c.value.empty());
+  }
 }
 
 // An empty x-api-key header does not count; Authorization is read instead.
 TEST(CredentialsExtractTest, EmptyApiKeyIgnored) {
   const std::optional<std::string> auth = "Bearer " + kJwt;
   const std::optional<std::string> key = "";
-  const Credential c = extractCredential(auth, key);
-  EXPECT_EQ(c.kind, CredentialKind::kJwt);
-  EXPECT_EQ(c.value, kJwt);
+  for (const Mode m : {Mode::kAny, Mode::kJwt}) {
+    const Credential c = extractCredential(m, auth, key);
+    EXPECT_EQ(c.kind, CredentialKind::kJwt);
+    EXPECT_EQ(c.value, kJwt);
+  }
+  EXPECT_EQ(extractCredential(Mode::kApiKey, auth, key).kind, CredentialKind::kWrongKind);
 }
 
 // "Bearer sk_…" is an API key; "Bearer <anything else>" is a JWT to verify.
 TEST(CredentialsExtractTest, BearerKindByPrefix) {
   const std::optional<std::string> keyAuth = "Bearer " + kKey;
-  const Credential k = extractCredential(keyAuth, std::nullopt);
+  const Credential k = extractCredential(Mode::kAny, keyAuth, kNoHeader);
   EXPECT_EQ(k.kind, CredentialKind::kApiKey);
   EXPECT_EQ(k.value, kKey);
   const std::optional<std::string> jwtAuth = "bearer  " + kJwt;
-  const Credential j = extractCredential(jwtAuth, std::nullopt);
+  const Credential j = extractCredential(Mode::kAny, jwtAuth, kNoHeader);
   EXPECT_EQ(j.kind, CredentialKind::kJwt);
   EXPECT_EQ(j.value, kJwt);
 }
 
-// A garbage Authorization header is an (invalid) JWT with an empty value, not "no credentials".
+// A garbage Authorization header is an (invalid) JWT with an empty value, not "no credentials", where JWTs count.
 TEST(CredentialsExtractTest, GarbageAuthorizationIsEmptyJwt) {
   for (const std::string& h : std::vector<std::string>{"Basic dXNlcjpwYXNz", "garbage", "Bearer", "Bearer   "}) {
     const std::optional<std::string> auth = h;
-    const Credential c = extractCredential(auth, std::nullopt);
-    EXPECT_EQ(c.kind, CredentialKind::kJwt) << "'" << h << "'";
-    EXPECT_TRUE(c.value.empty()) << "'" << h << "'";
+    for (const Mode m : {Mode::kAny, Mode::kJwt}) {
+      const Credential c = extractCredential(m, auth, kNoHeader);
+      EXPECT_EQ(c.kind, CredentialKind::kJwt) << "'" << h << "'";
+      EXPECT_TRUE(c.value.empty()) << "'" << h << "'";
+    }
   }
 }
 
-// Nothing sent (or only empty headers) is kNone.
+// Nothing sent (or only empty headers) is kNone, in every mode.
 TEST(CredentialsExtractTest, NoneWhenNothingSent) {
-  EXPECT_EQ(extractCredential(std::nullopt, std::nullopt).kind, CredentialKind::kNone);
   const std::optional<std::string> empty = "";
-  EXPECT_EQ(extractCredential(empty, empty).kind, CredentialKind::kNone);
+  for (const Mode m : {Mode::kAny, Mode::kJwt, Mode::kApiKey}) {
+    EXPECT_EQ(extractCredential(m, kNoHeader, kNoHeader).kind, CredentialKind::kNone);
+    EXPECT_EQ(extractCredential(m, empty, empty).kind, CredentialKind::kNone);
+  }
 }
 
 }  // namespace
