@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace authd::crypto {
@@ -155,6 +156,10 @@ bool isUuid(std::string_view s) {
     }
   }
   return true;
+}
+
+bool isCanonicalUuid(std::string_view s) {
+  return isUuid(s) && std::ranges::none_of(s, [](char c) { return c >= 'A' && c <= 'F'; });
 }
 
 }  // namespace authd::crypto

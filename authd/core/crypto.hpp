@@ -42,7 +42,9 @@ std::optional<std::string> base64UrlDecode(std::string_view text);
 // A random UUID v4 in canonical text form.
 std::string uuidV4();
 
-// True for a canonical 8-4-4-4-12 hex UUID.
+// True for an 8-4-4-4-12 hex UUID, in either letter case (as PostgreSQL accepts it).
 bool isUuid(std::string_view s);
+// A UUID in the one form authd writes (lowercase hex, as PostgreSQL prints uuid::text).
+bool isCanonicalUuid(std::string_view s);
 
 }  // namespace authd::crypto

@@ -1,10 +1,12 @@
 #include "tokens/access_tokens.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "core/crypto.hpp"
 
@@ -18,6 +20,8 @@ constexpr size_t kMaxTokenBytes = 8192;
 // The only header we issue; its encoding lets verify() skip a JSON parse.
 constexpr std::string_view kHeaderJson = R"({"alg":"HS256","typ":"JWT"})";
 constexpr size_t kHmacBytes = 32;
+// Clocks of the instances that issue and verify may differ by this much (Envoy's jwt_authn default).
+constexpr int64_t kClockSkewSeconds = 60;
 
 bool isBase64UrlChar(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -52,13 +56,32 @@ std::optional<Parts> split(std::string_view token) {
   return p;
 }
 
-// Decodes a base64url part holding a JSON object; nullopt for anything else.
-// Parsing without exceptions keeps garbage input off the slow throw path.
+// Decodes a base64url part holding a JSON object; nullopt for anything else,
+// including an object (at any depth) that names a member twice: parsers
+// disagree on which copy wins, so such a token means different things to
+// different readers (RFC 8725 §3.11 advice; RFC 7515 §4 says refuse or take
+// the last, and refusing is the safe one). Parsing without exceptions keeps
+// garbage input off the slow throw path.
 std::optional<json> decodeObject(std::string_view part) {
   const auto raw = crypto::base64UrlDecode(part);
   if (!raw) return std::nullopt;
-  json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  std::vector<std::vector<std::string>> keysByDepth;
+  bool duplicate = false;
+  const json::parser_callback_t noDuplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      keysByDepth.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!keysByDepth.empty()) keysByDepth.pop_back();
+    } else if (event == json::parse_event_t::key && !keysByDepth.empty()) {
+      auto& seen = keysByDepth.back();
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (std::ranges::find(seen, key) != seen.end()) duplicate = true;
+      seen.push_back(key);
+    }
+    return true;
+  };
+  json j = json::parse(*raw, noDuplicates, /*allow_exceptions=*/false);
+  if (duplicate || j.is_discarded() || !j.is_object()) return std::nullopt;
   return j;
 }
 
@@ -87,13 +110,16 @@ std::optional<int64_t> integerMember(const json& obj, const char* key) {
 }
 
 // Exactly HS256: a header naming any other algorithm (none, HS512, RS256 for
-// key confusion) is refused before the signature is even looked at.
+// key confusion) is refused before the signature is even looked at, and so is
+// one with `crit`: authd understands no JWS extension, and RFC 7515 §4.1.11
+// says a recipient that does not understand a listed extension must refuse.
 bool headerAcceptable(std::string_view part, std::string_view expectedEncoded) {
   if (part == expectedEncoded) return true;
   const auto header = decodeObject(part);
   if (!header) return false;
   const std::string* alg = stringMember(*header, "alg");
   if (alg == nullptr || *alg != "HS256") return false;
+  if (member(*header, "crit") != nullptr) return false;
   if (const json* typ = member(*header, "typ"); typ != nullptr) {
     const auto* s = typ->get_ptr<const std::string*>();
     if (s == nullptr || *s != "JWT") return false;
@@ -140,34 +166,53 @@ class Hs256AccessTokens final : public AccessTokens {
  private:
   Result<AccessClaims> verifyOrThrowOnOom(std::string_view token) const {
     const auto parts = split(token);
-    if (!parts) return fail(Code::kInvalidToken, "malformed token");
-    if (!headerAcceptable(parts->header, headerEncoded_)) return fail(Code::kInvalidToken, "unacceptable header");
+    if (!parts) return fail(Code::kInvalidToken, "malformed");
+    if (!headerAcceptable(parts->header, headerEncoded_)) return fail(Code::kInvalidToken, "unacceptable_header");
 
     // The signature is checked before any claim is read, so forged payloads
     // never reach the JSON parser.
     const auto signature = crypto::base64UrlDecode(parts->signature);
-    if (!signature || signature->size() != kHmacBytes) return fail(Code::kInvalidToken, "bad signature");
+    if (!signature || signature->size() != kHmacBytes) return fail(Code::kInvalidToken, "bad_signature");
     const auto mac = crypto::hmacSha256(secret_, parts->signingInput);
     if (!crypto::constantTimeEqual(*signature, std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size())))
-      return fail(Code::kInvalidToken, "bad signature");
+      return fail(Code::kInvalidToken, "bad_signature");
 
     const auto payload = decodeObject(parts->payload);
-    if (!payload) return fail(Code::kInvalidToken, "payload is not a JSON object");
-    const auto exp = integerMember(*payload, "exp");
-    const auto iat = integerMember(*payload, "iat");
-    if (!exp || !iat) return fail(Code::kInvalidToken, "exp and iat must be integers");
-    const std::string* iss = stringMember(*payload, "iss");
-    if (iss == nullptr || *iss != issuer_) return fail(Code::kInvalidToken, "wrong issuer");
-    const std::string* typ = stringMember(*payload, "typ");
-    if (typ == nullptr || *typ != "access") return fail(Code::kInvalidToken, "not an access token");
-    const std::string* sub = stringMember(*payload, "sub");
-    const std::string* jti = stringMember(*payload, "jti");
-    const std::string* email = stringMember(*payload, "email");
-    if (sub == nullptr || sub->empty() || jti == nullptr || jti->empty() || email == nullptr)
-      return fail(Code::kInvalidToken, "missing sub, jti or email");
+    if (!payload) return fail(Code::kInvalidToken, "payload_not_an_object");
+    return checkClaims(*payload);
+  }
 
-    if (*exp <= toUnixSeconds(clock_.now())) return fail(Code::kTokenExpired);
-    const std::string* sid = stringMember(*payload, "sid");
+  // The claims of a token whose signature is good: only what authd itself issues passes. Each refusal
+  // says why in the request log (the message), never to the client (one message per code).
+  Result<AccessClaims> checkClaims(const json& payload) const {
+    const auto exp = integerMember(payload, "exp");
+    const auto iat = integerMember(payload, "iat");
+    if (!exp || !iat) return fail(Code::kInvalidToken, "exp_or_iat_not_integer");
+    const std::string* iss = stringMember(payload, "iss");
+    if (iss == nullptr || *iss != issuer_) return fail(Code::kInvalidToken, "wrong_issuer");
+    const std::string* typ = stringMember(payload, "typ");
+    if (typ == nullptr || *typ != "access") return fail(Code::kInvalidToken, "not_access_token");
+    const std::string* sub = stringMember(payload, "sub");
+    const std::string* jti = stringMember(payload, "jti");
+    const std::string* email = stringMember(payload, "email");
+    if (sub == nullptr || jti == nullptr || email == nullptr) return fail(Code::kInvalidToken, "missing_sub_jti_email");
+    // Ids are passed on (X-User-Id) and used as keys (the denylist): only the form authd writes.
+    if (!crypto::isCanonicalUuid(*sub)) return fail(Code::kInvalidToken, "sub_not_canonical_uuid");
+    if (!crypto::isCanonicalUuid(*jti)) return fail(Code::kInvalidToken, "jti_not_uuid");
+    const std::string* sid = stringMember(payload, "sid");
+    if (member(payload, "sid") != nullptr && (sid == nullptr || !crypto::isCanonicalUuid(*sid)))
+      return fail(Code::kInvalidToken, "sid_not_uuid");
+
+    // Time: issued in the past (within the skew), not before a future nbf, and never living longer
+    // than the configured lifetime, so every later use of exp (the denylist, PostgreSQL) is bounded.
+    const int64_t now = toUnixSeconds(clock_.now());
+    if (*iat < 0 || *iat > now + kClockSkewSeconds) return fail(Code::kInvalidToken, "iat_in_future_or_negative");
+    if (member(payload, "nbf") != nullptr) {
+      const auto nbf = integerMember(payload, "nbf");
+      if (!nbf || *nbf > now + kClockSkewSeconds) return fail(Code::kInvalidToken, "nbf_in_future");
+    }
+    if (*exp > *iat + ttl_.count() + kClockSkewSeconds) return fail(Code::kInvalidToken, "lifetime_too_long");
+    if (*exp <= now) return fail(Code::kTokenExpired);
     return AccessClaims{*sub, *email, *jti, *iat, *exp, sid ? *sid : std::string()};
   }
 

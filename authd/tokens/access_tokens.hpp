@@ -31,7 +31,8 @@ class AccessTokens {
   // Issues an HS256 JWT for the user: claims sub email typ:"access" jti iat exp iss, and sid
   // (the refresh-token family, so logout can end that session) when given.
   virtual std::string issue(std::string_view userId, std::string_view email, std::string_view sessionId = {}) const = 0;
-  // Verifies a token: kInvalidToken for anything malformed/forged/wrong, kTokenExpired when past exp.
+  // Verifies a token: kInvalidToken for anything malformed/forged/wrong (the Error's message names the
+  // check that failed, for the request log only), kTokenExpired when past exp.
   virtual Result<AccessClaims> verify(std::string_view token) const = 0;
   // HS256 with a shared secret; the secret's strength is config's job, not checked here.
   static std::unique_ptr<AccessTokens> createHs256(std::string secret, std::string issuer, std::chrono::seconds ttl,

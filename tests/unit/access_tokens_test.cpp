@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -288,6 +289,85 @@ TEST_F(AccessTokensTest, VerifierWithOtherIssuerRefusesToken) {
   const auto r = other->verify(tokens_->issue(kUserId, "a@example.com"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Code::kInvalidToken);
+}
+
+// `crit` names JWS extensions the recipient must understand; authd understands none, so any crit is refused.
+TEST_F(AccessTokensTest, RejectsCritHeader) {
+  for (const std::string header : {R"({"alg":"HS256","typ":"JWT","crit":["exp"]})", R"({"alg":"HS256","crit":[]})",
+                                   R"({"alg":"HS256","crit":"b64"})"}) {
+    expectCode(sign(header, validPayload().dump()), Code::kInvalidToken);
+  }
+}
+
+// A member named twice, in the header or the payload (at any depth), is refused: readers disagree on which wins.
+TEST_F(AccessTokensTest, RejectsDuplicateMembers) {
+  const std::string payload = validPayload().dump();
+  const std::string body = payload.substr(1, payload.size() - 2);
+  expectCode(sign(R"({"alg":"none","alg":"HS256","typ":"JWT"})", payload), Code::kInvalidToken);
+  expectCode(sign(R"({"alg":"HS256","typ":"JWT","typ":"JWT"})", payload), Code::kInvalidToken);
+  expectCode(sign(kHs256Header, "{" + body + R"(,"sub":"0f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"})"), Code::kInvalidToken);
+  expectCode(sign(kHs256Header, "{" + body + R"(,"x":{"a":1,"a":2}})"), Code::kInvalidToken);
+  // The same key in sibling objects is no duplicate.
+  EXPECT_TRUE(tokens_->verify(sign(kHs256Header, "{" + body + R"(,"x":{"a":1},"y":{"a":2}})")).has_value());
+}
+
+// Time claims: nbf in the future, iat in the future or negative, and a lifetime past the configured one (however far,
+// with no overflow) are refused; within the 60 s skew they pass.
+TEST_F(AccessTokensTest, TimeClaimsAreBounded) {
+  const int64_t now = toUnixSeconds(clock_.now());
+  const auto with = [&](const char* name, json value) {
+    json p = validPayload();
+    p[name] = std::move(value);
+    return signedWith(p);
+  };
+  expectCode(with("nbf", now + 61), Code::kInvalidToken);
+  expectCode(with("nbf", "soon"), Code::kInvalidToken);
+  EXPECT_TRUE(tokens_->verify(with("nbf", now + 30)).has_value());
+  EXPECT_TRUE(tokens_->verify(with("nbf", now - 30)).has_value());
+  expectCode(with("iat", now + 61), Code::kInvalidToken);
+  expectCode(with("iat", -1), Code::kInvalidToken);
+  EXPECT_TRUE(tokens_->verify(with("iat", now + 30)).has_value());
+  expectCode(with("exp", now + 3600 + 61), Code::kInvalidToken);
+  expectCode(with("exp", std::numeric_limits<int64_t>::max()), Code::kInvalidToken);
+  expectCode(with("exp", int64_t{1} << 53), Code::kInvalidToken);
+  EXPECT_TRUE(tokens_->verify(with("exp", now + 3600 + 60)).has_value());
+  // A token whose exp is far in the past is expired, not an overflow.
+  json old = validPayload();
+  old["iat"] = 0;
+  old["exp"] = 1;
+  expectCode(signedWith(old), Code::kTokenExpired);
+}
+
+// Ids must be in the one form authd writes: jti and sid lowercase UUIDs, sub a lowercase UUID (it is passed on as
+// X-User-Id, and a jti that is not a UUID could never be denied).
+TEST_F(AccessTokensTest, IdsMustBeCanonicalUuids) {
+  const auto with = [&](const char* name, json value) {
+    json p = validPayload();
+    p[name] = std::move(value);
+    return signedWith(p);
+  };
+  expectCode(with("jti", "not-a-uuid"), Code::kInvalidToken);
+  expectCode(with("jti", "6F1C2A8E-3B4D-4E5F-8A9B-0C1D2E3F4A5B"), Code::kInvalidToken);
+  expectCode(with("sub", "6F1C2A8E-3B4D-4E5F-8A9B-0C1D2E3F4A5B"), Code::kInvalidToken);
+  expectCode(with("sub", " 6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"), Code::kInvalidToken);
+  expectCode(with("sub", "admin"), Code::kInvalidToken);
+  expectCode(with("sid", "x"), Code::kInvalidToken);
+  expectCode(with("sid", 5), Code::kInvalidToken);
+  EXPECT_TRUE(tokens_->verify(with("sid", crypto::uuidV4())).has_value());
+}
+
+// Why a token was refused is told to the log (the Error's message), and differs by check; the code is the same.
+TEST_F(AccessTokensTest, RefusalsNameTheCheckForTheLog) {
+  json wrongIss = validPayload();
+  wrongIss["iss"] = "evil";
+  const auto a = tokens_->verify(signedWith(wrongIss));
+  const auto b = tokens_->verify(sign(kHs256Header, validPayload().dump(), "another-secret-0123456789abcdef"));
+  ASSERT_FALSE(a.has_value());
+  ASSERT_FALSE(b.has_value());
+  EXPECT_EQ(a.error().code, Code::kInvalidToken);
+  EXPECT_EQ(b.error().code, Code::kInvalidToken);
+  EXPECT_EQ(a.error().message, "wrong_issuer");
+  EXPECT_EQ(b.error().message, "bad_signature");
 }
 
 }  // namespace
