@@ -41,6 +41,7 @@ struct HttpResponse {
   std::string logAuthType;
   std::string logSubject;
   std::string logError;                                      // error code when status >= 400
+  std::string logDetail;                                     // why, when the client is not told (a 401's check)
 
   HttpResponse& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -52,14 +52,18 @@ std::string_view reasonPhrase(int status) {
 HttpResponse errorResponse(const Error& e) {
   const auto& i = info(e.code);
   OutJson body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
-  // A 5xx never carries its detail (it is logged instead): it may describe internals.
-  if (!e.details.empty() && i.httpStatus < 500) body["message"] = e.details;
-  else if (e.message.empty() || i.httpStatus == 500) body["message"] = i.message;
+  // A 5xx never carries its detail: it may describe internals. A 401 never does either: which
+  // check refused a credential (a bad signature, a wrong issuer, a reused refresh token) would
+  // guide an attacker, so each code has one message and the detail goes to the request log.
+  const bool detailIsPublic = i.httpStatus < 500 && i.httpStatus != 401;
+  if (!e.details.empty() && detailIsPublic) body["message"] = e.details;
+  else if (e.message.empty() || !detailIsPublic) body["message"] = i.message;
   else body["message"] = e.message;
   body["code"] = i.name;
   HttpResponse r = jsonResponse(i.httpStatus, body);
   if (e.retryAfterSeconds > 0) r.header("Retry-After", std::to_string(e.retryAfterSeconds));
   r.logError = i.name;
+  if (i.httpStatus == 401) r.logDetail = e.message;
   return r;
 }
 

@@ -62,6 +62,21 @@ TEST(JsonIoTest, ErrorResponseCustomMessage) {
   EXPECT_EQ(body.at("code"), "not_found");
 }
 
+// A 401 never tells the client which check failed: its body has the code's one message, and the detail goes to the
+// request log only. Other 4xx keep a custom message.
+TEST(JsonIoTest, UnauthorizedDetailGoesToTheLogOnly) {
+  for (const Code c : {Code::kInvalidToken, Code::kInvalidRefreshToken, Code::kWrongCredentialType}) {
+    const HttpResponse r = errorResponse(Error(c, "bad_signature"));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(nlohmann::json::parse(r.body)["message"], info(c).message) << r.body;
+    EXPECT_EQ(r.body.find("bad_signature"), std::string::npos) << r.body;
+    EXPECT_EQ(r.logDetail, "bad_signature");
+  }
+  const HttpResponse notFound = errorResponse(Error(Code::kNotFound, "API key not found"));
+  EXPECT_EQ(nlohmann::json::parse(notFound.body)["message"], "API key not found");
+  EXPECT_TRUE(notFound.logDetail.empty());
+}
+
 // Each status class maps to its own reason phrase (403, 409, 503 from the table).
 TEST(JsonIoTest, ErrorResponseStatusesFromTable) {
   const std::tuple<Code, int, const char*> cases[] = {
