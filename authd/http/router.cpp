@@ -25,6 +25,11 @@ bool matchPattern(std::string_view pattern, std::string_view path, std::vector<s
   return pattern.empty() && path.empty();
 }
 
+// HEAD is answered by the GET route (RFC 9110 §9.3.2); the server then sends no body.
+bool serves(Method route, Method requested) {
+  return route == requested || (requested == Method::kHead && route == Method::kGet);
+}
+
 }  // namespace
 
 std::string_view methodName(Method m) {
@@ -64,7 +69,7 @@ Match Router::match(HttpRequest& request) const {
   Match m;
   if (auto it = exact_.find(request.path); it != exact_.end()) {
     for (size_t i : it->second) {
-      if (routes_[i].method == request.method) {
+      if (serves(routes_[i].method, request.method)) {
         request.params.clear();
         return {&routes_[i], 200};
       }
@@ -74,7 +79,7 @@ Match Router::match(HttpRequest& request) const {
   std::vector<std::string> params;
   for (size_t i : patterned_) {
     if (!matchPattern(routes_[i].pattern, request.path, params)) continue;
-    if (routes_[i].method == request.method) {
+    if (serves(routes_[i].method, request.method)) {
       request.params = std::move(params);
       return {&routes_[i], 200};
     }

@@ -118,6 +118,7 @@ void logRequest(spdlog::logger& log, bool json, const HttpRequest& req, const Ht
     field(line, "us auth=", res.logAuthType);
     field(line, " sub=", res.logSubject);
     field(line, " err=", res.logError);
+    if (!res.logDetail.empty()) field(line, " why=", res.logDetail);
     field(line, " ip=", req.peer);
   } else {
     line += "\"method\":\"";
@@ -134,6 +135,10 @@ void logRequest(spdlog::logger& log, bool json, const HttpRequest& req, const Ht
     line += res.logSubject;
     line += "\",\"error\":\"";
     line += res.logError;
+    if (!res.logDetail.empty()) {
+      line += "\",\"why\":\"";
+      logging::appendJsonEscaped(line, res.logDetail);
+    }
     line += "\",\"ip\":\"";
     logging::appendJsonEscaped(line, req.peer);
     line += '"';
@@ -171,7 +176,9 @@ struct HttpServer::Impl {
   void finish(P::Http::ResponseWriter& writer, const HttpRequest& req, const Route* route, const HttpResponse& res,
               std::chrono::steady_clock::time_point start) {
     for (const auto& [name, value] : res.headers) writer.headers().add(std::make_shared<NamedHeader>(name, value));
-    if (res.body.empty()) {
+    // A HEAD answer has no body, whatever the handler made (a body would be read as the start
+    // of the next response on the connection).
+    if (res.body.empty() || req.method == Method::kHead) {
       writer.send(static_cast<P::Http::Code>(res.status));
     } else {
       writer.headers().add(std::make_shared<NamedHeader>("Content-Type", res.contentType));

@@ -119,6 +119,21 @@ TEST(RouterTest, PatternedPathWrongMethodIs405) {
   EXPECT_EQ(router.match(post).status, 405);
 }
 
+// HEAD is served by the GET route of a path, exact or patterned (the server then drops the body); a path with no
+// GET route is still 405 for HEAD.
+TEST(RouterTest, HeadIsServedByTheGetRoute) {
+  const Router router = sampleRouter();
+  auto exact = request(Method::kHead, "/keys");
+  EXPECT_EQ(handlerOf(router.match(exact), exact), "listKeys");
+  auto patterned = request(Method::kHead, "/keys/abc");
+  EXPECT_EQ(handlerOf(router.match(patterned), patterned), "getKey");
+  EXPECT_EQ(patterned.params, std::vector<std::string>{"abc"});
+  auto postOnly = request(Method::kHead, "/auth/login");
+  const Match m = router.match(postOnly);
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_EQ(m.status, 405);
+}
+
 // A trailing slash is a different path, for exact and patterned routes alike.
 TEST(RouterTest, TrailingSlashDoesNotMatch) {
   const Router router = sampleRouter();
