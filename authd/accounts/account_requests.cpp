@@ -28,8 +28,10 @@ std::optional<std::string> stringField(const json& body, const char* field, std:
 void checkEmail(std::optional<std::string>& email, std::vector<std::string>& errors) {
   if (!email) return;
   *email = std::string(text::trim(*email));
-  if (email->size() > kMaxEmail || !isValidEmail(*email)) errors.push_back("email must be an email");
+  if (!normalizeEmail(*email)) errors.push_back("email must be an email");
 }
+
+bool isAsciiAlnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 void checkPassword(const std::optional<std::string>& pw, std::vector<std::string>& errors) {
   if (!pw) return;
@@ -49,7 +51,7 @@ bool isValidEmail(std::string_view e) {
   const auto local = e.substr(0, at);
   const auto domain = e.substr(at + 1);
   for (unsigned char c : local) {
-    const bool ok = std::isalnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) !=
+    const bool ok = isAsciiAlnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) !=
                                            std::string_view::npos;
     if (!ok) return false;
   }
@@ -64,9 +66,19 @@ bool isValidEmail(std::string_view e) {
       continue;
     }
     const auto c = static_cast<unsigned char>(domain[i]);
-    if (!std::isalnum(c) && c != '-') return false;
+    if (!isAsciiAlnum(c) && c != '-') return false;
   }
   return true;
+}
+
+std::optional<std::string> normalizeEmail(std::string_view email) {
+  email = text::trim(email);
+  if (email.size() > kMaxEmail || !isValidEmail(email)) return std::nullopt;
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 Result<SignupRequest> parseSignup(const json& body) {

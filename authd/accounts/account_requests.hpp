@@ -36,7 +36,13 @@ Result<std::string> parseRefresh(const nlohmann::json& body);
 // POST /auth/logout: optional {refreshToken}; an empty body is fine.
 Result<std::optional<std::string>> parseLogout(const nlohmann::json& body);
 
-// A syntactically valid email address (pragmatic RFC 5321 subset).
+// A syntactically valid email address (pragmatic RFC 5321 subset, ASCII only).
 bool isValidEmail(std::string_view email);
+
+// The one form in which emails are compared: signup's uniqueness, login's lookup and the
+// login throttle's key. Trimmed and ASCII-lowercased; nullopt for anything signup refuses,
+// so a lookalike (U+212A KELVIN SIGN for "k", U+0130 for "i") is never an account, never
+// shares or escapes a real account's throttle, and never reaches a Unicode-aware lower().
+std::optional<std::string> normalizeEmail(std::string_view email);
 
 }  // namespace authd::accounts

@@ -1,6 +1,7 @@
 #include "accounts/account_service.hpp"
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 
 namespace authd::accounts {
 
@@ -20,18 +21,27 @@ Result<Session> AccountService::signup(const SignupRequest& req) {
 }
 
 Result<Session> AccountService::login(const LoginRequest& req, std::string_view clientAddress) {
-  if (auto allowed = throttle_.check(req.email, clientAddress); !allowed) return fail(allowed.error());
-  auto found = users_.findByEmail(req.email);
-  if (!found) return fail(found.error());
-  // An unknown email costs one argon2 verification too, so timing says nothing.
-  const bool ok = *found ? hasher_.verify((*found)->passwordHash, req.password) : (hasher_.verifyDummy(req.password), false);
-  if (!ok) {
-    throttle_.recordFailure(req.email, clientAddress);
-    return fail(Code::kInvalidCredentials);
+  // An email signup would refuse is no account: it is throttled under its own (trimmed) text,
+  // costs one argon2 verification like any unknown email, and is answered the same.
+  const std::optional<std::string> email = normalizeEmail(req.email);
+  const std::string throttleKey = email ? *email : std::string(text::trim(req.email));
+  // Counted before the password is checked, so concurrent guesses cannot overrun the limit.
+  if (auto admitted = throttle_.admit(throttleKey, clientAddress); !admitted) return fail(admitted.error());
+  std::optional<User> user;
+  if (email) {
+    auto found = users_.findByEmail(*email);
+    if (!found) {
+      throttle_.abandoned(throttleKey, clientAddress);
+      return fail(found.error());
+    }
+    user = std::move(*found);
   }
-  if (!(*found)->isActive) return fail(Code::kUserInactive);
-  throttle_.recordSuccess(req.email);
-  return startSession(std::move(**found), {});
+  // An unknown email costs one argon2 verification too, so timing says nothing.
+  const bool ok = user ? hasher_.verify(user->passwordHash, req.password) : (hasher_.verifyDummy(req.password), false);
+  if (!ok) return fail(Code::kInvalidCredentials);
+  throttle_.succeeded(throttleKey, clientAddress);
+  if (!user->isActive) return fail(Code::kUserInactive);
+  return startSession(std::move(*user), {});
 }
 
 Result<Session> AccountService::refresh(std::string_view refreshToken) {

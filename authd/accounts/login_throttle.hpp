@@ -1,6 +1,8 @@
-// Failed-login throttling per email and per client address: after N failures
-// in a window, login answers 429 with Retry-After until the window ends. A
-// success clears the email's counter (not the address's).
+// Login throttling per email and per client address: every attempt is counted
+// before its password is checked, atomically, so concurrent guesses cannot
+// overrun the limit; past N attempts in a window, login answers 429 with
+// Retry-After until the window ends. A success clears the email's count and
+// takes its attempt back from the address's (a success is not a failure).
 #pragma once
 
 #include <chrono>
@@ -21,10 +23,10 @@ struct WindowCount {
 class AttemptCounter {
  public:
   virtual ~AttemptCounter() = default;
-  // The current count for `key` (0 when absent).
-  virtual Result<WindowCount> get(std::string_view key) = 0;
-  // Adds one, starting a `window`-long window on the first hit.
+  // Adds one and returns the new count (atomic), starting a `window`-long window on the first hit.
   virtual Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) = 0;
+  // Takes one back: never below zero, never creating a key, never moving the window.
+  virtual Status decrement(std::string_view key) = 0;
   // Forgets `key`.
   virtual Status reset(std::string_view key) = 0;
 };
@@ -38,13 +40,14 @@ struct ThrottleLimits {
 class LoginThrottle {
  public:
   LoginThrottle(AttemptCounter& counter, ThrottleLimits limits) : counter_(counter), limits_(limits) {}
-  // kTooManyRequests (with retryAfterSeconds) when the email or the address is over its limit.
-  // When the counters are unreachable, logins are not throttled (logged): availability over throttling.
-  Status check(std::string_view email, std::string_view address);
-  // Counts a failed attempt against both the email and the address.
-  void recordFailure(std::string_view email, std::string_view address);
-  // Clears the email's failures after a successful login.
-  void recordSuccess(std::string_view email);
+  // Counts one attempt for `email` (already normalised: accounts::normalizeEmail) and `address`;
+  // kTooManyRequests (with retryAfterSeconds) when that attempt is past either limit. When the
+  // counters are unreachable, logins are not throttled (logged): availability over throttling.
+  Status admit(std::string_view email, std::string_view address);
+  // The admitted attempt logged in: the email's count is cleared and the address's attempt given back.
+  void succeeded(std::string_view email, std::string_view address);
+  // The admitted attempt was never decided (a store outage): both attempts are given back.
+  void abandoned(std::string_view email, std::string_view address);
 
  private:
   static std::string emailKey(std::string_view email);

@@ -24,8 +24,8 @@ class UserStore {
   virtual ~UserStore() = default;
   // Creates a user; kEmailTaken when the email exists in any letter case.
   virtual Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) = 0;
-  // The user with this email (case-insensitive), if any.
-  virtual Result<std::optional<User>> findByEmail(std::string_view email) = 0;
+  // The user whose email normalises (accounts::normalizeEmail) to `normalizedEmail`, if any.
+  virtual Result<std::optional<User>> findByEmail(std::string_view normalizedEmail) = 0;
   // The user with this id, if any.
   virtual Result<std::optional<User>> findById(std::string_view id) = 0;
 };

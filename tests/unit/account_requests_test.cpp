@@ -270,5 +270,17 @@ TEST(AccountRequestsEmailTest, IsValidEmail) {
   EXPECT_FALSE(isValidEmail("a@b.c@d.com"));
 }
 
+// normalizeEmail is the one form emails are compared in: trimmed and ASCII-lowercased, and nothing for an address
+// signup refuses, lookalike letters included (no Unicode case mapping can make them equal to a real address).
+TEST(AccountRequestsEmailTest, NormalizeEmail) {
+  EXPECT_EQ(normalizeEmail("  Ann.Lee+x@Example.COM \t"), "ann.lee+x@example.com");
+  EXPECT_EQ(normalizeEmail("kiki@example.com"), "kiki@example.com");
+  for (const std::string bad : {"\u212Aiki@example.com", "k\u0130ki@example.com", "kiki@exa\u212Aple.com",
+                                "\u00e9t\u00e9@example.com", "ann@example", "", "a@b.c@d.com",
+                                std::string(250, 'a') + "@x.io"}) {
+    EXPECT_FALSE(normalizeEmail(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace authd::accounts

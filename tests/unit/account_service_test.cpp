@@ -109,19 +109,18 @@ class AccountsFakeAttemptCounter final : public AttemptCounter {
  public:
   explicit AccountsFakeAttemptCounter(const Clock& clock) : clock_(clock) {}
 
-  Result<WindowCount> get(std::string_view key) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    expire();
-    const auto it = counts_.find(std::string(key));
-    if (it == counts_.end()) return WindowCount{};
-    return WindowCount{it->second.count, secondsLeft(it->second.resetsAt)};
-  }
   Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) override {
     if (down) return fail(Code::kCacheUnavailable);
     expire();
     auto [it, inserted] = counts_.try_emplace(std::string(key), Slot{0, clock_.now() + window});
     ++it->second.count;
     return WindowCount{it->second.count, secondsLeft(it->second.resetsAt)};
+  }
+  Status decrement(std::string_view key) override {
+    if (down) return fail(Code::kCacheUnavailable);
+    expire();
+    if (auto it = counts_.find(std::string(key)); it != counts_.end() && it->second.count > 0) --it->second.count;
+    return {};
   }
   Status reset(std::string_view key) override {
     if (down) return fail(Code::kCacheUnavailable);
@@ -304,6 +303,37 @@ TEST_F(AccountServiceTest, CounterOutageDoesNotThrottle) {
     ASSERT_FALSE(r.has_value());
     expectCode(r.error(), Code::kInvalidCredentials);
   }
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+}
+
+// A lookalike of an email (U+212A KELVIN SIGN for "k", U+0130 for "i") is no account, even with the right password,
+// and is counted apart from the real address: locking one leaves the other locked or refused, never open.
+TEST_F(AccountServiceTest, LookalikeEmailIsNoAccountAndSharesNoCounter) {
+  signup("kiki@example.com");
+  for (const std::string fake : {"\u212Aiki@example.com", "k\u0130ki@example.com"}) {
+    const auto in = service_.login({fake, std::string(kPassword)}, "");
+    ASSERT_FALSE(in.has_value()) << fake;
+    expectCode(in.error(), Code::kInvalidCredentials);
+  }
+  for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) (void)service_.login({"kiki@example.com", "wrong"}, "");
+  const auto locked = service_.login({" KIKI@example.com ", std::string(kPassword)}, "");
+  ASSERT_FALSE(locked.has_value());
+  expectCode(locked.error(), Code::kTooManyRequests);
+  const auto viaLookalike = service_.login({"\u212Aiki@example.com", std::string(kPassword)}, "");
+  ASSERT_FALSE(viaLookalike.has_value());
+  expectCode(viaLookalike.error(), Code::kInvalidCredentials);
+}
+
+// An attempt the user store could not answer is given back: an outage does not lock anyone out.
+TEST_F(AccountServiceTest, StoreOutageDuringLoginCostsNoAttempt) {
+  signup("ann@example.com");
+  users_.down = true;
+  for (int i = 0; i < 2 * kLimits.maxFailuresPerEmail; ++i) {
+    const auto r = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+    ASSERT_FALSE(r.has_value());
+    expectCode(r.error(), Code::kDatabaseUnavailable);
+  }
+  users_.down = false;
   EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
 }
 

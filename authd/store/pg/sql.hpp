@@ -16,7 +16,7 @@ inline constexpr const char* kInsertUser =
     "RETURNING id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at");
 inline constexpr const char* kUserByEmail =
     "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at")
-    " FROM users WHERE lower(email) = lower($1)";
+    " FROM users WHERE lower(email) = $1";  // $1: accounts::normalizeEmail's form
 inline constexpr const char* kUserById =
     "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at")
     " FROM users WHERE id = $1::uuid";

@@ -12,15 +12,6 @@ int64_t asInt(const Reply& r) {
 
 }  // namespace
 
-Result<accounts::WindowCount> RedisAttemptCounter::get(std::string_view key) {
-  auto lease = pool_.acquire();
-  if (!lease) return fail(lease.error());
-  const std::string k(key);
-  auto replies = lease->pipeline({{"GET", k}, {"TTL", k}});
-  if (!replies) return fail(replies.error());
-  return accounts::WindowCount{asInt((*replies)[0]), std::max<int64_t>(0, asInt((*replies)[1]))};
-}
-
 Result<accounts::WindowCount> RedisAttemptCounter::increment(std::string_view key, std::chrono::seconds window) {
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
@@ -29,6 +20,20 @@ Result<accounts::WindowCount> RedisAttemptCounter::increment(std::string_view ke
   auto replies = lease->pipeline({{"SET", k, "0", "EX", std::to_string(window.count()), "NX"}, {"INCR", k}, {"TTL", k}});
   if (!replies) return fail(replies.error());
   return accounts::WindowCount{asInt((*replies)[1]), std::max<int64_t>(0, asInt((*replies)[2]))};
+}
+
+Status RedisAttemptCounter::decrement(std::string_view key) {
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.error());
+  // One script, so the check and the DECR are atomic: a key that expired meanwhile is not
+  // recreated without a TTL, and no count goes below zero. DECR keeps the key's TTL.
+  static constexpr std::string_view kTakeBack =
+      "local v = tonumber(redis.call('GET', KEYS[1])) "
+      "if v and v > 0 then return redis.call('DECR', KEYS[1]) end return 0";
+  auto r = lease->command({"EVAL", kTakeBack, "1", key});
+  if (!r) return fail(r.error());
+  if (*r && (*r)->type == REDIS_REPLY_ERROR) return fail(Code::kCacheUnavailable, (*r)->str);
+  return {};
 }
 
 Status RedisAttemptCounter::reset(std::string_view key) {

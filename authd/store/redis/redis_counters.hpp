@@ -9,8 +9,8 @@ namespace authd::store::redis {
 class RedisAttemptCounter final : public accounts::AttemptCounter {
  public:
   explicit RedisAttemptCounter(RedisPool& pool) : pool_(pool) {}
-  Result<accounts::WindowCount> get(std::string_view key) override;
   Result<accounts::WindowCount> increment(std::string_view key, std::chrono::seconds window) override;
+  Status decrement(std::string_view key) override;
   Status reset(std::string_view key) override;
 
  private:
