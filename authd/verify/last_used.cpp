@@ -170,23 +170,26 @@ bool LastUsedTracker::flushNow() {
   return true;
 }
 
+void LastUsedTracker::tick(std::chrono::steady_clock::time_point now) {
+  if (!nextFlush_) nextFlush_ = now + options_.flushInterval;
+  // Push before flushing so a flush carries everything this instance has seen.
+  pushNow();
+  if (now < *nextFlush_) return;
+  flushNow();
+  *nextFlush_ += options_.flushInterval;
+  // Far behind (the process was stopped, a flush took several intervals): one flush, then on schedule again.
+  if (*nextFlush_ <= now) *nextFlush_ = now + options_.flushInterval;
+}
+
 void LastUsedTracker::run() {
   using Clock = std::chrono::steady_clock;
-  auto nextFlush = Clock::now() + options_.flushInterval;
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const auto wakeAt = std::min(Clock::now() + options_.pushInterval, nextFlush);
-    if (cv_.wait_until(lock, wakeAt, [this] { return stopping_; })) break;
     lock.unlock();
-    // Push before flushing so a flush carries everything this instance has seen.
-    pushNow();
-    if (Clock::now() >= nextFlush) {
-      flushNow();
-      // Fixed rate, so a slow flush does not push the next one later.
-      nextFlush += options_.flushInterval;
-      if (nextFlush <= Clock::now()) nextFlush = Clock::now() + options_.flushInterval;
-    }
+    tick(Clock::now());
     lock.lock();
+    const auto wakeAt = std::min(Clock::now() + options_.pushInterval, *nextFlush_);
+    if (cv_.wait_until(lock, wakeAt, [this] { return stopping_; })) break;
   }
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -104,6 +105,10 @@ class LastUsedTracker {
   bool pushNow();
   // Runs one queue flush; false if it failed.
   bool flushNow();
+  // One step of the background thread at steady time `now`: pushes, and flushes when a flush
+  // interval has passed since the first step (fixed rate, so a slow flush does not delay the
+  // next). The thread calls it every push interval; tests call it with their own clock.
+  void tick(std::chrono::steady_clock::time_point now);
 
   // touchLastUsed batches written by queue flushes.
   uint64_t flushBatches() const { return flushBatches_.load(); }
@@ -142,6 +147,7 @@ class LastUsedTracker {
   std::atomic<uint64_t> directWrites_{0};
   std::atomic<uint64_t> pushFailures_{0};
   std::atomic<uint64_t> flushFailures_{0};
+  std::optional<std::chrono::steady_clock::time_point> nextFlush_;  // set by the first tick (one ticking thread)
   bool pushFailing_ = false;   // for logging transitions only (under workMu_)
   bool flushFailing_ = false;  // likewise
 };

@@ -117,18 +117,6 @@ int64_t msUntilRevokedOn(int n, const std::string& key, Clock::time_point since,
   }
 }
 
-// A gauge from instance n's /metrics, e.g. authd_state{what="invalidation_subscribed"}; nullopt when absent.
-std::optional<double> stateGauge(int n, std::string_view what) {
-  const auto r = get(testEnv().authdPort(n), "/metrics");
-  if (!r || r->status != 200) return std::nullopt;
-  const std::string prefix = "authd_state{what=\"" + std::string(what) + "\"} ";
-  std::istringstream in(r->body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
-  }
-  return std::nullopt;
-}
-
 // Moves the key's updated_at an hour back, as if it had been created long ago. The change poll re-reads the last
 // 5 s of changes every time, so a key younger than that is evicted from every L1 cache every 500 ms anyway and a
 // revocation test on it would pass without any invalidation. (The trigger only touches updated_at when a
@@ -256,7 +244,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
   EXPECT_TRUE(nginxIs(get(nginx, "/readyz"), 200, ""));
   for (const int n : {1, 2}) {
     std::optional<double> subscribed;
-    EXPECT_TRUE(eventually([&] { return (subscribed = stateGauge(n, "invalidation_subscribed")) == 1.0; }, 5s))
+    EXPECT_TRUE(eventually([&] { return (subscribed = metricOn(n, R"(authd_state{what="invalidation_subscribed"})")) == 1.0; }, 5s))
         << "instance " << n << " did not resubscribe to the invalidation channel (gauge "
         << (subscribed ? std::to_string(*subscribed) : "absent") << ")";
   }

@@ -46,6 +46,17 @@ bool knownEverywhere(const std::string& key) {
   return true;
 }
 
+std::optional<double> metricOn(int n, std::string_view series) {
+  const auto r = get(testEnv().authdPort(n), "/metrics");
+  if (!r || r->status != 200) return std::nullopt;
+  const std::string prefix = std::string(series) + " ";
+  std::istringstream in(r->body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
+  }
+  return std::nullopt;
+}
+
 std::string authdPid(int n) {
   std::ifstream in(testEnv().stateDir + "/run/authd" + std::to_string(n) + ".pid");
   std::string pid;

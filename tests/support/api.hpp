@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "support/http_client.hpp"
 
@@ -27,6 +28,10 @@ bool readyOn(uint16_t port);
 // scope no key has is answered insufficient_scope once the key is found, before any rate-limit
 // count or lastUsed record. Tests about other things use it so they never depend on timing.
 bool knownEverywhere(const std::string& key);
+
+// One series of authd instance n's /metrics, named as Prometheus prints it (e.g.
+// `authd_state{what="invalidation_subscribed"}`); nullopt when absent or unreachable.
+std::optional<double> metricOn(int n, std::string_view series);
 
 // The PID of authd instance `n` as stack.sh recorded it ("" when unknown).
 std::string authdPid(int n);

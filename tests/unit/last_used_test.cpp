@@ -223,30 +223,39 @@ TEST(LastUsedTrackerTest, RecordsReachTheQueueWithinThePushInterval) {
   tracker.stop();
 }
 
-// The queue is flushed every flush interval and the counters report the batches and rows written.
+// The queue is flushed once per flush interval, counted from the first step, and the counters report the batches
+// and rows written. The test is the clock: it calls tick() itself, with no thread running.
 TEST(LastUsedTrackerTest, FlushesOnSchedule) {
   FakeQueue queue;
   FakeKeyStore store;
   LastUsedOptions o;
-  o.pushInterval = 10ms;
   o.flushInterval = 100ms;
   o.batchSize = 2;
   LastUsedTracker tracker(queue, store, o);
   for (int i = 0; i < 5; ++i) tracker.record("k" + std::to_string(i), 100 + i);
-  tracker.start();
-  const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 5; }, 1s));
-  const auto firstFlush = std::chrono::steady_clock::now() - t0;
-  EXPECT_GE(firstFlush, 80ms);   // not before the interval
-  EXPECT_LT(firstFlush, 600ms);  // and not much later
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  tracker.tick(t0);
+  EXPECT_EQ(queue.queued().size(), 5u);  // pushed at once
+  EXPECT_EQ(queue.flushes(), 0);         // the first flush is one interval away
+  tracker.tick(t0 + 99ms);
+  EXPECT_EQ(queue.flushes(), 0);
+  EXPECT_TRUE(store.rows().empty());
+  tracker.tick(t0 + 100ms);
+  EXPECT_EQ(queue.flushes(), 1);
+  EXPECT_EQ(store.rows().size(), 5u);
   EXPECT_EQ(tracker.flushedRows(), 5u);
   EXPECT_EQ(tracker.flushBatches(), 3u);  // 2 + 2 + 1
-  std::this_thread::sleep_for(450ms);
-  const int flushes = queue.flushes();
-  EXPECT_GE(flushes, 4);
-  EXPECT_LE(flushes, 7);
+  // Ticks every 10 ms up to t0 + 490 ms: flushes at 200, 300 and 400 ms only.
+  for (auto t = 110ms; t < 500ms; t += 10ms) tracker.tick(t0 + t);
+  EXPECT_EQ(queue.flushes(), 4);
+  // A step 3.5 intervals late flushes once, and the schedule restarts from it rather than catching up.
+  tracker.tick(t0 + 850ms);
+  EXPECT_EQ(queue.flushes(), 5);
+  tracker.tick(t0 + 949ms);
+  EXPECT_EQ(queue.flushes(), 5);
+  tracker.tick(t0 + 950ms);
+  EXPECT_EQ(queue.flushes(), 6);
   EXPECT_EQ(tracker.directWrites(), 0u);
-  tracker.stop();
 }
 
 // When the queue refuses a push, the drained uses go straight to the store.
