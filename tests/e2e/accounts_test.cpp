@@ -3,7 +3,15 @@
 // Redis. Every test uses fresh email addresses, so reruns never collide.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -594,6 +602,210 @@ TEST(E2eAccountsBadInputTest, HealthyAfterCorpus) {
     const auto r = get(port, "/healthz");
     ASSERT_TRUE(r) << "port " << port << ": " << describe(r);
     EXPECT_EQ(r->status, 200) << "port " << port << ": " << *r;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a red-team run found (issue 12): lookalike emails, concurrent guesses, lenient JWTs, telling errors, HEAD.
+
+// An address with U+212A KELVIN SIGN for its "k" and U+0130 for an "i": PostgreSQL's lower() maps both to ASCII.
+std::string lookalike(const std::string& email) {
+  std::string out;
+  for (const char c : email) {
+    if (c == 'k') out += "\u212A";
+    else if (c == 'i') out += "\u0130";
+    else out += c;
+  }
+  return out;
+}
+
+// A lookalike of a locked account's email gets no more guesses, and the right password under a lookalike never
+// logs in: at login an email signup would refuse is no account (401), counted on its own.
+TEST(E2eAccountsHardeningTest, LookalikeEmailsNeitherEscapeTheThrottleNorLogIn) {
+  const TestEnv& env = testEnv();
+  for (const uint16_t port : {env.nginxPort, env.authdPort(1)}) {
+    const std::string email = "kiki-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
+    ASSERT_TRUE(isSession(signupRaw(port, email), 201, email));
+    const std::string fake = lookalike(email);
+    ASSERT_NE(fake, email);
+    // Signup refuses the lookalike outright.
+    EXPECT_TRUE(isError(signupRaw(port, fake), 400, "validation_failed")) << "port " << port;
+    // Not an account at login, even with the right password.
+    EXPECT_TRUE(isError(login(port, fake), 401, "invalid_credentials")) << "port " << port;
+    // Lock the real address, then try both forms: the real one is 429, the lookalike is still no account.
+    for (int i = 0; i < 5; ++i) (void)login(port, email, "wrong-password-" + std::to_string(i));
+    EXPECT_TRUE(isError(login(port, email), 429, "too_many_requests")) << "port " << port;
+    const auto viaLookalike = login(port, fake);
+    ASSERT_TRUE(viaLookalike) << describe(viaLookalike);
+    EXPECT_NE(viaLookalike->status, 200) << "port " << port << ": " << *viaLookalike;
+    EXPECT_EQ(viaLookalike->body.find("accessToken"), std::string::npos) << *viaLookalike;
+  }
+}
+
+// Sixteen wrong passwords at once for one email: at most the limit (5) are checked (401); the rest are 429. The
+// attempt is counted before the password is, atomically.
+TEST(E2eAccountsHardeningTest, ConcurrentGuessesDoNotOverrunTheLimit) {
+  const TestEnv& env = testEnv();
+  for (const uint16_t port : {env.nginxPort, env.authdPort(1)}) {
+    const Account a = newAccount(port, "concurrent");
+    ASSERT_FALSE(a.id.empty());
+    std::vector<std::optional<HttpResult>> results(16);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < results.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = login(port, a.email, "wrong-password-" + std::to_string(i)); });
+    }
+    for (auto& t : threads) t.join();
+    int checked = 0;
+    int throttled = 0;
+    for (const auto& r : results) {
+      if (isError(r, 401, "invalid_credentials")) ++checked;
+      else if (isError(r, 429, "too_many_requests")) ++throttled;
+      else ADD_FAILURE() << "port " << port << ": " << describe(r);
+    }
+    EXPECT_LE(checked, 5) << "port " << port << ": " << checked << " guesses were checked against a limit of 5";
+    EXPECT_EQ(checked + throttled, 16) << "port " << port;
+    // Let the 3 s window of the test stack end, so later tests from this address start clean.
+    std::this_thread::sleep_for(3100ms);
+  }
+}
+
+// An access token signed with the real secret from JSON written here: header and payload as given.
+std::string signedToken(const std::string& headerJson, const std::string& payloadJson) {
+  std::string token = crypto::base64UrlEncode(headerJson) + "." + crypto::base64UrlEncode(payloadJson);
+  const auto mac = crypto::hmacSha256(testEnv().jwtSecret, token);
+  return token + "." +
+         crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+// The payload authd would issue for the account now, as a JSON object to tamper with.
+json payloadFor(const Account& a) {
+  const int64_t now = toUnixSeconds(std::chrono::system_clock::now());
+  return {{"sub", a.id}, {"email", a.email}, {"typ", "access"}, {"jti", crypto::uuidV4()},
+          {"iat", now},  {"iss", "authd"},   {"exp", now + 3600}};
+}
+
+// Tokens that carry the real signature but were never issued by authd are refused everywhere a JWT is read:
+// unknown `crit`, a member named twice (header or payload), a future nbf, a future or negative iat, a jti that is
+// not a UUID, a sub in a non-canonical form, a lifetime past the configured one (and a far-future exp, which once
+// made logout answer 500). The control, the same payload signed the same way, is accepted.
+TEST(E2eAccountsHardeningTest, LenientJwtsAreRefusedThroughNginxAndDirect) {
+  const TestEnv& env = testEnv();
+  const Account a = newAccount(env.nginxPort, "strictjwt");
+  ASSERT_FALSE(a.id.empty());
+  const std::string hs256 = R"({"alg":"HS256","typ":"JWT"})";
+  const auto with = [&](const std::function<void(json&)>& change) {
+    json p = payloadFor(a);
+    change(p);
+    return signedToken(hs256, p.dump());
+  };
+  const int64_t now = toUnixSeconds(std::chrono::system_clock::now());
+  std::string upperSub = a.id;
+  for (auto& c : upperSub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string control = with([](json&) {});
+  const std::string dupPayload = payloadFor(a).dump();
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"crit", signedToken(R"({"alg":"HS256","typ":"JWT","crit":["exp"]})", payloadFor(a).dump())},
+      {"duplicate alg", signedToken(R"({"alg":"none","alg":"HS256","typ":"JWT"})", payloadFor(a).dump())},
+      {"duplicate sub", signedToken(hs256, dupPayload.substr(0, dupPayload.size() - 1) + R"(,"sub":")" +
+                                               crypto::uuidV4() + R"("})")},
+      {"future nbf", with([&](json& p) { p["nbf"] = now + 600; })},
+      {"future iat", with([&](json& p) { p["iat"] = now + 600; })},
+      {"negative iat", with([&](json& p) { p["iat"] = -1; })},
+      {"jti not a UUID", with([](json& p) { p["jti"] = "not-a-uuid"; })},
+      {"sub in capitals", with([&](json& p) { p["sub"] = upperSub; })},
+      {"lifetime past the configured one", with([&](json& p) { p["exp"] = now + 30 * 86400; })},
+      {"far-future exp", with([](json& p) { p["exp"] = int64_t{1} << 53; })},
+  };
+  for (const uint16_t port : {env.nginxPort, env.authdPort(1), env.authdPort(2)}) {
+    const auto ok = me(port, control);
+    ASSERT_TRUE(ok) << describe(ok);
+    EXPECT_EQ(ok->status, 200) << "control on port " << port << ": " << *ok;
+    for (const auto& [name, token] : refused) {
+      EXPECT_TRUE(isError(me(port, token), 401, "invalid_token")) << name << " on port " << port;
+      EXPECT_TRUE(isError(request(port, "POST", "/auth/logout", bearer(token)), 401, "invalid_token"))
+          << name << " (logout) on port " << port;
+    }
+  }
+  for (const auto& [name, token] : refused) {
+    const auto guarded = get(env.nginxPort, "/protected/user-only", bearer(token));
+    EXPECT_TRUE(isError(guarded, 401, "invalid_token")) << name << " through the guard";
+    for (const int n : {1, 2}) {
+      const auto v = get(env.authdPort(n), "/verify?mode=jwt", bearer(token));
+      ASSERT_TRUE(v) << describe(v);
+      EXPECT_EQ(v->status, 401) << name << " on /verify of instance " << n << ": " << *v;
+      EXPECT_EQ(v->header("x-auth-error"), "invalid_token") << name << " on /verify of instance " << n;
+    }
+  }
+}
+
+// A refusal names its code and the code's one message, never the check that failed: a bad signature, a wrong
+// issuer and a token of another type all read "Invalid token"; a reused refresh token reads "Invalid refresh token".
+TEST(E2eAccountsHardeningTest, RefusalsDoNotSayWhichCheckFailed) {
+  const TestEnv& env = testEnv();
+  for (const uint16_t port : {env.nginxPort, env.authdPort(1)}) {
+    const Account a = newAccount(port, "messages");
+    ASSERT_FALSE(a.id.empty());
+    json wrongIssuer = payloadFor(a);
+    wrongIssuer["iss"] = "evil";
+    json wrongType = payloadFor(a);
+    wrongType["typ"] = "refresh";
+    std::string badSignature = a.accessToken;
+    badSignature.back() = badSignature.back() == 'A' ? 'B' : 'A';
+    for (const std::string& token : {badSignature, signedToken(R"({"alg":"HS256"})", wrongIssuer.dump()),
+                                     signedToken(R"({"alg":"HS256"})", wrongType.dump())}) {
+      const auto r = me(port, token);
+      ASSERT_TRUE(isError(r, 401, "invalid_token")) << "port " << port;
+      EXPECT_EQ(r->json().value("message", ""), "Invalid token") << "port " << port << ": " << *r;
+    }
+    const auto next = refresh(port, a.refreshToken);
+    ASSERT_TRUE(next && next->status == 200) << describe(next);
+    const auto reused = refresh(port, a.refreshToken);
+    ASSERT_TRUE(isError(reused, 401, "invalid_refresh_token"));
+    EXPECT_EQ(reused->json().value("message", ""), "Invalid refresh token") << "port " << port << ": " << *reused;
+  }
+}
+
+// Sends `bytes` on an open connection and reads until the peer closes or `quiet` passes without a byte.
+std::string sendAndRead(int fd, const std::string& bytes, std::chrono::milliseconds quiet) {
+  EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// A HEAD answer has a header and nothing else, so the next answer on the same connection starts clean: through
+// nginx and straight to authd, for a route that exists (GET /auth/me), one without GET (POST-only /auth/login) and
+// an unknown path.
+TEST(E2eAccountsHardeningTest, HeadAnswersCarryNoBody) {
+  const TestEnv& env = testEnv();
+  for (const uint16_t port : {env.nginxPort, env.authdPort(1)}) {
+    for (const std::string path : {"/auth/me", "/auth/login", "/no-such-path"}) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      ASSERT_GE(fd, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+      // Whatever follows the header within 300 ms would be a body.
+      const std::string head = sendAndRead(fd, "HEAD " + path + " HTTP/1.1\r\nHost: authd.test\r\n\r\n", 300ms);
+      ASSERT_NE(head.find("\r\n\r\n"), std::string::npos) << port << " " << path << ": no complete header in '" << head << "'";
+      EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << port << " HEAD " << path << " sent a body";
+      EXPECT_TRUE(head.starts_with("HTTP/1.1 401") || head.starts_with("HTTP/1.1 404") ||
+                  head.starts_with("HTTP/1.1 405"))
+          << port << " HEAD " << path << ": " << head;
+      const std::string next =
+          sendAndRead(fd, "GET /healthz HTTP/1.1\r\nHost: authd.test\r\nConnection: close\r\n\r\n", 2000ms);
+      EXPECT_TRUE(next.starts_with("HTTP/1.1 200")) << port << " after HEAD " << path << ": '" << next << "'";
+      ::close(fd);
+    }
   }
 }
 
