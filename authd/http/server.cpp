@@ -176,12 +176,12 @@ struct HttpServer::Impl {
   void finish(P::Http::ResponseWriter& writer, const HttpRequest& req, const Route* route, const HttpResponse& res,
               std::chrono::steady_clock::time_point start) {
     for (const auto& [name, value] : res.headers) writer.headers().add(std::make_shared<NamedHeader>(name, value));
-    // A HEAD answer has no body, whatever the handler made (a body would be read as the start
-    // of the next response on the connection).
+    if (!res.body.empty()) writer.headers().add(std::make_shared<NamedHeader>("Content-Type", res.contentType));
+    // A HEAD answer has the header fields of the GET answer and no body (a body would be read as
+    // the start of the next response on the connection).
     if (res.body.empty() || req.method == Method::kHead) {
       writer.send(static_cast<P::Http::Code>(res.status));
     } else {
-      writer.headers().add(std::make_shared<NamedHeader>("Content-Type", res.contentType));
       writer.send(static_cast<P::Http::Code>(res.status), res.body);
     }
     const auto took = std::chrono::steady_clock::now() - start;
