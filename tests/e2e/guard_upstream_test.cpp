@@ -7,7 +7,8 @@
 // client's copies never arrive), forwarding headers are nginx's, not the
 // client's, Host is the client's, the connection to the upstream is kept
 // alive, the server's add_header survives, denials never reach the upstream,
-// the upstream's own failure is not reported as an authd outage, and guards
+// the upstream's own failure is not reported as an authd outage (and authd
+// down still fails closed with 503), and guards
 // configured wrong (tests/e2e/nginx/test-server.conf) refuse everything.
 #include <gtest/gtest.h>
 
@@ -230,6 +231,23 @@ TEST(E2eGuardUpstreamTest, UpstreamFailureIsNotAnAuthOutage) {
     EXPECT_NE(r->json().value("code", ""), "auth_unavailable") << *r;
   }
   EXPECT_TRUE(echoed(get(testEnv().nginxPort, "/protected/echo/up", bearer(a.accessToken))));
+}
+
+// With authd down the guard still fails closed: JSON 503 auth_unavailable with Retry-After, and the
+// upstream is never asked (the guard maps only its own failed subrequest, a 500, to that page).
+TEST(E2eGuardUpstreamTest, AuthdDownFailsClosed) {
+  const Account a = signup("authd-down");
+  ASSERT_FALSE(a.id.empty());
+  InstanceRestarter restart1(1);
+  InstanceRestarter restart2(2);
+  ASSERT_EQ(stack("authd-stop", 1), 0);
+  ASSERT_EQ(stack("authd-stop", 2), 0);
+  const auto r = get(testEnv().nginxPort, "/protected/echo/authd-down", bearer(a.accessToken));
+  ASSERT_TRUE(r) << lastError();
+  EXPECT_EQ(r->status, 503) << *r;
+  EXPECT_EQ(r->json().value("code", ""), "auth_unavailable") << *r;
+  EXPECT_EQ(r->header("retry-after"), "1") << *r;
+  EXPECT_FALSE(r->json().contains("headers")) << "the upstream answered: " << *r;
 }
 
 // Guards configured wrong (tests/e2e/nginx/test-server.conf) refuse a credential that would pass,
