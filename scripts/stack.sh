@@ -11,7 +11,7 @@
 #   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
 #   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
 #   scripts/stack.sh SERVICE-start|SERVICE-stop|SERVICE-kill STATE_DIR [N]
-#                                       SERVICE: pg, redis, authd (instance N, default 1), nginx
+#                                       SERVICE: pg, redis, authd (instance N, default 1), echo, nginx
 #   scripts/stack.sh pg-admin STATE_DIR PSQL_ARGS...
 #                                       psql as the PostgreSQL superuser on the stack's database
 #
@@ -261,6 +261,30 @@ authd_kill() {
   rm -f "$pidf"
 }
 
+# ---- the demo upstream behind /protected/echo/ ------------------------------
+# scripts/echo-upstream.mjs on 127.0.0.1, port ECHO_PORT (default NGINX_PORT + 7,
+# free in every mode: authd instances use NGINX_PORT + 1.., the benchmarks + 8 and + 9).
+echo_port() { echo "${ECHO_PORT:-$((NGINX_PORT + 7))}"; }
+
+echo_start() {
+  local pidf="$RUN_DIR/echo.pid" port
+  port="$(echo_port)"
+  pid_alive "$pidf" && return 0
+  node "$ROOT/scripts/echo-upstream.mjs" "$port" >>"$RUN_DIR/echo.log" 2>&1 &
+  echo $! >"$pidf"
+  wait_for 30 "the echo upstream on port $port" curl -fsS "http://127.0.0.1:$port/"
+}
+
+echo_stop() {
+  local pidf="$RUN_DIR/echo.pid" pid
+  pid_alive "$pidf" || { rm -f "$pidf"; return 0; }
+  pid="$(cat "$pidf")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidf"; return 0; }; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidf"
+}
+
 # ---- nginx ------------------------------------------------------------------
 nginx_render() {
   local upstreams="" i
@@ -269,9 +293,10 @@ nginx_render() {
   done
   mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp"
   sed -e "s|@NGINX_PORT@|$NGINX_PORT|g" -e "s|@AUTHD_UPSTREAMS@|$upstreams|" -e "s|@RUN_DIR@|$RUN_DIR/nginx|g" \
-    "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
+    -e "s|@ECHO_PORT@|$(echo_port)|g" "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
   cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/"
   rm -f "$RUN_DIR"/nginx/bench-*.conf
+  nginx_render_test_routes
   if [ "${STACK_MODE:-run}" = bench ]; then
     for f in "$ROOT"/nginx/bench-*.conf; do
       sed -e "s|@STUB_PORT@|$((NGINX_PORT + 9))|g" -e "s|@PISTACHE_PORT@|$((NGINX_PORT + 8))|g" \
@@ -279,6 +304,13 @@ nginx_render() {
     done
   fi
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
+}
+
+# The deliberately broken guards the e2e tests call (tests/e2e/nginx/test-server*.conf), in a test stack only.
+nginx_render_test_routes() {
+  rm -f "$RUN_DIR"/nginx/test-server*.conf
+  [ "${STACK_MODE:-run}" = test ] || return 0
+  cp "$ROOT"/tests/e2e/nginx/test-server*.conf "$RUN_DIR/nginx/"
 }
 
 nginx_start() {
@@ -303,11 +335,13 @@ up() {
   redis_start
   local i
   for ((i = 1; i <= AUTHD_INSTANCES; i++)); do authd_start "$i"; done
+  echo_start
   nginx_start
 }
 
 down() {
   nginx_stop
+  echo_stop
   local i
   for ((i = 1; i <= ${AUTHD_INSTANCES:-1}; i++)); do authd_stop "$i"; done
   redis_stop
@@ -348,7 +382,7 @@ case "$cmd" in
   up) load_env "$1"; up ;;
   down) load_env "$1"; down ;;
   pg-admin) load_env "$1"; shift; pg_psql -d "$DB_NAME" "$@" ;;
-  pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | authd-start | authd-stop | authd-kill)
+  pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | echo-start | echo-stop | authd-start | authd-stop | authd-kill)
     load_env "$1"
     svc="${cmd%-*}" action="${cmd##*-}"
     "${svc}_${action}" "${2:-1}"

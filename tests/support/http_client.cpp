@@ -221,17 +221,8 @@ Parse parseResponse(const std::string& buf, bool eof, bool head, HttpResult& out
   return Parse::kDone;
 }
 
-std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head,
-                                   std::chrono::milliseconds timeout) {
-  tLastError.clear();
-  const auto deadline = Clock::now() + timeout;
-  auto fd = connectTo(port, deadline);
-  if (!fd) return std::nullopt;
-  Socket sock(*fd);
-  const bool sent = sendAll(sock.fd(), bytes, deadline);
-  // No half-close after sending: nginx would take it for a client that gave up (499).
-  const std::string sendError = sent ? std::string() : tLastError;
-
+// Reads one response from fd (sendError: why sending the request failed, if it did).
+std::optional<HttpResult> readResponse(int fd, bool head, Clock::time_point deadline, const std::string& sendError) {
   std::string buf;
   HttpResult result;
   char chunk[16384];
@@ -239,11 +230,11 @@ std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool h
     const Parse state = parseResponse(buf, false, head, result);
     if (state == Parse::kDone) return result;
     if (state == Parse::kError) return std::nullopt;
-    if (!waitFor(sock.fd(), POLLIN, deadline, "waiting for the response")) {
+    if (!waitFor(fd, POLLIN, deadline, "waiting for the response")) {
       if (!sendError.empty()) tLastError = sendError + "; then " + tLastError;
       return std::nullopt;
     }
-    const ssize_t n = ::recv(sock.fd(), chunk, sizeof chunk, 0);
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n > 0) {
       buf.append(chunk, static_cast<size_t>(n));
       continue;
@@ -258,8 +249,37 @@ std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool h
   }
 }
 
+std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head,
+                                   std::chrono::milliseconds timeout) {
+  tLastError.clear();
+  const auto deadline = Clock::now() + timeout;
+  auto fd = connectTo(port, deadline);
+  if (!fd) return std::nullopt;
+  Socket sock(*fd);
+  const bool sent = sendAll(sock.fd(), bytes, deadline);
+  // No half-close after sending: nginx would take it for a client that gave up (499).
+  return readResponse(sock.fd(), head, deadline, sent ? std::string() : tLastError);
+}
+
 bool hasHeader(const Headers& headers, std::string_view name) {
   return std::ranges::any_of(headers, [&](const auto& h) { return lower(h.first) == lower(name); });
+}
+
+// The request's bytes; Host and Connection: close unless `headers` has them.
+std::string buildRequest(uint16_t port, std::string_view method, std::string_view target, const Headers& headers,
+                         std::string_view body) {
+  std::string req;
+  req.reserve(256 + body.size());
+  req.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  if (!hasHeader(headers, "host")) req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  if (!hasHeader(headers, "connection")) req += "Connection: close\r\n";
+  if (!body.empty() && !hasHeader(headers, "content-length") && !hasHeader(headers, "transfer-encoding")) {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
+  req += "\r\n";
+  req.append(body);
+  return req;
 }
 
 }  // namespace
@@ -278,18 +298,27 @@ std::ostream& operator<<(std::ostream& os, const HttpResult& r) {
 
 std::optional<HttpResult> request(uint16_t port, std::string_view method, std::string_view target,
                                   const Headers& headers, std::string_view body, std::chrono::milliseconds timeout) {
-  std::string req;
-  req.reserve(256 + body.size());
-  req.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
-  if (!hasHeader(headers, "host")) req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-  if (!hasHeader(headers, "connection")) req += "Connection: close\r\n";
-  if (!body.empty() && !hasHeader(headers, "content-length") && !hasHeader(headers, "transfer-encoding")) {
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return exchange(port, buildRequest(port, method, target, headers, body), method == "HEAD", timeout);
+}
+
+std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,
+                                                          const Headers& headers,
+                                                          std::chrono::milliseconds timeout) {
+  tLastError.clear();
+  const auto deadline = Clock::now() + timeout;
+  auto fd = connectTo(port, deadline);
+  if (!fd) return std::nullopt;
+  Socket sock(*fd);
+  Headers keepAlive = headers;
+  keepAlive.emplace_back("Connection", "keep-alive");
+  std::vector<HttpResult> answers;
+  for (const auto& target : targets) {
+    if (!sendAll(sock.fd(), buildRequest(port, "GET", target, keepAlive, ""), deadline)) return std::nullopt;
+    auto r = readResponse(sock.fd(), false, deadline, "");
+    if (!r) return std::nullopt;
+    answers.push_back(std::move(*r));
   }
-  for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
-  req += "\r\n";
-  req.append(body);
-  return exchange(port, req, method == "HEAD", timeout);
+  return answers;
 }
 
 std::optional<HttpResult> rawRequest(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -1,5 +1,6 @@
 // A small blocking HTTP/1.1 client over POSIX sockets for integration and
-// end-to-end tests: one request per connection (Connection: close), the
+// end-to-end tests: one request per connection (Connection: close; or several
+// in turn on one, see getOnOneConnection), the
 // whole response read back (Content-Length, chunked, or until close), an
 // overall timeout so a test never hangs on a silent server.
 #pragma once
@@ -38,6 +39,12 @@ std::ostream& operator<<(std::ostream& os, const HttpResult& r);
 std::optional<HttpResult> request(uint16_t port, std::string_view method, std::string_view target,
                                   const Headers& headers = {}, std::string_view body = "",
                                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// GETs each target in turn on one keep-alive connection (the next request once the
+// previous answer is read); all the answers, or nullopt on any failure (see lastError()).
+std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,
+                                                          const Headers& headers = {},
+                                                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Sends exactly `bytes` (for bad-input tests) and reads one response.
 std::optional<HttpResult> rawRequest(uint16_t port, std::string_view bytes,
