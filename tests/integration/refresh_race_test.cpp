@@ -7,9 +7,12 @@
 //
 // Checked against the old code (mark the token used, then insert the successor
 // in a separate statement; the family revocation only touched rows that
-// already existed): RacingRefreshesLeaveNoLiveToken found the winner's
-// successor still refreshing in about a third of the trials, and
-// RefreshRacingLogoutLeavesNoLiveToken found a live token after logout.
+// already existed; logout denied only the presented jti), 40 trials each:
+// RacingRefreshesLeaveNoLiveToken found the winner's successor still
+// refreshing after reuse detection in 5 trials and the winner's access token
+// accepted in all 40; RefreshRacingLogoutLeavesNoLiveToken found a refresh
+// token still working after logout in 14 trials and the session's last access
+// token accepted in 36.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -98,7 +101,7 @@ bool refusedEverywhere(const std::string& access, std::string& why) {
 TEST(RefreshRaceTest, RacingRefreshesLeaveNoLiveToken) {
   const TestEnv& env = testEnv();
   int live = 0, accessAlive = 0, multipleWinners = 0, trialsWithReuse = 0;
-  std::vector<std::string> samples;
+  std::vector<std::string> liveSamples, accessSamples;
   for (int trial = 0; trial < kTrials; ++trial) {
     const auto start = signup(env.authdPort(1 + trial % 2));
     ASSERT_TRUE(start) << "signup failed in trial " << trial;
@@ -135,23 +138,24 @@ TEST(RefreshRaceTest, RacingRefreshesLeaveNoLiveToken) {
       const auto again = refresh(env.authdPort(1 + trial % 2), t.refresh);
       if (!again || again->status != 401) {
         ++live;
-        if (samples.size() < 3) samples.push_back("trial " + std::to_string(trial) + ": " + describe(again));
+        if (liveSamples.size() < 3) liveSamples.push_back("trial " + std::to_string(trial) + ": " + describe(again));
       }
       std::string why;
       if (!refusedEverywhere(t.access, why)) {
         ++accessAlive;
-        if (samples.size() < 6) samples.push_back("trial " + std::to_string(trial) + ": " + why);
+        if (accessSamples.size() < 3) accessSamples.push_back("trial " + std::to_string(trial) + ": " + why);
       }
     }
     const auto spent = refresh(env.authdPort(2 - trial % 2), start->refresh);
     EXPECT_TRUE(spent && spent->status == 401) << describe(spent);
   }
-  std::ostringstream s;
-  for (const auto& x : samples) s << "\n  " << x;
+  std::ostringstream liveText, accessText;
+  for (const auto& x : liveSamples) liveText << "\n  " << x;
+  for (const auto& x : accessSamples) accessText << "\n  " << x;
   EXPECT_EQ(multipleWinners, 0) << "trials where one token was rotated twice";
   EXPECT_EQ(trialsWithReuse, kTrials);
-  EXPECT_EQ(live, 0) << "trials whose successor still refreshed after reuse detection" << s.str();
-  EXPECT_EQ(accessAlive, 0) << "access tokens of a revoked session still accepted" << s.str();
+  EXPECT_EQ(live, 0) << "trials whose successor still refreshed after reuse detection" << liveText.str();
+  EXPECT_EQ(accessAlive, 0) << "access tokens of a revoked session still accepted" << accessText.str();
 }
 
 // A client keeps refreshing its session (a chain of rotations, on alternating instances) while a logout with the
@@ -161,7 +165,7 @@ TEST(RefreshRaceTest, RefreshRacingLogoutLeavesNoLiveToken) {
   const TestEnv& env = testEnv();
   constexpr int kMaxChain = 40;
   int live = 0, accessAlive = 0;
-  std::vector<std::string> samples;
+  std::vector<std::string> liveSamples, accessSamples;
   for (int trial = 0; trial < kTrials; ++trial) {
     const auto start = signup(env.authdPort(1 + trial % 2));
     ASSERT_TRUE(start) << "signup failed in trial " << trial;
@@ -192,21 +196,23 @@ TEST(RefreshRaceTest, RefreshRacingLogoutLeavesNoLiveToken) {
     const auto again = refresh(env.authdPort(1), last.refresh);
     if (!again || again->status != 401) {
       ++live;
-      if (samples.size() < 3) {
-        samples.push_back("trial " + std::to_string(trial) + " after " + std::to_string(rotations) +
+      if (liveSamples.size() < 3) {
+        liveSamples.push_back("trial " + std::to_string(trial) + " after " + std::to_string(rotations) +
                           " rotations: " + describe(again));
       }
     }
     std::string why;
     if (!refusedEverywhere(last.access, why)) {
       ++accessAlive;
-      if (samples.size() < 6) samples.push_back("trial " + std::to_string(trial) + ": " + why);
+      if (accessSamples.size() < 3) accessSamples.push_back("trial " + std::to_string(trial) + ": " + why);
     }
   }
-  std::ostringstream s;
-  for (const auto& x : samples) s << "\n  " << x;
-  EXPECT_EQ(live, 0) << "trials with a refresh token still working after logout" << s.str();
-  EXPECT_EQ(accessAlive, 0) << "trials with an access token of the session still accepted after logout" << s.str();
+  std::ostringstream liveText, accessText;
+  for (const auto& x : liveSamples) liveText << "\n  " << x;
+  for (const auto& x : accessSamples) accessText << "\n  " << x;
+  EXPECT_EQ(live, 0) << "trials with a refresh token still working after logout" << liveText.str();
+  EXPECT_EQ(accessAlive, 0) << "trials with an access token of the session still accepted after logout"
+                            << accessText.str();
 }
 
 }  // namespace

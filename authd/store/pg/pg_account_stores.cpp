@@ -81,7 +81,9 @@ std::optional<int64_t> revokeIn(pqxx::work& tx, const std::string& familyId) {
 }  // namespace
 
 Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view tokenHash) {
-  if (!crypto::isUuid(r.familyId) || !crypto::isUuid(r.userId)) return fail(Code::kInternal, "refresh token row without UUIDs");
+  if (!crypto::isUuid(r.familyId) || !crypto::isUuid(r.userId)) {
+    return fail(Code::kInternal, "refresh token row without UUIDs");
+  }
   const std::string h(tokenHash);
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
