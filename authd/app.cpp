@@ -51,6 +51,9 @@ std::unique_ptr<store::pg::PgPool> makePgPool(const config::Config& cfg, int siz
 
 namespace {
 
+// Lapsed logout denials leave memory and PostgreSQL this often.
+constexpr std::chrono::seconds kDenylistPruneInterval{60};
+
 // Key changes reach this instance's caches at once and every other instance over the bus.
 class BusKeyEvents final : public keys::KeyEvents {
  public:
@@ -83,6 +86,7 @@ struct App::Parts {
   store::pg::PgUserStore users;
   store::pg::PgRefreshStore refreshStore;
   store::pg::PgAccessTokenRevoker revoker;
+  tokens::DenylistPruner denylistPruner;
   store::redis::RedisAttemptCounter attempts;
   std::unique_ptr<accounts::PasswordHasher> hasher;
   std::unique_ptr<tokens::AccessTokens> access;
@@ -123,7 +127,10 @@ struct App::Parts {
     s.lastUsedPending = lastUsed.pending();
     s.workerQueue = workers.queued();
     s.keyFilterSize = keyCache.filter().size();
-    s.denylistSize = denylist.size();
+    s.denylistSize = denylist.tokens();
+    s.denylistSessions = denylist.sessions();
+    s.denylistPrunes = denylistPruner.runs();
+    s.denylistPrunedRows = denylistPruner.storeRowsPruned();
     s.invalidationSubscribed = bus.subscribed();
     s.invalidationPolls = bus.polls();
     s.rateLimitLocal = limiter.localDecisions();
@@ -135,10 +142,16 @@ struct App::Parts {
         pg(makePgPool(c, c.dbPoolSize, true)),
         redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)}),
         workers(c.workerThreads, 4096, c.workerNice),
-        bus(*pg, redis, c.invalidationPoll),
+        bus(*pg, redis, c.invalidationPoll, c.jwtExpiresIn),
         users(*pg),
-        refreshStore(*pg),
-        revoker(*pg, bus),
+        // A revoked family (logout, reuse detection) denies its session's access tokens on every instance.
+        refreshStore(*pg,
+                     [this](const std::string& familyId, int64_t revokedAt) {
+                       bus.publish(Change{ChangeKind::kSessionRevoked, familyId,
+                                          tokens::sessionDenialEnd(revokedAt, cfg.jwtExpiresIn)});
+                     }),
+        revoker(*pg, bus, c.jwtExpiresIn),
+        denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
         attempts(redis),
         hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
         access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
@@ -212,6 +225,7 @@ Status App::start() {
   }
   spdlog::info("key filter loaded: {} keys", p.keyCache.filter().size());
   p.bus.start();
+  p.denylistPruner.start();
   p.lastUsed.start();
   try {
     p.server->start();
@@ -239,6 +253,7 @@ void App::stop() {
   p.workers.stop();
   p.lastUsed.stop();  // pushes and flushes what is buffered
   p.bus.stop();
+  p.denylistPruner.stop();
   spdlog::default_logger()->flush();
 }
 

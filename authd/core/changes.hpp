@@ -1,5 +1,5 @@
 // A change that every authd instance must apply to its in-process state
-// within a second: a logged-out token, a changed user, a changed key.
+// within a second: a logged-out token or session, a changed user, a changed key.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@ namespace authd {
 
 enum class ChangeKind {
   kAccessTokenRevoked,  // id = jti; expiresAt = the token's exp (unix seconds)
+  kSessionRevoked,      // id = sid (refresh family); expiresAt = when its last access token has expired (unix seconds)
   kUserChanged,         // id = user id (deactivated, reactivated, deleted)
   kKeyChanged,          // id = key hash (revoked, expiry or scopes changed)
   kKeyCreated,          // id = key hash of a new key (other instances' key filters learn it)

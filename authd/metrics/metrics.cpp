@@ -166,6 +166,7 @@ std::string Metrics::render() {
   gauge("worker_queue", static_cast<double>(s.workerQueue));
   gauge("key_filter_keys", static_cast<double>(s.keyFilterSize));
   gauge("denylist_tokens", static_cast<double>(s.denylistSize));
+  gauge("denylist_sessions", static_cast<double>(s.denylistSessions));
   gauge("last_used_pending", static_cast<double>(s.lastUsedPending));
   gauge("invalidation_subscribed", s.invalidationSubscribed ? 1 : 0);
   total("pg_pool_waits", s.pgWaits);
@@ -176,6 +177,8 @@ std::string Metrics::render() {
   total("last_used_dropped", s.lastUsedDropped);
   total("invalidation_polls", s.invalidationPolls);
   total("rate_limit_local_decisions", s.rateLimitLocal);
+  total("denylist_prunes", s.denylistPrunes);
+  total("denylist_pruned_rows", s.denylistPrunedRows);
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());

@@ -23,7 +23,10 @@ struct Snapshot {
   size_t lastUsedPending = 0;
   size_t workerQueue = 0;
   size_t keyFilterSize = 0;
-  size_t denylistSize = 0;
+  size_t denylistSize = 0;      // denied jtis
+  size_t denylistSessions = 0;  // revoked sessions (sids)
+  uint64_t denylistPrunes = 0;
+  uint64_t denylistPrunedRows = 0;  // PostgreSQL rows the prunes deleted
   bool invalidationSubscribed = false;
   uint64_t invalidationPolls = 0;
   uint64_t rateLimitLocal = 0;

@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "tokens/denylist.hpp"
+
 namespace authd::store {
 namespace {
 
@@ -16,6 +18,12 @@ constexpr const char* kPollNow = "SELECT (extract(epoch FROM clock_timestamp()) 
 constexpr const char* kPollTokens =
     "SELECT jti::text, extract(epoch FROM expires_at)::bigint FROM revoked_access_tokens "
     "WHERE created_at > to_timestamp($1::double precision / 1000) AND expires_at > now()";
+// Sessions revoked since the last poll whose access tokens may still be alive ($2: the access-token lifetime plus
+// the margin, in seconds); at start ($1 = 0) every such session.
+constexpr const char* kPollSessions =
+    "SELECT id::text, extract(epoch FROM revoked_at)::bigint FROM refresh_families "
+    "WHERE revoked_at > to_timestamp($1::double precision / 1000) "
+    "AND revoked_at > now() - make_interval(secs => $2::double precision)";
 // Past this many changed rows in one poll (bulk SQL), caches are dropped wholesale instead.
 constexpr int kMaxListedChanges = 10'000;
 // Rows never updated since their insert (updated_at = created_at) are new, not changed:
@@ -32,6 +40,7 @@ constexpr const char* kPollKeys =
 std::string encodeChange(const Change& c) {
   switch (c.kind) {
     case ChangeKind::kAccessTokenRevoked: return "jti:" + c.id + ":" + std::to_string(c.expiresAt);
+    case ChangeKind::kSessionRevoked: return "sid:" + c.id + ":" + std::to_string(c.expiresAt);
     case ChangeKind::kUserChanged: return "user:" + c.id;
     case ChangeKind::kKeyChanged: return "key:" + c.id;
     case ChangeKind::kKeyCreated: return "keynew:" + c.id;
@@ -50,20 +59,22 @@ std::optional<Change> decodeChange(std::string_view p) {
   if (kind == "key") return Change{ChangeKind::kKeyChanged, std::string(rest)};
   if (kind == "keynew") return Change{ChangeKind::kKeyCreated, std::string(rest)};
   if (kind == "bulk" && rest == "reload") return Change{ChangeKind::kBulkReload, {}};
-  if (kind == "jti") {
+  if (kind == "jti" || kind == "sid") {
     const auto c2 = rest.rfind(':');
     if (c2 == std::string_view::npos || c2 == 0) return std::nullopt;
     int64_t exp = 0;
     const auto num = rest.substr(c2 + 1);
     auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), exp);
     if (ec != std::errc{} || ptr != num.data() + num.size()) return std::nullopt;
-    return Change{ChangeKind::kAccessTokenRevoked, std::string(rest.substr(0, c2)), exp};
+    return Change{kind == "jti" ? ChangeKind::kAccessTokenRevoked : ChangeKind::kSessionRevoked,
+                  std::string(rest.substr(0, c2)), exp};
   }
   return std::nullopt;
 }
 
-InvalidationBus::InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval)
-    : pg_(pg), redis_(redis), pollInterval_(pollInterval) {}
+InvalidationBus::InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval,
+                                 std::chrono::seconds accessLifetime)
+    : pg_(pg), redis_(redis), pollInterval_(pollInterval), accessLifetime_(accessLifetime) {}
 
 InvalidationBus::~InvalidationBus() { stop(); }
 
@@ -117,6 +128,11 @@ bool InvalidationBus::pollPostgres() {
     rows.now = tx.exec(kPollNow)[0][0].as<int64_t>();
     for (const auto& row : tx.exec_params(kPollTokens, since))
       rows.changes.push_back({ChangeKind::kAccessTokenRevoked, row[0].as<std::string>(), row[1].as<int64_t>()});
+    const double sessionWindow = static_cast<double>((accessLifetime_ + tokens::kSessionDenialMargin).count());
+    for (const auto& row : tx.exec_params(kPollSessions, since, sessionWindow)) {
+      rows.changes.push_back({ChangeKind::kSessionRevoked, row[0].as<std::string>(),
+                              tokens::sessionDenialEnd(row[1].as<int64_t>(), accessLifetime_)});
+    }
     // At start caches are empty: only revocations matter, not every user and key ever changed.
     if (!firstTime) {
       const auto users = tx.exec_params(kPollUsers, since);

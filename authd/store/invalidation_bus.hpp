@@ -21,7 +21,10 @@ namespace authd::store {
 
 class InvalidationBus {
  public:
-  InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval);
+  // `accessLifetime`: how long access tokens live (JWT_EXPIRES_IN); a revoked session stays denied that long (plus a
+  // margin) past its revocation.
+  InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval,
+                  std::chrono::seconds accessLifetime);
   ~InvalidationBus();
   InvalidationBus(const InvalidationBus&) = delete;
   InvalidationBus& operator=(const InvalidationBus&) = delete;
@@ -51,6 +54,7 @@ class InvalidationBus {
   pg::PgPool& pg_;
   redis::RedisPool& redis_;
   std::chrono::milliseconds pollInterval_;
+  std::chrono::seconds accessLifetime_;
   std::vector<ChangeListener*> listeners_;
   std::thread thread_;
   std::atomic<bool> running_{false};
@@ -62,7 +66,8 @@ class InvalidationBus {
   std::unordered_map<std::string, int64_t> seen_;  // row versions delivered by the poll → updated_at µs
 };
 
-// "jti:<id>:<exp>", "user:<id>", "key:<hash>" ↔ Change; nullopt for anything else.
+// "jti:<id>:<exp>", "sid:<id>:<until>", "user:<id>", "key:<hash>", "keynew:<hash>", "bulk:reload" ↔ Change;
+// nullopt for anything else.
 std::string encodeChange(const Change& change);
 std::optional<Change> decodeChange(std::string_view payload);
 

@@ -21,6 +21,8 @@ bool wellFormed(std::string_view token) {
   return raw && raw->size() == kRandomBytes;
 }
 
+std::string newToken() { return std::string(kPrefix) + crypto::base64UrlEncode(crypto::randomBytes(kRandomBytes)); }
+
 }  // namespace
 
 RefreshTokens::RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::chrono::seconds ttl)
@@ -35,39 +37,26 @@ Result<IssuedRefresh> RefreshTokens::issue(std::string_view userId, std::string_
       .familyId = familyId.empty() ? crypto::uuidV4() : std::string(familyId),
       .expiresAt = clock_.now() + ttl_,
   };
-  std::string token = std::string(kPrefix) + crypto::base64UrlEncode(crypto::randomBytes(kRandomBytes));
+  std::string token = newToken();
   if (auto st = store_.insert(record, hashToken(token)); !st) return fail(std::move(st.error()));
   return IssuedRefresh{std::move(token), std::move(record.familyId)};
 }
 
 Result<Rotated> RefreshTokens::rotate(std::string_view token) {
   if (!wellFormed(token)) return fail(Code::kInvalidRefreshToken);
-  auto found = store_.findByHash(hashToken(token));
-  if (!found) return fail(std::move(found.error()));
-  if (!found->has_value()) return fail(Code::kInvalidRefreshToken);
-  const RefreshRecord& record = **found;
-
-  if (record.revoked) return fail(Code::kInvalidRefreshToken);
-  // Reuse is checked before expiry: a spent token showing up again means a
-  // copy leaked, and its successors may still be alive, even if it expired.
-  if (record.used) {
-    if (auto st = store_.revokeFamily(record.familyId); !st) return fail(std::move(st.error()));
-    return fail(Code::kInvalidRefreshToken, "refresh token reused; session revoked");
+  std::string nextToken = newToken();
+  const Successor next{crypto::uuidV4(), hashToken(nextToken), clock_.now() + ttl_};
+  // One atomic store operation: spending the token, storing its successor and revoking the family on reuse are
+  // serialised per family, so a racing rotation or logout can never leave a successor alive beside a revocation.
+  auto r = store_.rotate(hashToken(token), clock_.now(), next);
+  if (!r) return fail(std::move(r.error()));
+  switch (r->outcome) {
+    case RotateOutcome::kRotated:
+      return Rotated{std::move(r->userId), IssuedRefresh{std::move(nextToken), std::move(r->familyId)}};
+    case RotateOutcome::kReused: return fail(Code::kInvalidRefreshToken, "refresh_token_reused");
+    case RotateOutcome::kInvalid: break;
   }
-  if (record.expiresAt <= clock_.now()) return fail(Code::kInvalidRefreshToken);
-
-  // The compare-and-set decides between two concurrent presentations of the
-  // same token: the loser is treated as reuse, exactly like a later replay.
-  auto marked = store_.markUsed(record.id);
-  if (!marked) return fail(std::move(marked.error()));
-  if (!*marked) {
-    if (auto st = store_.revokeFamily(record.familyId); !st) return fail(std::move(st.error()));
-    return fail(Code::kInvalidRefreshToken, "refresh token reused; session revoked");
-  }
-
-  auto next = issue(record.userId, record.familyId);
-  if (!next) return fail(std::move(next.error()));
-  return Rotated{record.userId, std::move(*next)};
+  return fail(Code::kInvalidRefreshToken);
 }
 
 Status RefreshTokens::revokeFamilyOf(std::string_view token, std::string_view ownerId) {

@@ -24,18 +24,37 @@ struct RefreshRecord {
   bool revoked = false;
 };
 
+// What a rotation found: the token was spent and its successor stored, or it had been spent before (its family is now
+// revoked), or it cannot be used (unknown, expired, revoked, or its family revoked).
+enum class RotateOutcome { kRotated, kReused, kInvalid };
+
+struct RotateResult {
+  RotateOutcome outcome = RotateOutcome::kInvalid;
+  std::string userId;    // kRotated: the token's owner
+  std::string familyId;  // kRotated, kReused: the token's family
+};
+
+// The successor a rotation stores; it inherits the user and family of the token it replaces.
+struct Successor {
+  std::string id;
+  std::string tokenHash;
+  SysTime expiresAt;
+};
+
 // Storage of refresh tokens by hash (the PostgreSQL implementation lives elsewhere; tests use a fake).
+// Every token belongs to a family (a session); the family carries the revocation.
 class RefreshTokenStore {
  public:
   virtual ~RefreshTokenStore() = default;
-  // Stores a new token row (tokenHash = 64 hex SHA-256).
+  // Stores a new token row (tokenHash = 64 hex SHA-256), creating its family if it is new.
   virtual Status insert(const RefreshRecord& r, std::string_view tokenHash) = 0;
   // Finds the row for a hash; nullopt when unknown.
   virtual Result<std::optional<RefreshRecord>> findByHash(std::string_view tokenHash) = 0;
-  // Marks the row used if and only if it was unused and not revoked; false when someone already did
-  // (atomic compare-and-set).
-  virtual Result<bool> markUsed(std::string_view id) = 0;
-  // Revokes every token of the family.
+  // Atomically, per family: if the token is unused, unexpired at `now` and neither it nor its family is revoked,
+  // marks it used and stores `next` in its family (kRotated). If it was used before, revokes the family (kReused):
+  // from then on no token of the family, stored before or after, rotates. Otherwise kInvalid.
+  virtual Result<RotateResult> rotate(std::string_view tokenHash, SysTime now, const Successor& next) = 0;
+  // Revokes the family: no token of it rotates again, whenever it was stored.
   virtual Status revokeFamily(std::string_view familyId) = 0;
 };
 

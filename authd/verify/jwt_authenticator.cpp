@@ -25,7 +25,11 @@ Result<tokens::AccessClaims> JwtAuthenticator::verifyToken(std::string_view toke
       verified_.put(std::string(token), *claims, steadyNow + ttl);
     }
   }
-  if (denylist_.contains(claims->jti, now)) return fail(Code::kTokenRevoked);
+  // Logged out: this token (jti), or its whole session (sid) by a logout with any of its tokens or by reuse
+  // detection.
+  if (denylist_.contains(claims->jti, now) || denylist_.containsSession(claims->sid, now)) {
+    return fail(Code::kTokenRevoked);
+  }
   return std::move(*claims);
 }
 

@@ -1,5 +1,6 @@
 // A request's JWT → its verified claims: signature and claims (AccessTokens),
-// then the logout denylist. Used by the account and key endpoints and /verify.
+// then the logout denylist (the token's jti and its session's sid). Used by
+// the account and key endpoints and /verify.
 // Tokens that verified are remembered by their exact text for a minute, so a
 // client reusing its token skips the HMAC and the JSON parse; expiry and the
 // denylist are still checked on every use.

@@ -177,14 +177,29 @@ TEST(E2eAccountsTest, FullFlowThroughNginx) {
   ASSERT_TRUE(meNext) << describe(meNext);
   EXPECT_EQ(meNext->status, 200) << *meNext;
 
-  // Reuse: the spent token is refused, and the whole family with it.
+  // Reuse: the spent token is refused, and the whole family with it: its refresh tokens and (the thief may hold
+  // them) its access tokens, on every instance within a second.
   EXPECT_TRUE(isError(refresh(port, session.refreshToken), 401, "invalid_refresh_token"));
   EXPECT_TRUE(isError(refresh(port, next.refreshToken), 401, "invalid_refresh_token"));
+  for (const std::string& access : {session.accessToken, next.accessToken}) {
+    for (const uint16_t p : {env.nginxPort, env.authdPort(1), env.authdPort(2)}) {
+      std::optional<HttpResult> last;
+      const bool revoked = eventually(
+          [&] {
+            last = me(p, access);
+            return last && last->status == 401;
+          },
+          1s);
+      EXPECT_TRUE(revoked) << "port " << p << ": " << describe(last);
+      EXPECT_TRUE(isError(last, 401, "token_revoked")) << "port " << p;
+    }
+  }
   // Another session (the signup's) is a different family and survives.
   const auto otherSession = refresh(port, signedUp.refreshToken);
-  EXPECT_TRUE(isSession(otherSession, 200, email));
+  ASSERT_TRUE(isSession(otherSession, 200, email));
+  const Account other = fromSession(*otherSession, email);
 
-  const auto out = request(port, "POST", "/auth/logout", bearer(session.accessToken));
+  const auto out = request(port, "POST", "/auth/logout", bearer(other.accessToken));
   ASSERT_TRUE(out) << describe(out);
   EXPECT_TRUE(out->status == 200 || out->status == 204) << *out;
 
@@ -193,17 +208,67 @@ TEST(E2eAccountsTest, FullFlowThroughNginx) {
     std::optional<HttpResult> last;
     const bool revoked = eventually(
         [&] {
-          last = me(p, session.accessToken);
+          last = me(p, other.accessToken);
           return last && last->status == 401;
         },
         1s);
     EXPECT_TRUE(revoked) << "port " << p << ": " << describe(last);
     EXPECT_TRUE(isError(last, 401, "token_revoked")) << "port " << p;
   }
-  // Only that token: the signup session's access token still works.
-  const auto stillIn = me(port, signedUp.accessToken);
+  // Only that session: a new login's token works.
+  const auto again = login(port, email);
+  ASSERT_TRUE(isSession(again, 200, email));
+  const auto stillIn = me(port, fromSession(*again, email).accessToken);
   ASSERT_TRUE(stillIn) << describe(stillIn);
   EXPECT_EQ(stillIn->status, 200) << *stillIn;
+}
+
+// Logout revokes the whole session, not only the token it was made with: sign up (t0), refresh (t1, same sid), log
+// out with t1; t0 is refused too, on both instances within a second, as is the session's refresh token. Another
+// session of the same user is untouched. Both directions between the instances.
+TEST(E2eAccountsTest, LogoutRevokesTheSessionsOlderAccessTokens) {
+  const TestEnv& env = testEnv();
+  for (const auto& [from, to] : {std::pair{1, 2}, std::pair{2, 1}}) {
+    const Account t0 = newAccount(env.authdPort(to), "sessionlogout");
+    ASSERT_FALSE(t0.accessToken.empty());
+    const auto otherLogin = login(env.authdPort(to), t0.email);
+    ASSERT_TRUE(isSession(otherLogin, 200, t0.email));
+    const Account other = fromSession(*otherLogin, t0.email);
+    const auto rotated = refresh(env.authdPort(from), t0.refreshToken);
+    ASSERT_TRUE(isSession(rotated, 200, t0.email));
+    const Account t1 = fromSession(*rotated, t0.email);
+    for (const int n : {1, 2}) {
+      const auto r = me(env.authdPort(n), t0.accessToken);
+      ASSERT_TRUE(r) << describe(r);
+      ASSERT_EQ(r->status, 200) << "instance " << n << ": " << *r;  // rotation alone does not end t0
+    }
+
+    const auto out = request(env.authdPort(from), "POST", "/auth/logout", bearer(t1.accessToken));
+    ASSERT_TRUE(out) << describe(out);
+    ASSERT_EQ(out->status, 200) << *out;
+    for (const int n : {from, to}) {
+      for (const auto& [name, token] : {std::pair{"t0", t0.accessToken}, std::pair{"t1", t1.accessToken}}) {
+        std::optional<HttpResult> last;
+        const bool refused = eventually(
+            [&] {
+              last = me(env.authdPort(n), token);
+              return last && last->status == 401;
+            },
+            1s);
+        EXPECT_TRUE(refused) << name << " still accepted by instance " << n << " after logout on " << from << ": "
+                             << describe(last);
+        EXPECT_TRUE(isError(last, 401, "token_revoked")) << name << " on instance " << n;
+      }
+      // Nor can t0 do anything else, such as create a key.
+      EXPECT_TRUE(isError(postJson(env.authdPort(n), "/keys", {{"name", "after-logout"}}, bearer(t0.accessToken)),
+                          401, "token_revoked"))
+          << "instance " << n;
+    }
+    EXPECT_TRUE(isError(refresh(env.authdPort(to), t1.refreshToken), 401, "invalid_refresh_token"));
+    const auto stillIn = me(env.authdPort(to), other.accessToken);
+    ASSERT_TRUE(stillIn) << describe(stillIn);
+    EXPECT_EQ(stillIn->status, 200) << "another session of the user: " << *stillIn;
+  }
 }
 
 // A logout on one instance is seen by the other within a second (pub/sub), in both directions.
@@ -306,12 +371,24 @@ TEST(E2eAccountsTest, InactiveUserIsLockedOut) {
   EXPECT_TRUE(isError(login(env.nginxPort, a.email), 403, "user_inactive"));
   // A wrong password still says only "invalid credentials".
   EXPECT_TRUE(isError(login(env.nginxPort, a.email, "wrong-password"), 401, "invalid_credentials"));
+  for (const uint16_t p : {env.nginxPort, env.authdPort(1), env.authdPort(2)}) {
+    EXPECT_TRUE(isError(me(p, a.accessToken), 403, "user_inactive")) << "port " << p;
+  }
   const auto r = refresh(env.nginxPort, a.refreshToken);
   EXPECT_TRUE(isError(r, 403, "user_inactive"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body.find("accessToken"), std::string::npos) << *r;
-  for (const uint16_t p : {env.nginxPort, env.authdPort(1), env.authdPort(2)}) {
-    EXPECT_TRUE(isError(me(p, a.accessToken), 403, "user_inactive")) << "port " << p;
+  // The refused refresh revoked the session, its access tokens with it (see the README's logout decision).
+  for (const uint16_t p : {env.authdPort(1), env.authdPort(2)}) {
+    std::optional<HttpResult> last;
+    EXPECT_TRUE(eventually(
+        [&] {
+          last = me(p, a.accessToken);
+          return last && last->status == 401;
+        },
+        1s))
+        << "port " << p << ": " << describe(last);
+    EXPECT_TRUE(isError(last, 401, "token_revoked")) << "port " << p;
   }
 
   // Reactivated, the user can log in again, but the session refused while inactive stays revoked.

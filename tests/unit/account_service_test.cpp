@@ -71,15 +71,24 @@ class AccountsFakeRefreshStore final : public tokens::RefreshTokenStore {
     if (it == rows.end()) return std::optional<tokens::RefreshRecord>();
     return std::optional<tokens::RefreshRecord>(it->second);
   }
-  Result<bool> markUsed(std::string_view id) override {
+  // Atomic per family, as PgRefreshStore: a revoked family refuses every token of it.
+  Result<tokens::RotateResult> rotate(std::string_view tokenHash, SysTime now, const tokens::Successor& next) override {
     if (down) return fail(Code::kDatabaseUnavailable);
-    for (auto& [hash, row] : rows) {
-      if (row.id != id) continue;
-      if (row.used || row.revoked) return false;
-      row.used = true;
-      return true;
+    const auto it = rows.find(std::string(tokenHash));
+    if (it == rows.end()) return tokens::RotateResult{};
+    tokens::RefreshRecord& row = it->second;
+    if (std::ranges::find(revokedFamilies, row.familyId) != revokedFamilies.end() || row.revoked) {
+      return tokens::RotateResult{};
     }
-    return false;
+    if (row.used) {
+      (void)revokeFamily(row.familyId);
+      return tokens::RotateResult{tokens::RotateOutcome::kReused, {}, row.familyId};
+    }
+    if (row.expiresAt <= now) return tokens::RotateResult{};
+    row.used = true;
+    const tokens::RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt};
+    rows[next.tokenHash] = successor;
+    return tokens::RotateResult{tokens::RotateOutcome::kRotated, successor.userId, successor.familyId};
   }
   Status revokeFamily(std::string_view familyId) override {
     if (down) return fail(Code::kDatabaseUnavailable);

@@ -20,6 +20,8 @@ TEST(InvalidationBusCodecTest, EncodeFormat) {
   EXPECT_EQ(encodeChange({ChangeKind::kUserChanged, "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"}),
             "user:6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
   EXPECT_EQ(encodeChange({ChangeKind::kKeyChanged, std::string(64, 'f')}), "key:" + std::string(64, 'f'));
+  EXPECT_EQ(encodeChange({ChangeKind::kSessionRevoked, "3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b", 1800003660}),
+            "sid:3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b:1800003660");
 }
 
 // Every kind of change survives encode → decode unchanged.
@@ -27,6 +29,8 @@ TEST(InvalidationBusCodecTest, RoundTrips) {
   for (const Change& c : {Change{ChangeKind::kAccessTokenRevoked, "3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b", 1800003600},
                           Change{ChangeKind::kAccessTokenRevoked, "id:with:colons", 0},
                           Change{ChangeKind::kAccessTokenRevoked, "neg", -5},
+                          Change{ChangeKind::kSessionRevoked, "3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b", 1800003660},
+                          Change{ChangeKind::kSessionRevoked, "s", INT64_MAX},
                           Change{ChangeKind::kUserChanged, "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b", 0},
                           Change{ChangeKind::kKeyChanged, std::string(64, 'a'), 0},
                           Change{ChangeKind::kUserChanged, std::string(128, 'u'), 0}}) {
@@ -51,6 +55,11 @@ TEST(InvalidationBusCodecTest, RejectsMalformed) {
                                                          "jti:abc: 12",
                                                          "jti:abc:1.5",
                                                          "jti:abc:99999999999999999999999",
+                                                         "sid:",
+                                                         "sid:abc",
+                                                         "sid::1",
+                                                         "sid:abc:x",
+                                                         "SID:abc:1",
                                                          "USER:abc",
                                                          "User:abc",
                                                          " user:abc",

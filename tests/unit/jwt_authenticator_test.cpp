@@ -67,6 +67,22 @@ TEST_F(JwtAuthenticatorTest, DenylistedJtiIsRevoked) {
   EXPECT_TRUE(auth_.authenticate(bearer(tokens_->issue(kUser, "ann@example.com")), std::nullopt).has_value());
 }
 
+// A revoked session (sid) denies every access token of that session, older ones included, and none of another.
+TEST_F(JwtAuthenticatorTest, RevokedSessionDeniesAllItsTokens) {
+  const std::string sid = "3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b";
+  const std::string t0 = tokens_->issue(kUser, "ann@example.com", sid);
+  clock_.advance(10s);
+  const std::string t1 = tokens_->issue(kUser, "ann@example.com", sid);
+  const std::string other = tokens_->issue(kUser, "ann@example.com", "5a1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8c");
+  ASSERT_TRUE(auth_.verifyToken(t0).has_value());  // now cached as verified: the denial must still apply
+  denylist_.addSession(sid, toUnixSeconds(clock_.now()) + 3600);
+  expectCode(auth_.verifyToken(t0), Code::kTokenRevoked);
+  expectCode(auth_.authenticate(bearer(t1), std::nullopt), Code::kTokenRevoked);
+  EXPECT_TRUE(auth_.verifyToken(other).has_value());
+  // A token without a sid is not caught by some empty-sid denial.
+  EXPECT_TRUE(auth_.verifyToken(tokens_->issue(kUser, "ann@example.com")).has_value());
+}
+
 // Past exp the token is kTokenExpired (checked after the signature).
 TEST_F(JwtAuthenticatorTest, ExpiredToken) {
   const std::string t = tokens_->issue(kUser, "ann@example.com");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/clock.hpp"
@@ -33,34 +34,43 @@ class FakeRefreshStore final : public RefreshTokenStore {
     if (it == rows.end()) return std::optional<RefreshRecord>();
     return std::optional<RefreshRecord>(it->second);
   }
-  Result<bool> markUsed(std::string_view id) override {
+  // The family is the unit of revocation and of atomicity, as in PostgreSQL (one lock per family): a revoked
+  // family refuses every token of it, including ones stored after the revocation.
+  Result<RotateResult> rotate(std::string_view tokenHash, SysTime now, const Successor& next) override {
     ++calls;
     if (down) return fail(Code::kDatabaseUnavailable);
-    for (auto& [hash, row] : rows) {
-      if (row.id != id) continue;
-      if (competitorWinsNextMarkUsed) {
-        // Another request spent the row between our read and this compare-and-set.
-        competitorWinsNextMarkUsed = false;
-        row.used = true;
-      }
-      if (row.used || row.revoked) return false;
-      row.used = true;
-      return true;
+    const auto it = rows.find(std::string(tokenHash));
+    if (it == rows.end()) return RotateResult{};
+    RefreshRecord& row = it->second;
+    if (revokedFamilies.contains(row.familyId) || row.revoked) return RotateResult{};
+    if (row.used) {
+      revoke(row.familyId);
+      return RotateResult{RotateOutcome::kReused, {}, row.familyId};
     }
-    return false;
+    if (row.expiresAt <= now) return RotateResult{};
+    row.used = true;
+    const RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt};
+    rows[next.tokenHash] = successor;
+    return RotateResult{RotateOutcome::kRotated, successor.userId, successor.familyId};
   }
   Status revokeFamily(std::string_view familyId) override {
     ++calls;
     if (down) return fail(Code::kDatabaseUnavailable);
-    for (auto& [hash, row] : rows)
-      if (row.familyId == familyId) row.revoked = true;
+    revoke(familyId);
     return {};
   }
 
+  std::set<std::string, std::less<>> revokedFamilies;
   std::map<std::string, RefreshRecord> rows;
   int calls = 0;
   bool down = false;
-  bool competitorWinsNextMarkUsed = false;
+
+ private:
+  void revoke(std::string_view familyId) {
+    revokedFamilies.emplace(familyId);
+    for (auto& [hash, row] : rows)
+      if (row.familyId == familyId) row.revoked = true;
+  }
 };
 
 class RefreshTokensTest : public ::testing::Test {
@@ -183,13 +193,34 @@ TEST_F(RefreshTokensTest, RevokeFamilyOfUnknownTokenIsOk) {
   EXPECT_TRUE(tokens_.revokeFamilyOf("rt_" + crypto::base64UrlEncode(crypto::randomBytes(32))).has_value());
 }
 
-// When two requests race on one token, the loser of markUsed is treated as reuse.
-TEST_F(RefreshTokensTest, LosingMarkUsedRaceRevokesFamily) {
+// Reuse revokes the family itself, not only the tokens it has now: a token stored in the family afterwards (the
+// successor of a rotation that raced the reuse) never rotates either.
+TEST_F(RefreshTokensTest, ReuseRevokesTokensStoredLaterToo) {
   const auto issued = tokens_.issue(kUserId);
   ASSERT_TRUE(issued.has_value());
-  store_.competitorWinsNextMarkUsed = true;
-  expectInvalid(tokens_.rotate(issued->token));
-  for (const auto& [hash, row] : store_.rows) EXPECT_TRUE(row.revoked);
+  ASSERT_TRUE(tokens_.rotate(issued->token).has_value());
+  expectInvalid(tokens_.rotate(issued->token));  // reuse
+  EXPECT_TRUE(store_.revokedFamilies.contains(issued->familyId));
+  const auto late = tokens_.issue(kUserId, issued->familyId);
+  ASSERT_TRUE(late.has_value());
+  expectInvalid(tokens_.rotate(late->token));
+}
+
+// The rotation is one store call carrying the successor: the hash stored is that of the token handed out, with the
+// configured lifetime, in the same family.
+TEST_F(RefreshTokensTest, RotateStoresTheSuccessorInOneCall) {
+  const auto issued = tokens_.issue(kUserId);
+  ASSERT_TRUE(issued.has_value());
+  const int before = store_.calls;
+  const auto next = tokens_.rotate(issued->token);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(store_.calls, before + 1);
+  const auto it = store_.rows.find(RefreshTokens::hashToken(next->next.token));
+  ASSERT_NE(it, store_.rows.end());
+  EXPECT_EQ(it->second.familyId, issued->familyId);
+  EXPECT_EQ(it->second.userId, kUserId);
+  EXPECT_EQ(it->second.expiresAt, clock_.now() + 7 * 24h);
+  EXPECT_FALSE(it->second.used);
 }
 
 // A database outage surfaces as kDatabaseUnavailable (503), not as an invalid token (401).

@@ -57,10 +57,37 @@ Result<std::optional<accounts::User>> PgUserStore::findById(std::string_view id)
   return oneUser(pool_, "user_by_id", id);
 }
 
+namespace {
+
+tokens::RefreshRecord toRefresh(const pqxx::row& row) {
+  tokens::RefreshRecord rec;
+  rec.id = row[0].as<std::string>();
+  rec.userId = row[1].as<std::string>();
+  rec.familyId = row[2].as<std::string>();
+  rec.expiresAt = fromUnixMillis(row[3].as<int64_t>());
+  rec.used = row[4].as<bool>();
+  rec.revoked = row[5].as<bool>();
+  return rec;
+}
+
+// Revokes the family and its tokens inside `tx`; the revocation time (unix seconds), nullopt without such a family.
+std::optional<int64_t> revokeIn(pqxx::work& tx, const std::string& familyId) {
+  const auto rows = tx.exec_prepared("revoke_family", familyId);
+  if (rows.empty()) return std::nullopt;
+  tx.exec_prepared0("revoke_family_tokens", familyId);
+  return rows[0][0].as<int64_t>();
+}
+
+}  // namespace
+
 Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view tokenHash) {
+  if (!crypto::isUuid(r.familyId) || !crypto::isUuid(r.userId)) {
+    return fail(Code::kInternal, "refresh token row without UUIDs");
+  }
   const std::string h(tokenHash);
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
+    tx.exec_prepared0("insert_family", r.familyId, r.userId);
     tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
     tx.commit();
   });
@@ -72,35 +99,59 @@ Result<std::optional<tokens::RefreshRecord>> PgRefreshStore::findByHash(std::str
     pqxx::nontransaction tx(c);
     const auto rows = tx.exec_prepared("refresh_by_hash", h);
     if (rows.empty()) return std::nullopt;
-    const auto& row = rows[0];
-    tokens::RefreshRecord rec;
-    rec.id = row[0].as<std::string>();
-    rec.userId = row[1].as<std::string>();
-    rec.familyId = row[2].as<std::string>();
-    rec.expiresAt = fromUnixMillis(row[3].as<int64_t>());
-    rec.used = row[4].as<bool>();
-    rec.revoked = row[5].as<bool>();
-    return rec;
+    return toRefresh(rows[0]);
   });
 }
 
-Result<bool> PgRefreshStore::markUsed(std::string_view id) {
-  const std::string i(id);
-  return pool_.run([&](pqxx::connection& c) {
+Result<tokens::RotateResult> PgRefreshStore::rotate(std::string_view tokenHash, SysTime now,
+                                                    const tokens::Successor& next) {
+  using tokens::RotateOutcome;
+  const std::string h(tokenHash);
+  std::optional<std::pair<std::string, int64_t>> revoked;  // family revoked by this call, and when
+  auto r = pool_.run([&](pqxx::connection& c) -> tokens::RotateResult {
+    revoked.reset();
     pqxx::work tx(c);
-    const auto r = tx.exec_prepared("mark_refresh_used", i);
+    const auto first = tx.exec_prepared("refresh_by_hash", h);
+    if (first.empty()) return {};
+    const std::string familyId = first[0][2].as<std::string>();
+    // Every rotation and revocation of this family waits here for the one before it to commit, and the token's
+    // state is read again afterwards (READ COMMITTED: each statement sees what committed before it began).
+    const auto family = tx.exec_prepared("lock_family", familyId);
+    if (family.empty() || family[0][0].as<bool>()) return {};
+    const auto again = tx.exec_prepared("refresh_by_hash", h);
+    if (again.empty()) return {};
+    const tokens::RefreshRecord rec = toRefresh(again[0]);
+    if (rec.revoked) return {};
+    // Reuse is checked before expiry: a spent token showing up again means a copy leaked, and its successors may
+    // still be alive, even if it expired.
+    if (rec.used) {
+      if (const auto at = revokeIn(tx, familyId)) revoked.emplace(familyId, *at);
+      tx.commit();
+      return {RotateOutcome::kReused, {}, familyId};
+    }
+    if (rec.expiresAt <= now) return {};
+    if (tx.exec_prepared("mark_refresh_used", rec.id).affected_rows() != 1) return {};  // cannot happen under the lock
+    tx.exec_prepared0("insert_refresh", next.id, rec.userId, familyId, next.tokenHash, toUnixMillis(next.expiresAt));
+    tx.exec_prepared0("touch_family", familyId);
     tx.commit();
-    return r.affected_rows() == 1;
+    return {RotateOutcome::kRotated, rec.userId, familyId};
   });
+  if (r && revoked && onRevoked_) onRevoked_(revoked->first, revoked->second);
+  return r;
 }
 
 Status PgRefreshStore::revokeFamily(std::string_view familyId) {
+  if (!crypto::isUuid(familyId)) return {};
   const std::string f(familyId);
-  return pool_.run([&](pqxx::connection& c) {
+  std::optional<int64_t> at;
+  auto s = pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_prepared0("revoke_family", f);
+    at = revokeIn(tx, f);
     tx.commit();
   });
+  if (!s) return s;
+  if (at && onRevoked_) onRevoked_(f, *at);
+  return {};
 }
 
 }  // namespace authd::store::pg

@@ -2,6 +2,8 @@
 // and the access-token denylist.
 #pragma once
 
+#include <functional>
+
 #include "accounts/user_store.hpp"
 #include "store/pg/pg_pool.hpp"
 #include "tokens/refresh_tokens.hpp"
@@ -24,14 +26,18 @@ class PgUserStore final : public accounts::UserStore {
 
 class PgRefreshStore final : public tokens::RefreshTokenStore {
  public:
-  explicit PgRefreshStore(PgPool& pool) : pool_(pool) {}
+  // Called after a family's revocation committed (logout or reuse detection), with the family id and the time of
+  // its first revocation (unix seconds): the session's access tokens are denied from then on.
+  using RevokedSink = std::function<void(const std::string& familyId, int64_t revokedAt)>;
+  PgRefreshStore(PgPool& pool, RevokedSink onRevoked) : pool_(pool), onRevoked_(std::move(onRevoked)) {}
   Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override;
   Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override;
-  Result<bool> markUsed(std::string_view id) override;
+  Result<tokens::RotateResult> rotate(std::string_view tokenHash, SysTime now, const tokens::Successor& next) override;
   Status revokeFamily(std::string_view familyId) override;
 
  private:
   PgPool& pool_;
+  RevokedSink onRevoked_;
 };
 
 

@@ -21,20 +21,43 @@ inline constexpr const char* kUserById =
     "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at")
     " FROM users WHERE id = $1::uuid";
 
+// Refresh tokens and their families (sessions). Rotation and revocation lock the family row first, so they are
+// serialised per family (see PgRefreshStore::rotate).
+inline constexpr const char* kInsertFamily =
+    "INSERT INTO refresh_families (id, user_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT (id) DO NOTHING";
 inline constexpr const char* kInsertRefresh =
     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) "
     "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, to_timestamp($5::double precision / 1000))";
 inline constexpr const char* kRefreshByHash =
     "SELECT id::text, user_id::text, family_id::text, " AUTHD_MS("expires_at")
     ", used_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens WHERE token_hash = $1";
+// true when the family is revoked; no row when there is no such family.
+inline constexpr const char* kLockFamily =
+    "SELECT revoked_at IS NOT NULL FROM refresh_families WHERE id = $1::uuid FOR UPDATE";
 inline constexpr const char* kMarkRefreshUsed =
     "UPDATE refresh_tokens SET used_at = now() WHERE id = $1::uuid AND used_at IS NULL AND revoked_at IS NULL";
+inline constexpr const char* kTouchFamily =
+    "UPDATE refresh_families SET updated_at = clock_timestamp() WHERE id = $1::uuid";
+// The revocation's time in unix seconds (the first revocation's, if it was revoked before).
 inline constexpr const char* kRevokeFamily =
+    "UPDATE refresh_families SET revoked_at = coalesce(revoked_at, clock_timestamp()), updated_at = clock_timestamp() "
+    "WHERE id = $1::uuid RETURNING extract(epoch FROM revoked_at)::bigint";
+inline constexpr const char* kRevokeFamilyTokens =
     "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL";
 
 inline constexpr const char* kRevokeAccessToken =
     "INSERT INTO revoked_access_tokens (jti, user_id, expires_at) "
     "VALUES ($1::uuid, $2::uuid, to_timestamp($3::double precision / 1000)) ON CONFLICT (jti) DO NOTHING";
+// Pruning, in bounded batches: denials of tokens that have expired anyway, and sessions that can neither refresh
+// (every token expired) nor still have a live access token (quiet for longer than $1 seconds, the access-token
+// lifetime plus a margin); their refresh tokens go with them (ON DELETE CASCADE).
+inline constexpr const char* kPruneRevokedAccessTokens =
+    "DELETE FROM revoked_access_tokens WHERE jti IN "
+    "(SELECT jti FROM revoked_access_tokens WHERE expires_at <= now() LIMIT $1::integer)";
+inline constexpr const char* kPruneFamilies =
+    "DELETE FROM refresh_families WHERE id IN (SELECT f.id FROM refresh_families f "
+    "WHERE f.updated_at < now() - make_interval(secs => $1::double precision) AND NOT EXISTS "
+    "(SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > now()) LIMIT $2::integer)";
 
 // Nullable columns come back as -1 (or an empty JSON array) to keep row parsing simple.
 #define AUTHD_KEY_COLUMNS                                                                              \
@@ -75,11 +98,17 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"insert_user", kInsertUser},
       {"user_by_email", kUserByEmail},
       {"user_by_id", kUserById},
+      {"insert_family", kInsertFamily},
       {"insert_refresh", kInsertRefresh},
       {"refresh_by_hash", kRefreshByHash},
+      {"lock_family", kLockFamily},
       {"mark_refresh_used", kMarkRefreshUsed},
+      {"touch_family", kTouchFamily},
       {"revoke_family", kRevokeFamily},
+      {"revoke_family_tokens", kRevokeFamilyTokens},
       {"revoke_access_token", kRevokeAccessToken},
+      {"prune_revoked_access_tokens", kPruneRevokedAccessTokens},
+      {"prune_families", kPruneFamilies},
       {"insert_key", kInsertKey},
       {"keys_by_user", kKeysByUser},
       {"revoke_key", kRevokeKey},
