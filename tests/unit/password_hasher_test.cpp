@@ -96,35 +96,34 @@ TEST_F(PasswordHasherTest, OverlongPasswordRejected) {
   EXPECT_TRUE(hasher_->hash(std::string(1024, 'a')).has_value());
 }
 
-// CPU time this thread spends in `f`, the median of five runs: a stable measure of work, unlike the wall clock,
-// whatever else the machine is doing.
+// CPU time this thread spends in `f`: a measure of work, unlike the wall clock, whatever else the machine runs.
 template <typename F>
-std::chrono::nanoseconds medianThreadCpu(F&& f) {
-  std::vector<std::chrono::nanoseconds> runs;
-  for (int i = 0; i < 5; ++i) {
-    timespec a{}, b{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-    f();
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-    runs.push_back(std::chrono::seconds(b.tv_sec - a.tv_sec) + std::chrono::nanoseconds(b.tv_nsec - a.tv_nsec));
-  }
-  std::ranges::sort(runs);
-  return runs[2];
+std::chrono::nanoseconds threadCpu(F&& f) {
+  timespec a{}, b{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+  f();
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+  return std::chrono::seconds(b.tv_sec - a.tv_sec) + std::chrono::nanoseconds(b.tv_nsec - a.tv_nsec);
 }
 
 // An unknown email costs what a wrong password costs: verifyDummy does the work of a real verify (one argon2id
 // pass with the configured parameters), for the cheap and the default parameters alike. A dummy that skipped
-// the hash, or used cheaper parameters, would cost a fraction of it.
+// the hash, or used the cheap parameters under the default ones, would cost a small fraction of it. Runs are
+// interleaved and the fastest of each kind compared, so a busy machine slows both alike.
 TEST(PasswordHasherDummyTest, DummyCostsWhatARealVerifyCosts) {
   for (const Argon2Params params : {Argon2Params{.memoryKiB = 8192, .iterations = 2, .parallelism = 1}, Argon2Params{}}) {
     const auto hasher = PasswordHasher::createArgon2id(params);
     const auto phc = hasher->hash("the real password");
     ASSERT_TRUE(phc.has_value());
-    const auto real = medianThreadCpu([&] { EXPECT_FALSE(hasher->verify(*phc, "a wrong password")); });
-    const auto dummy = medianThreadCpu([&] { hasher->verifyDummy("a wrong password"); });
+    auto real = std::chrono::nanoseconds::max();
+    auto dummy = std::chrono::nanoseconds::max();
+    for (int i = 0; i < 7; ++i) {
+      real = std::min(real, threadCpu([&] { EXPECT_FALSE(hasher->verify(*phc, "a wrong password")); }));
+      dummy = std::min(dummy, threadCpu([&] { hasher->verifyDummy("a wrong password"); }));
+    }
     const double ratio = static_cast<double>(dummy.count()) / static_cast<double>(real.count());
-    EXPECT_GT(ratio, 0.7) << "m=" << params.memoryKiB << ": dummy " << dummy.count() << " ns, real " << real.count();
-    EXPECT_LT(ratio, 1.4) << "m=" << params.memoryKiB << ": dummy " << dummy.count() << " ns, real " << real.count();
+    EXPECT_GT(ratio, 0.5) << "m=" << params.memoryKiB << ": dummy " << dummy.count() << " ns, real " << real.count();
+    EXPECT_LT(ratio, 2.0) << "m=" << params.memoryKiB << ": dummy " << dummy.count() << " ns, real " << real.count();
   }
 }
 
