@@ -80,6 +80,8 @@ install_browser() {
 # Configures and builds; shows one line per step ("[build] 42% authd_lib: core/text.cpp") and
 # keeps the whole compiler log in $BUILD_DIR/build.log, printed in full when the build fails.
 # AUTHD_BUILD_TARGET names the targets (default: all); the run command builds only authd.
+# AUTHD_WERROR=ON|OFF sets -Werror; unset, the build folder keeps what it has (a fresh one: OFF),
+# so the run and test commands, sharing build/, never rebuild everything for a flag.
 build() {
   local jobs log rc=0
   jobs="$(nproc)"
@@ -89,7 +91,7 @@ build() {
   # shellcheck disable=SC2086 # several targets are several words
   {
     cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${AUTHD_BUILD_TYPE:-RelWithDebInfo}" \
-      -DAUTHD_WERROR="${AUTHD_WERROR:-OFF}" -DAUTHD_SANITIZE="${AUTHD_SANITIZE:-OFF}" &&
+      ${AUTHD_WERROR:+-DAUTHD_WERROR=$AUTHD_WERROR} -DAUTHD_SANITIZE="${AUTHD_SANITIZE:-OFF}" &&
       cmake --build "$BUILD_DIR" -j "$jobs" ${AUTHD_BUILD_TARGET:+--target $AUTHD_BUILD_TARGET}
   } >"$log" 2>&1 &
   local pid=$!
