@@ -140,7 +140,8 @@ load_env() {
 # as_user USER COMMAND...: runs COMMAND as USER (as the caller when USER is empty or the caller).
 as_user() {
   local user="$1"; shift
-  if [ -z "$user" ] || [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
+  # From /: the caller's folder may be one USER cannot enter (every path here is absolute).
+  if [ -z "$user" ] || [ "$(id -un)" = "$user" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi
 }
 
 # Dies, naming the folder, when PostgreSQL's or nginx's user cannot traverse DIR

@@ -133,7 +133,9 @@ done
 [ -n "$rc" ] || fail "run.sh still runs 60 s after SIGINT"
 [ "$rc" = 0 ] || fail "run.sh exited $rc after SIGINT"
 RUN_PID=""
+# A zombie has ended (only not yet reaped: a container's PID 1 may never reap).
+alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
 left=""
-for pid in $PIDS; do kill -0 "$pid" 2>/dev/null && left+=" $pid($(ps -o comm= -p "$pid"))"; done
+for pid in $PIDS; do alive "$pid" && left+=" $(ps -o pid=,ppid=,args= -p "$pid")"; done
 [ -z "$left" ] || fail "still running after run.sh stopped:$left"
 echo "PASS: run.sh from a 0700 folder came up with its state in $STATE, took a 256 KiB signup, stopped cleanly"
