@@ -5,7 +5,10 @@
 #
 #   scripts/stack.sh install            install missing Debian packages (root), or say which; npm ci
 #   scripts/stack.sh install-browser    install Debian's chromium for the browser test (root), or say how
-#   scripts/stack.sh build              configure + build into $AUTHD_BUILD_DIR (default build/)
+#   scripts/stack.sh build              configure + build into $AUTHD_BUILD_DIR (default build/);
+#                                       AUTHD_BUILD_TARGET: what to build (default all)
+#   scripts/stack.sh state-dir DIR      print DIR, or a folder under /var/lib when PostgreSQL's or
+#                                       nginx's user cannot reach DIR (a private parent folder)
 #   scripts/stack.sh env STATE_DIR MODE BASE_PORT INSTANCES
 #                                       write STATE_DIR/stack.env for a throwaway stack (test, bench)
 #   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
@@ -17,6 +20,9 @@
 #
 # stack.env holds the settings (ports, secrets, mode); see write_env in run.sh and test.sh.
 set -euo pipefail
+# Whatever the caller's umask: the folders made here must be reachable by
+# PostgreSQL's and nginx's users. Secret files are made 0600 explicitly.
+umask 022
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${AUTHD_BUILD_DIR:-$ROOT/build}"
@@ -71,12 +77,41 @@ install_browser() {
   apt-get install -y -qq --no-install-recommends chromium >/dev/null
 }
 
+# Configures and builds; shows one line per step ("[build] 42% authd_lib: core/text.cpp") and
+# keeps the whole compiler log in $BUILD_DIR/build.log, printed in full when the build fails.
+# AUTHD_BUILD_TARGET names the targets (default: all); the run command builds only authd.
+# AUTHD_WERROR=ON|OFF sets -Werror; unset, the build folder keeps what it has (a fresh one: OFF),
+# so the run and test commands, sharing build/, never rebuild everything for a flag.
 build() {
-  local jobs
+  local jobs log rc=0
   jobs="$(nproc)"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${AUTHD_BUILD_TYPE:-RelWithDebInfo}" \
-    -DAUTHD_WERROR="${AUTHD_WERROR:-OFF}" -DAUTHD_SANITIZE="${AUTHD_SANITIZE:-OFF}" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$jobs" ${AUTHD_BUILD_TARGET:+--target $AUTHD_BUILD_TARGET}
+  mkdir -p "$BUILD_DIR"
+  log="$BUILD_DIR/build.log"
+  log "building ${AUTHD_BUILD_TARGET:-every target} in $BUILD_DIR (full log: $log)"
+  # shellcheck disable=SC2086 # several targets are several words
+  {
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${AUTHD_BUILD_TYPE:-RelWithDebInfo}" \
+      ${AUTHD_WERROR:+-DAUTHD_WERROR=$AUTHD_WERROR} -DAUTHD_SANITIZE="${AUTHD_SANITIZE:-OFF}" &&
+      cmake --build "$BUILD_DIR" -j "$jobs" ${AUTHD_BUILD_TARGET:+--target $AUTHD_BUILD_TARGET}
+  } >"$log" 2>&1 &
+  local pid=$!
+  build_progress "$log" "$pid"
+  wait "$pid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$log" >&2
+    die "the build failed (exit $rc); the full log is above and in $log"
+  fi
+  log "built"
+}
+
+# Follows the build log while the build (PID $2) runs: one line per step, in order.
+build_progress() {
+  local log="$1" pid="$2"
+  tail -n +1 --pid="$pid" -F "$log" 2>/dev/null |
+    sed -nu -E \
+      -e 's|^\[ *([0-9]+)%\] Building [A-Z]+ object (.*/)?CMakeFiles/([^/]+)\.dir/(.*)\.o$|[build] \1% \3: \4|p' \
+      -e 's|^\[ *([0-9]+)%\] Linking [A-Z]+ [a-z ]+ (.*)$|[build] \1% linking \2|p' \
+      -e 's|^\[ *([0-9]+)%\] (Embedding .*)$|[build] \1% \2|p' >&2 || true
 }
 
 load_env() {
@@ -89,18 +124,61 @@ load_env() {
   AUTHD_INSTANCES="${AUTHD_INSTANCES:-1}"
   # Optional command prefix for authd (e.g. "valgrind --tool=callgrind").
   read -ra AUTHD_WRAPPER <<<"${AUTHD_WRAP:-}"
-  # PostgreSQL's and nginx's workers run as other users: they must traverse it.
+  # postgres refuses to run as root: run it as its own user then. nginx's
+  # workers run as nobody when its master is root, as the caller otherwise.
+  if [ "$(id -u)" -eq 0 ]; then PG_OS_USER=postgres NGINX_USER=nobody; else PG_OS_USER="$(id -un)" NGINX_USER=; fi
+  # PostgreSQL's and nginx's workers run as other users: they must traverse it
+  # (the folders may come from an older run that leaked a umask of 077).
   chmod 755 "$STATE"
   chmod 600 "$STATE/stack.env"
   RUN_DIR="$STATE/run"
   mkdir -p "$RUN_DIR"
-  # postgres refuses to run as root: run it as its own user then.
-  if [ "$(id -u)" -eq 0 ]; then PG_OS_USER=postgres; else PG_OS_USER="$(id -un)"; fi
+  chmod 755 "$RUN_DIR"
+  check_reachable "$STATE"
 }
 
-as_pg() {
-  if [ "$(id -un)" = "$PG_OS_USER" ]; then "$@"; else runuser -u "$PG_OS_USER" -- "$@"; fi
+# as_user USER COMMAND...: runs COMMAND as USER (as the caller when USER is empty or the caller).
+as_user() {
+  local user="$1"; shift
+  # From /: the caller's folder may be one USER cannot enter (every path here is absolute).
+  if [ -z "$user" ] || [ "$(id -un)" = "$user" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi
 }
+
+# Dies, naming the folder, when PostgreSQL's or nginx's user cannot traverse DIR
+# (a parent folder that only its owner may enter, e.g. /root).
+check_reachable() {
+  local dir="$1" user
+  for user in "$PG_OS_USER" "$NGINX_USER"; do
+    [ -n "$user" ] || continue
+    as_user "$user" test -x "$dir" ||
+      die "user '$user' (PostgreSQL or nginx workers) cannot reach $dir: a parent folder is not traversable; set AUTHD_DATA_DIR to a folder it can reach"
+  done
+}
+
+# The state folder for the run command: DIR when PostgreSQL's and nginx's users can
+# reach it, else (the checkout sits in a private folder such as /root) a root-owned
+# /var/lib/authd-<hash of the checkout's path>, so the parents' permissions stay as
+# they are. Without root everything runs as the caller: DIR is always fine.
+state_dir() {
+  local dir="$1" probe user
+  if [ "$(id -u)" -ne 0 ]; then echo "$dir"; return 0; fi
+  probe="$dir"
+  while [ ! -e "$probe" ]; do probe="$(dirname "$probe")"; done
+  [ "$probe" = "$dir" ] && probe="$(dirname "$dir")"  # DIR itself is ours: load_env opens it
+  for user in postgres nobody; do
+    if ! as_user "$user" test -x "$probe"; then
+      local alt
+      alt="/var/lib/authd-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+      install -d -m 755 -o root -g root "$alt"
+      log "$probe is private (user '$user' cannot enter it): keeping the state in $alt instead of $dir"
+      echo "$alt"
+      return 0
+    fi
+  done
+  echo "$dir"
+}
+
+as_pg() { as_user "$PG_OS_USER" "$@"; }
 
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   local secs="$1" what="$2"; shift 2
@@ -196,7 +274,9 @@ pg_kill() {
 # ---- Redis ------------------------------------------------------------------
 redis_start() {
   local dir="$STATE/redis"
+  # Redis runs as the caller; nobody else needs its data.
   mkdir -p "$dir"
+  chmod 700 "$dir"
   pid_alive "$dir/redis.pid" && return 0
   local persist=(--appendonly yes --appendfsync everysec --save "")
   [ "${STACK_MODE:-run}" = test ] && persist=(--appendonly no --save "")
@@ -291,9 +371,17 @@ nginx_render() {
   for ((i = 1; i <= AUTHD_INSTANCES; i++)); do
     upstreams+="    server 127.0.0.1:$(authd_port "$i") max_fails=0;\n"
   done
-  mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp"
+  # The workers ($NGINX_USER when the master is root) enter these folders: nginx itself
+  # makes tmp/'s subfolders, owned by the workers' user; html/ is try_files' root.
+  mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp" "$RUN_DIR/nginx/html"
+  chmod 755 "$RUN_DIR/nginx" "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp" "$RUN_DIR/nginx/html"
+  as_user "$NGINX_USER" test -x "$RUN_DIR/nginx/tmp" ||
+    die "nginx's workers ('$NGINX_USER') cannot enter $RUN_DIR/nginx/tmp"
+  local user_line=""
+  [ -n "$NGINX_USER" ] && user_line="user $NGINX_USER $(id -gn "$NGINX_USER");"
   sed -e "s|@NGINX_PORT@|$NGINX_PORT|g" -e "s|@AUTHD_UPSTREAMS@|$upstreams|" -e "s|@RUN_DIR@|$RUN_DIR/nginx|g" \
-    -e "s|@ECHO_PORT@|$(echo_port)|g" "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
+    -e "s|@ECHO_PORT@|$(echo_port)|g" -e "s|@NGINX_USER_LINE@|$user_line|" \
+    "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
   cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/"
   rm -f "$RUN_DIR"/nginx/bench-*.conf
   nginx_render_test_routes
@@ -379,6 +467,7 @@ case "$cmd" in
   install) install_packages; install_node_modules ;;
   install-browser) install_browser ;;
   build) build ;;
+  state-dir) state_dir "$1" ;;
   up) load_env "$1"; up ;;
   down) load_env "$1"; down ;;
   pg-admin) load_env "$1"; shift; pg_psql -d "$DB_NAME" "$@" ;;
@@ -387,5 +476,5 @@ case "$cmd" in
     svc="${cmd%-*}" action="${cmd##*-}"
     "${svc}_${action}" "${2:-1}"
     ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

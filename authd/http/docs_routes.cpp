@@ -152,6 +152,7 @@ void addDocsRoutes(Router& router, DocsAssets loaded) {
     if (!assets->unavailable.empty()) return docsUnavailable(assets->unavailable);
     return fileResponse(assets->files.find(kIndexName)->second, "no-cache");
   });
+  addSlashRedirect(router, "/api/docs");
 
   router.add(Method::kGet, "/api/docs/:file", Exec::kInline, [assets](const HttpRequest& req) {
     const auto it = assets->files.find(req.params.at(0));

@@ -88,4 +88,15 @@ Match Router::match(HttpRequest& request) const {
   return m;
 }
 
+void addSlashRedirect(Router& router, const std::string& page) {
+  router.add(Method::kGet, page + "/", Exec::kInline, [page](const HttpRequest&) {
+    HttpResponse r;
+    r.status = 301;
+    r.contentType = "text/plain; charset=utf-8";
+    r.body = "Moved to " + page + "\n";
+    r.header("Location", page);
+    return r;
+  });
+}
+
 }  // namespace authd::http

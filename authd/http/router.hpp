@@ -44,4 +44,9 @@ class Router {
   std::vector<size_t> patterned_;
 };
 
+// A page's address with the slash a browser or a person often adds ("/api/docs/"):
+// registers GET <page>/ answering 301 with `Location: <page>`, so the page's
+// relative addresses resolve as they do at <page>. For every HTML page authd serves.
+void addSlashRedirect(Router& router, const std::string& page);
+
 }  // namespace authd::http

@@ -126,5 +126,23 @@ TEST(DocsRoutes, ServesOnlyTheWhitelistedFiles) {
   }
 }
 
+// /api/docs/ (the slash a browser or a person adds) redirects to /api/docs, where the page's
+// assets resolve; with or without Swagger UI installed.
+TEST(DocsRoutes, TrailingSlashRedirectsToThePage) {
+  AssetDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  dir.write("swagger-ui.css", "body{}");
+  dir.write("swagger-ui-bundle.js", "bundle");
+  dir.write("swagger-ui-standalone-preset.js", "preset");
+  for (const std::string& swaggerDir : {dir.path(), std::string()}) {
+    SCOPED_TRACE("SWAGGER_UI_DIR=" + swaggerDir);
+    Router router;
+    addDocsRoutes(router, loadDocsAssets(swaggerDir));
+    const auto r = get(router, "/api/docs/");
+    EXPECT_EQ(r.status, 301);
+    EXPECT_EQ(headerOf(r, "Location"), "/api/docs");
+  }
+}
+
 }  // namespace
 }  // namespace authd::http

@@ -156,6 +156,31 @@ TEST(RouterTest, EmptySegmentDoesNotMatchParam) {
   }
 }
 
+// addSlashRedirect: GET <page>/ answers 301 to <page>; the page itself and other methods are untouched.
+TEST(RouterTest, SlashRedirectPointsAtThePage) {
+  Router router;
+  router.add(Method::kGet, "/console", Exec::kInline, named("console"));
+  addSlashRedirect(router, "/console");
+
+  auto slash = request(Method::kGet, "/console/");
+  const Match m = router.match(slash);
+  ASSERT_NE(m.route, nullptr);
+  const HttpResponse r = m.route->handler(slash);
+  EXPECT_EQ(r.status, 301);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Location");
+  EXPECT_EQ(r.headers[0].second, "/console");
+
+  auto page = request(Method::kGet, "/console");
+  const Match p = router.match(page);
+  EXPECT_EQ(handlerOf(p, page), "console");
+
+  auto post = request(Method::kPost, "/console/");
+  EXPECT_EQ(router.match(post).status, 405);
+  auto deeper = request(Method::kGet, "/console//");
+  EXPECT_EQ(router.match(deeper).status, 404);
+}
+
 // Registering the same method and exact path again replaces the earlier handler.
 TEST(RouterTest, LaterExactRegistrationWins) {
   Router router;
