@@ -52,12 +52,13 @@ std::string_view reasonPhrase(int status) {
 HttpResponse errorResponse(const Error& e) {
   const auto& i = info(e.code);
   OutJson body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
-  // A 5xx never carries its detail: it may describe internals. A 401 never does either: which
-  // check refused a credential (a bad signature, a wrong issuer, a reused refresh token) would
-  // guide an attacker, so each code has one message and the detail goes to the request log.
-  const bool detailIsPublic = i.httpStatus < 500 && i.httpStatus != 401;
-  if (!e.details.empty() && detailIsPublic) body["message"] = e.details;
-  else if (e.message.empty() || !detailIsPublic) body["message"] = i.message;
+  // A 500 never carries its detail (it is logged instead): it may describe internals. A 401
+  // never does either: which check refused a credential (a bad signature, a wrong issuer, a
+  // reused refresh token) would guide an attacker, so each code has one message and the detail
+  // goes to the request log. A 503 names what is down (/readyz: PostgreSQL or Redis).
+  const bool messageIsPublic = i.httpStatus != 500 && i.httpStatus != 401;
+  if (!e.details.empty() && i.httpStatus < 500 && i.httpStatus != 401) body["message"] = e.details;
+  else if (e.message.empty() || !messageIsPublic) body["message"] = i.message;
   else body["message"] = e.message;
   body["code"] = i.name;
   HttpResponse r = jsonResponse(i.httpStatus, body);

@@ -63,7 +63,7 @@ TEST(JsonIoTest, ErrorResponseCustomMessage) {
 }
 
 // A 401 never tells the client which check failed: its body has the code's one message, and the detail goes to the
-// request log only. Other 4xx keep a custom message.
+// request log only. Other 4xx and 503s keep a custom message.
 TEST(JsonIoTest, UnauthorizedDetailGoesToTheLogOnly) {
   for (const Code c : {Code::kInvalidToken, Code::kInvalidRefreshToken, Code::kWrongCredentialType}) {
     const HttpResponse r = errorResponse(Error(c, "bad_signature"));
@@ -75,6 +75,9 @@ TEST(JsonIoTest, UnauthorizedDetailGoesToTheLogOnly) {
   const HttpResponse notFound = errorResponse(Error(Code::kNotFound, "API key not found"));
   EXPECT_EQ(nlohmann::json::parse(notFound.body)["message"], "API key not found");
   EXPECT_TRUE(notFound.logDetail.empty());
+  // A 503 still names what is down.
+  const HttpResponse down = errorResponse(Error(Code::kDatabaseUnavailable, "PostgreSQL is unavailable"));
+  EXPECT_EQ(nlohmann::json::parse(down.body)["message"], "PostgreSQL is unavailable");
 }
 
 // Each status class maps to its own reason phrase (403, 409, 503 from the table).
