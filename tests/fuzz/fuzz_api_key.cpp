@@ -51,17 +51,29 @@ void checkHeaders(const std::string& input) {
   }
   const std::optional<std::string> authorization = input;
   const std::optional<std::string> none;
-  const auto fromAuth = verify::extractCredential(authorization, none);
-  checkPointsInto(fromAuth, *authorization);
-  if (input.empty() && fromAuth.kind != verify::CredentialKind::kNone) __builtin_trap();
-  if (!input.empty() && fromAuth.kind == verify::CredentialKind::kNone) __builtin_trap();
-
-  // x-api-key wins whenever it is non-empty.
-  const auto fromKey = verify::extractCredential(std::optional<std::string>("Bearer x.y.z"), authorization);
-  if (!input.empty()) {
-    if (fromKey.kind != verify::CredentialKind::kApiKey) __builtin_trap();
-    checkPointsInto(fromKey, *authorization);
+  using verify::CredentialKind;
+  using verify::Mode;
+  for (const Mode mode : {Mode::kAny, Mode::kJwt, Mode::kApiKey}) {
+    const auto fromAuth = verify::extractCredential(mode, authorization, none);
+    checkPointsInto(fromAuth, *authorization);
+    if (input.empty() != (fromAuth.kind == CredentialKind::kNone)) __builtin_trap();
+    // A route never reads a credential of a kind it does not accept.
+    if (mode == Mode::kJwt && fromAuth.kind == CredentialKind::kApiKey) __builtin_trap();
+    if (mode == Mode::kApiKey && fromAuth.kind == CredentialKind::kJwt) __builtin_trap();
+    if (fromAuth.kind == CredentialKind::kWrongKind && !fromAuth.value.empty()) __builtin_trap();
   }
+
+  // x-api-key wins whenever it is non-empty, where keys are read; a JWT-only route never reads it.
+  const std::optional<std::string> jwtAuth("Bearer x.y.z");
+  for (const Mode mode : {Mode::kAny, Mode::kApiKey}) {
+    const auto fromKey = verify::extractCredential(mode, jwtAuth, authorization);
+    if (!input.empty()) {
+      if (fromKey.kind != CredentialKind::kApiKey) __builtin_trap();
+      checkPointsInto(fromKey, *authorization);
+    }
+  }
+  const auto jwtRoute = verify::extractCredential(Mode::kJwt, jwtAuth, authorization);
+  if (jwtRoute.kind != CredentialKind::kJwt || jwtRoute.value != "x.y.z") __builtin_trap();
 }
 
 }  // namespace
@@ -77,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     checkHeaders(bearer);
     const auto token = verify::bearerToken(bearer);
     const std::optional<std::string> bearerHeader = bearer;  // the credential points into it: keep it alive
-    const auto cred = verify::extractCredential(bearerHeader, std::nullopt);
+    const auto cred = verify::extractCredential(verify::Mode::kAny, bearerHeader, std::nullopt);
     if (token && cred.value != *token) __builtin_trap();
     if (token && keys::looksLikeApiKey(*token) != (cred.kind == verify::CredentialKind::kApiKey)) __builtin_trap();
 

@@ -26,7 +26,8 @@ struct Fixture {
   FakeClock clock;
   std::unique_ptr<tokens::AccessTokens> tokens =
       tokens::AccessTokens::createHs256(std::string(kSecret), std::string(kIssuer), std::chrono::hours(1), clock);
-  std::string issued = tokens->issue("7d1f4b0e-1c1a-4c57-9d1e-2f0a3b4c5d6e", "fuzz@example.com", "session-1");
+  std::string issued =
+      tokens->issue("7d1f4b0e-1c1a-4c57-9d1e-2f0a3b4c5d6e", "fuzz@example.com", "3c2b1a09-8f7e-4d6c-9b5a-0f1e2d3c4b5a");
 };
 
 Fixture& fixture() {
