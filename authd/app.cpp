@@ -87,7 +87,7 @@ struct App::Parts {
   store::pg::PgRefreshStore refreshStore;
   store::pg::PgAccessTokenRevoker revoker;
   tokens::DenylistPruner denylistPruner;
-  store::redis::RedisAttemptCounter attempts;
+  store::redis::RedisWindowedCounter counters;  // login throttling and key rate limits
   std::unique_ptr<accounts::PasswordHasher> hasher;
   std::unique_ptr<tokens::AccessTokens> access;
   tokens::RefreshTokens refresh;
@@ -142,7 +142,7 @@ struct App::Parts {
         pg(makePgPool(c, c.dbPoolSize, true)),
         redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)}),
         workers(c.workerThreads, 4096, c.workerNice),
-        bus(*pg, redis, c.invalidationPoll, c.jwtExpiresIn),
+        bus(*pg, redis, clock, c.invalidationPoll, c.jwtExpiresIn),
         users(*pg),
         // A revoked family (logout, reuse detection) denies its session's access tokens on every instance.
         refreshStore(*pg,
@@ -152,20 +152,20 @@ struct App::Parts {
                      }),
         revoker(*pg, bus, c.jwtExpiresIn),
         denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
-        attempts(redis),
+        counters(redis),
         hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
         access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
         refresh(refreshStore, clock, c.refreshExpiresIn),
-        throttle(attempts, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
+        throttle(counters, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
         accounts(users, *hasher, *access, refresh, throttle, revoker),
         jwt(*access, denylist, clock),
         keyStore(*pg),
         keyL2(redis),
-        keyCache(keyStore, keyL2, {}, [this] { return bus.subscribed(); }),
-        userStatus(keyStore, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
-        limiter(redis, clock),
+        keyCache(keyStore, keyL2, clock, {}, [this] { return bus.subscribed(); }),
+        userStatus(users, clock, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
+        limiter(counters, clock),
         lastUsedQueue(redis),
-        lastUsed(lastUsedQueue, keyStore, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
+        lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),

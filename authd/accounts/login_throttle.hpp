@@ -10,26 +10,9 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/windowed_counter.hpp"
 
 namespace authd::accounts {
-
-// A count within a window, and the seconds until the window resets.
-struct WindowCount {
-  int64_t count = 0;
-  int64_t resetsInSeconds = 0;
-};
-
-// Shared counters (Redis in production, a map in tests).
-class AttemptCounter {
- public:
-  virtual ~AttemptCounter() = default;
-  // Adds one and returns the new count (atomic), starting a `window`-long window on the first hit.
-  virtual Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) = 0;
-  // Takes one back: never below zero, never creating a key, never moving the window.
-  virtual Status decrement(std::string_view key) = 0;
-  // Forgets `key`.
-  virtual Status reset(std::string_view key) = 0;
-};
 
 struct ThrottleLimits {
   int maxFailuresPerEmail = 5;
@@ -39,7 +22,7 @@ struct ThrottleLimits {
 
 class LoginThrottle {
  public:
-  LoginThrottle(AttemptCounter& counter, ThrottleLimits limits) : counter_(counter), limits_(limits) {}
+  LoginThrottle(WindowedCounter& counter, ThrottleLimits limits) : counter_(counter), limits_(limits) {}
   // Counts one attempt for `email` (already normalised: accounts::normalizeEmail) and `address`;
   // kTooManyRequests (with retryAfterSeconds) when that attempt is past either limit. When the
   // counters are unreachable, logins are not throttled (logged): availability over throttling.
@@ -53,7 +36,7 @@ class LoginThrottle {
   static std::string emailKey(std::string_view email);
   static std::string addressKey(std::string_view address);
 
-  AttemptCounter& counter_;
+  WindowedCounter& counter_;
   ThrottleLimits limits_;
 };
 

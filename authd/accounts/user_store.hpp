@@ -30,4 +30,13 @@ class UserStore {
   virtual Result<std::optional<User>> findById(std::string_view id) = 0;
 };
 
+// Whether a user may still authenticate (the /verify path and the key routes, through
+// verify::UserStatusCache).
+class UserStatusSource {
+ public:
+  virtual ~UserStatusSource() = default;
+  // Whether the user exists and is active (nullopt: no such user, or an id that is not a UUID).
+  virtual Result<std::optional<bool>> userActive(std::string_view userId) = 0;
+};
+
 }  // namespace authd::accounts

@@ -33,4 +33,13 @@ class ChangeListener {
   virtual void onChange(const Change& change) = 0;
 };
 
+// Sends changes to every instance (store::InvalidationBus); adapters that write a change to
+// PostgreSQL announce it through this, without depending on the bus itself.
+class ChangePublisher {
+ public:
+  virtual ~ChangePublisher() = default;
+  // Delivers `change` here now and to the other instances (best effort; the poll is the safety net).
+  virtual void publish(const Change& change) = 0;
+};
+
 }  // namespace authd

@@ -27,7 +27,7 @@ struct CreatedKey {
 
 class KeyService {
  public:
-  KeyService(KeyStore& store, KeyEvents& events) : store_(store), events_(events) {}
+  KeyService(KeyRepository& store, KeyEvents& events) : store_(store), events_(events) {}
   // Generates, stores and announces a key for the user.
   Result<CreatedKey> create(std::string_view userId, const CreateKeyRequest& req);
   // The user's keys, newest first.
@@ -37,7 +37,7 @@ class KeyService {
   Status revoke(std::string_view userId, std::string_view keyId);
 
  private:
-  KeyStore& store_;
+  KeyRepository& store_;
   KeyEvents& events_;
 };
 

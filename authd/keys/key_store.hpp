@@ -1,5 +1,5 @@
 // API keys as stored (never the key itself: its SHA-256 and display prefix),
-// and where they are kept.
+// and the interfaces of where they are kept.
 #pragma once
 
 #include <optional>
@@ -32,9 +32,13 @@ struct KeyUse {
   int64_t usedAtMs;
 };
 
-class KeyStore {
+// The interfaces below are small on purpose: each caller sees only what it uses, and
+// PostgreSQL (store/pg/pg_key_store) implements them all.
+
+// Managing a user's keys (the /keys routes, through keys::KeyService).
+class KeyRepository {
  public:
-  virtual ~KeyStore() = default;
+  virtual ~KeyRepository() = default;
   // Stores a new key by hash for the user.
   virtual Result<KeyRecord> create(std::string_view userId, const CreateKeyRequest& req, std::string_view keyHash,
                                    std::string_view prefix) = 0;
@@ -43,10 +47,20 @@ class KeyStore {
   // Revokes the user's key; the key's hash when it was the user's (so caches can be told), nullopt
   // when there is no such key of this user. Revoking twice succeeds.
   virtual Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) = 0;
-  // The key with this hash, if any (the /verify path on a cache miss).
+};
+
+// Finding a key by what a request presents (the /verify path on a cache miss).
+class KeyLookup {
+ public:
+  virtual ~KeyLookup() = default;
+  // The key with this hash, if any.
   virtual Result<std::optional<KeyRecord>> findByHash(std::string_view keyHash) = 0;
-  // Whether the user exists and is active (nullopt: no such user).
-  virtual Result<std::optional<bool>> userActive(std::string_view userId) = 0;
+};
+
+// Where coalesced key uses end up (lastUsedAt).
+class LastUsedSink {
+ public:
+  virtual ~LastUsedSink() = default;
   // Records uses: last_used_at = greatest(last_used_at, usedAt) for every key, in one statement.
   virtual Status touchLastUsed(const std::vector<KeyUse>& uses) = 0;
 };

@@ -72,9 +72,9 @@ std::optional<Change> decodeChange(std::string_view p) {
   return std::nullopt;
 }
 
-InvalidationBus::InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval,
-                                 std::chrono::seconds accessLifetime)
-    : pg_(pg), redis_(redis), pollInterval_(pollInterval), accessLifetime_(accessLifetime) {}
+InvalidationBus::InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, const Clock& clock,
+                                 std::chrono::milliseconds pollInterval, std::chrono::seconds accessLifetime)
+    : pg_(pg), redis_(redis), clock_(clock), pollInterval_(pollInterval), accessLifetime_(accessLifetime) {}
 
 InvalidationBus::~InvalidationBus() { stop(); }
 
@@ -175,10 +175,10 @@ bool InvalidationBus::pollPostgres() {
 
 void InvalidationBus::run() {
   redis::Context sub;
-  auto nextPoll = std::chrono::steady_clock::now() + pollInterval_;
-  auto nextConnect = std::chrono::steady_clock::now();
+  auto nextPoll = clock_.monotonic() + pollInterval_;
+  auto nextConnect = clock_.monotonic();
   while (running_) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.monotonic();
     if (!sub && now >= nextConnect) {
       sub = redis::connectRedis(redis_.options());
       if (sub && redisAppendCommand(sub.get(), "SUBSCRIBE %s", kChannel) == REDIS_OK) {
@@ -207,7 +207,7 @@ void InvalidationBus::run() {
           const std::string_view kind(reply->element[0]->str, reply->element[0]->len);
           if (kind == "subscribe") {
             if (!subscribed_.exchange(true)) spdlog::info("invalidation: subscribed to {}", kChannel);
-            nextPoll = std::chrono::steady_clock::now();  // catch up on what was missed while away
+            nextPoll = clock_.monotonic();  // catch up on what was missed while away
           } else if (kind == "message" && reply->element[2]->type == REDIS_REPLY_STRING) {
             handleMessage(std::string_view(reply->element[2]->str, reply->element[2]->len));
           }
@@ -216,15 +216,15 @@ void InvalidationBus::run() {
           spdlog::warn("invalidation: subscription lost; PostgreSQL poll continues");
           sub.reset();
           subscribed_ = false;
-          nextConnect = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+          nextConnect = clock_.monotonic() + std::chrono::milliseconds(500);
         }
       }
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(waitMs));
     }
-    if (std::chrono::steady_clock::now() >= nextPoll) {
+    if (clock_.monotonic() >= nextPoll) {
       pollPostgres();
-      nextPoll = std::chrono::steady_clock::now() + pollInterval_;
+      nextPoll = clock_.monotonic() + pollInterval_;
     }
   }
   subscribed_ = false;

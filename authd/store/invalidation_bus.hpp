@@ -14,16 +14,18 @@
 #include <vector>
 
 #include "core/changes.hpp"
+#include "core/clock.hpp"
 #include "store/pg/pg_pool.hpp"
 #include "store/redis/redis_pool.hpp"
 
 namespace authd::store {
 
-class InvalidationBus {
+class InvalidationBus final : public ChangePublisher {
  public:
   // `accessLifetime`: how long access tokens live (JWT_EXPIRES_IN); a revoked session stays denied that long (plus a
   // margin) past its revocation.
-  InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, std::chrono::milliseconds pollInterval,
+  // `clock`'s monotonic time schedules the polls and reconnects.
+  InvalidationBus(pg::PgPool& pg, redis::RedisPool& redis, const Clock& clock, std::chrono::milliseconds pollInterval,
                   std::chrono::seconds accessLifetime);
   ~InvalidationBus();
   InvalidationBus(const InvalidationBus&) = delete;
@@ -37,7 +39,7 @@ class InvalidationBus {
   void stop();
   // Delivers `change` to this instance's listeners now and to the others over pub/sub
   // (best effort: the PostgreSQL poll delivers it anyway).
-  void publish(const Change& change);
+  void publish(const Change& change) override;
   // Whether the pub/sub subscription is currently connected.
   bool subscribed() const { return subscribed_.load(); }
   // Completed PostgreSQL polls (for tests and metrics).
@@ -53,6 +55,7 @@ class InvalidationBus {
 
   pg::PgPool& pg_;
   redis::RedisPool& redis_;
+  const Clock& clock_;
   std::chrono::milliseconds pollInterval_;
   std::chrono::seconds accessLifetime_;
   std::vector<ChangeListener*> listeners_;

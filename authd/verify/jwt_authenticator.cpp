@@ -11,7 +11,7 @@ constexpr auto kVerifiedFor = std::chrono::seconds(60);
 
 Result<tokens::AccessClaims> JwtAuthenticator::verifyToken(std::string_view token) const {
   const int64_t now = toUnixSeconds(clock_.now());
-  const auto steadyNow = std::chrono::steady_clock::now();
+  const auto steadyNow = clock_.monotonic();
   // Same bytes as a token whose signature was checked: the signature is good.
   std::optional<tokens::AccessClaims> claims = verified_.get(token, steadyNow);
   if (claims) {

@@ -2,10 +2,7 @@
 
 #include <malloc.h>
 
-
 namespace authd::verify {
-
-using Clock = std::chrono::steady_clock;
 
 std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
   auto info = std::make_shared<KeyInfo>();
@@ -19,58 +16,60 @@ std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
   return info;
 }
 
-KeyCache::KeyCache(keys::KeyStore& store, KeyL2& l2, KeyCacheOptions options, std::function<bool()> busLive)
+KeyCache::KeyCache(keys::KeyLookup& store, KeyL2& l2, const Clock& clock, KeyCacheOptions options,
+                   std::function<bool()> busLive)
     : store_(store),
       l2_(l2),
+      clock_(clock),
       options_(options),
       busLive_(std::move(busLive)),
       l1_(options.capacity),
       absent_(options.absentCapacity) {}
 
-void KeyCache::store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, Clock::time_point now) {
+void KeyCache::store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now) {
   const auto fresh = info ? options_.fresh : options_.negativeFresh;
   l1_.put(std::string(hash), Entry{info, now + fresh}, now + std::max(fresh, options_.staleMax));
 }
 
-Result<KeyLookup> KeyCache::lookup(std::string_view hash) {
-  const auto now = Clock::now();
+Result<LookupResult> KeyCache::lookup(std::string_view hash) {
+  const auto now = clock_.monotonic();
   std::optional<Entry> stale = l1_.get(hash, now);
-  if (stale && now < stale->freshUntil) return KeyLookup{stale->info, KeyTier::kL1};
+  if (stale && now < stale->freshUntil) return LookupResult{stale->info, KeyTier::kL1};
 
   // Unknown to the filter: not in PostgreSQL. But another instance may have created it a
   // moment ago and its announcement is still on the way; the creator put it in Redis first.
   if (!stale && filter_.loaded() && busLive_() && !filter_.mayContain(KeyFilter::prefixOf(hash))) {
-    if (absent_.get(hash, now)) return KeyLookup{nullptr, KeyTier::kFilter};
+    if (absent_.get(hash, now)) return LookupResult{nullptr, KeyTier::kFilter};
     auto cached = l2_.get(hash);
     if (cached && cached->has_value() && **cached) {
       filter_.add(KeyFilter::prefixOf(hash));
       store(hash, **cached, now);
-      return KeyLookup{**cached, KeyTier::kL2};
+      return LookupResult{**cached, KeyTier::kL2};
     }
     absent_.put(std::string(hash), true, now + options_.absentFresh);
-    return KeyLookup{nullptr, KeyTier::kFilter};
+    return LookupResult{nullptr, KeyTier::kFilter};
   }
 
   if (auto cached = l2_.get(hash); cached && cached->has_value()) {
     store(hash, **cached, now);
-    return KeyLookup{**cached, KeyTier::kL2};
+    return LookupResult{**cached, KeyTier::kL2};
   }
   auto found = store_.findByHash(hash);
   if (!found) {
-    if (stale) return KeyLookup{stale->info, KeyTier::kStale};
+    if (stale) return LookupResult{stale->info, KeyTier::kStale};
     return fail(found.error());
   }
   std::shared_ptr<const KeyInfo> info = *found ? toKeyInfo(**found) : nullptr;
   store(hash, info, now);
   (void)l2_.put(hash, info, info ? options_.l2Ttl : options_.l2NegativeTtl);
   if (info) filter_.add(KeyFilter::prefixOf(hash));
-  return KeyLookup{info, KeyTier::kDatabase};
+  return LookupResult{info, KeyTier::kDatabase};
 }
 
 void KeyCache::remember(std::string_view hash, const keys::KeyRecord& record) {
   auto info = toKeyInfo(record);
   filter_.add(KeyFilter::prefixOf(hash));
-  store(hash, info, Clock::now());
+  store(hash, info, clock_.monotonic());
   (void)l2_.put(hash, info, options_.l2Ttl);
 }
 
@@ -89,7 +88,7 @@ void KeyCache::onChange(const Change& change) {
       filter_.add(KeyFilter::prefixOf(change.id));
       absent_.erase(change.id);
       // Only a "no such key" answer cached a moment before; the creator's own entry stays.
-      if (auto e = l1_.get(change.id, Clock::now()); e && !e->info) l1_.erase(change.id);
+      if (auto e = l1_.get(change.id, clock_.monotonic()); e && !e->info) l1_.erase(change.id);
       break;
     case ChangeKind::kKeyChanged:
       filter_.add(KeyFilter::prefixOf(change.id));

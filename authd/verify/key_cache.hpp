@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/changes.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "keys/key_store.hpp"
 #include "verify/key_filter.hpp"
@@ -65,7 +66,7 @@ struct KeyCacheOptions {
 // Where a lookup was answered, for metrics.
 enum class KeyTier { kFilter, kL1, kL2, kDatabase, kStale };
 
-struct KeyLookup {
+struct LookupResult {
   std::shared_ptr<const KeyInfo> info;  // null: no such key
   KeyTier tier;
 };
@@ -74,10 +75,11 @@ class KeyCache final : public ChangeListener {
  public:
   // `busLive` says whether invalidations are arriving in real time (pub/sub up): only then
   // may a key-filter miss be trusted without asking the stores.
-  KeyCache(keys::KeyStore& store, KeyL2& l2, KeyCacheOptions options, std::function<bool()> busLive);
+  KeyCache(keys::KeyLookup& store, KeyL2& l2, const Clock& clock, KeyCacheOptions options,
+           std::function<bool()> busLive);
 
   // Finds the key by hash; errors only when the stores are down and nothing (even stale) is known.
-  Result<KeyLookup> lookup(std::string_view hash);
+  Result<LookupResult> lookup(std::string_view hash);
   // A key just created here: known at once to this instance, the L2 and the filter.
   void remember(std::string_view hash, const keys::KeyRecord& record);
   using FilterScan = std::function<Status(const std::function<void(uint64_t)>&)>;
@@ -92,12 +94,13 @@ class KeyCache final : public ChangeListener {
  private:
   struct Entry {
     std::shared_ptr<const KeyInfo> info;
-    std::chrono::steady_clock::time_point freshUntil;
+    SteadyTime freshUntil;
   };
-  void store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, std::chrono::steady_clock::time_point now);
+  void store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now);
 
-  keys::KeyStore& store_;
+  keys::KeyLookup& store_;
   KeyL2& l2_;
+  const Clock& clock_;
   KeyCacheOptions options_;
   std::function<bool()> busLive_;
   KeyFilter filter_;

@@ -57,24 +57,10 @@ std::vector<keys::KeyUse> LastUsedBuffer::drain() {
 // ---------------------------------------------------------------- LastUsedTracker
 
 // Forwards to the real store and counts the batches and rows a flush wrote.
-class LastUsedTracker::CountingStore final : public keys::KeyStore {
+class LastUsedTracker::CountingStore final : public keys::LastUsedSink {
  public:
-  CountingStore(keys::KeyStore& inner, std::atomic<uint64_t>& batches, std::atomic<uint64_t>& rows)
+  CountingStore(keys::LastUsedSink& inner, std::atomic<uint64_t>& batches, std::atomic<uint64_t>& rows)
       : inner_(inner), batches_(batches), rows_(rows) {}
-  Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
-                                 std::string_view prefix) override {
-    return inner_.create(userId, req, keyHash, prefix);
-  }
-  Result<std::vector<keys::KeyRecord>> listByUser(std::string_view userId) override {
-    return inner_.listByUser(userId);
-  }
-  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override {
-    return inner_.revoke(userId, keyId);
-  }
-  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override {
-    return inner_.findByHash(keyHash);
-  }
-  Result<std::optional<bool>> userActive(std::string_view userId) override { return inner_.userActive(userId); }
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
     auto s = inner_.touchLastUsed(uses);
     if (s) {
@@ -85,13 +71,14 @@ class LastUsedTracker::CountingStore final : public keys::KeyStore {
   }
 
  private:
-  keys::KeyStore& inner_;
+  keys::LastUsedSink& inner_;
   std::atomic<uint64_t>& batches_;
   std::atomic<uint64_t>& rows_;
 };
 
-LastUsedTracker::LastUsedTracker(LastUsedQueue& queue, keys::KeyStore& store, LastUsedOptions options)
-    : queue_(queue), store_(store), options_(options), buffer_(options.maxKeys),
+LastUsedTracker::LastUsedTracker(LastUsedQueue& queue, keys::LastUsedSink& store, const Clock& clock,
+                                 LastUsedOptions options)
+    : queue_(queue), store_(store), clock_(clock), options_(options), buffer_(options.maxKeys),
       counting_(std::make_unique<CountingStore>(store, flushBatches_, flushedRows_)) {}
 
 LastUsedTracker::~LastUsedTracker() { stop(); }
@@ -151,12 +138,12 @@ bool LastUsedTracker::pushNow() {
 
 bool LastUsedTracker::flushNow() {
   std::lock_guard work(workMu_);
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = clock_.monotonic();
   const uint64_t batchesBefore = flushBatches_.load();
   auto r = queue_.flush(*counting_, options_.batchSize);
   if (r && *r > 0) {
     spdlog::info("lastUsedAt: flushed {} keys to PostgreSQL in {} ms ({} batches)", *r,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic() - start).count(),
                  flushBatches_.load() - batchesBefore);
   }
   if (!r) {
@@ -170,7 +157,7 @@ bool LastUsedTracker::flushNow() {
   return true;
 }
 
-void LastUsedTracker::tick(std::chrono::steady_clock::time_point now) {
+void LastUsedTracker::tick(SteadyTime now) {
   if (!nextFlush_) nextFlush_ = now + options_.flushInterval;
   // Push before flushing so a flush carries everything this instance has seen.
   pushNow();
@@ -182,14 +169,16 @@ void LastUsedTracker::tick(std::chrono::steady_clock::time_point now) {
 }
 
 void LastUsedTracker::run() {
-  using Clock = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    tick(Clock::now());
+    tick(clock_.monotonic());
     lock.lock();
-    const auto wakeAt = std::min(Clock::now() + options_.pushInterval, *nextFlush_);
-    if (cv_.wait_until(lock, wakeAt, [this] { return stopping_; })) break;
+    // A duration, not a deadline: the injected clock need not be the condition variable's.
+    const auto untilFlush = *nextFlush_ - clock_.monotonic();
+    const auto wait = std::max<SteadyTime::duration>(SteadyTime::duration::zero(),
+                                                     std::min<SteadyTime::duration>(options_.pushInterval, untilFlush));
+    if (cv_.wait_for(lock, wait, [this] { return stopping_; })) break;
   }
 }
 

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "keys/key_store.hpp"
 
@@ -75,7 +76,7 @@ class LastUsedQueue {
   virtual Status push(const std::vector<keys::KeyUse>& uses) = 0;
   // Moves what is queued into `store` (touchLastUsed per batch of `batchSize`); returns rows written.
   // Safe when several instances call it at once; work left by a flush that died is finished by the next.
-  virtual Result<size_t> flush(keys::KeyStore& store, size_t batchSize) = 0;
+  virtual Result<size_t> flush(keys::LastUsedSink& store, size_t batchSize) = 0;
 };
 
 struct LastUsedOptions {
@@ -88,7 +89,7 @@ struct LastUsedOptions {
 // Owns the buffer and the thread that moves it to the queue and the queue to PostgreSQL.
 class LastUsedTracker {
  public:
-  LastUsedTracker(LastUsedQueue& queue, keys::KeyStore& store, LastUsedOptions options = {});
+  LastUsedTracker(LastUsedQueue& queue, keys::LastUsedSink& store, const Clock& clock, LastUsedOptions options = {});
   // Stops (pushing and flushing what is pending) if still running.
   ~LastUsedTracker();
   LastUsedTracker(const LastUsedTracker&) = delete;
@@ -108,7 +109,7 @@ class LastUsedTracker {
   // One step of the background thread at steady time `now`: pushes, and flushes when a flush
   // interval has passed since the first step (fixed rate, so a slow flush does not delay the
   // next). The thread calls it every push interval; tests call it with their own clock.
-  void tick(std::chrono::steady_clock::time_point now);
+  void tick(SteadyTime now);
 
   // touchLastUsed batches written by queue flushes.
   uint64_t flushBatches() const { return flushBatches_.load(); }
@@ -130,7 +131,8 @@ class LastUsedTracker {
   void run();
 
   LastUsedQueue& queue_;
-  keys::KeyStore& store_;
+  keys::LastUsedSink& store_;
+  const Clock& clock_;
   const LastUsedOptions options_;
   LastUsedBuffer buffer_;
   std::unique_ptr<CountingStore> counting_;
@@ -147,7 +149,7 @@ class LastUsedTracker {
   std::atomic<uint64_t> directWrites_{0};
   std::atomic<uint64_t> pushFailures_{0};
   std::atomic<uint64_t> flushFailures_{0};
-  std::optional<std::chrono::steady_clock::time_point> nextFlush_;  // set by the first tick (one ticking thread)
+  std::optional<SteadyTime> nextFlush_;  // set by the first tick (one ticking thread)
   bool pushFailing_ = false;   // for logging transitions only (under workMu_)
   bool flushFailing_ = false;  // likewise
 };

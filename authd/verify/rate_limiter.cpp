@@ -1,5 +1,7 @@
 #include "verify/rate_limiter.hpp"
 
+#include <algorithm>
+
 namespace authd::verify {
 
 RateDecision RateLimiter::hit(std::string_view keyId, const keys::RateLimit& limit) {
@@ -10,11 +12,10 @@ RateDecision RateLimiter::hit(std::string_view keyId, const keys::RateLimit& lim
   const int64_t windowEndsAt = (window + 1) * limit.windowSeconds;
   const std::string key = "authd:rl:" + std::string(keyId) + ":" + std::to_string(window);
 
+  // Windows are aligned to the wall clock, so every instance counts into the same one; the
+  // counter keeps each a second past its end, for instances whose clocks differ a little.
   int64_t count = -1;
-  if (auto lease = redis_.acquire()) {
-    auto replies = lease->pipeline({{"INCR", key}, {"EXPIRE", key, std::to_string(limit.windowSeconds + 1), "NX"}});
-    if (replies && (*replies)[0]->type == REDIS_REPLY_INTEGER) count = (*replies)[0]->integer;
-  }
+  if (auto counted = counter_.increment(key, std::chrono::seconds(limit.windowSeconds + 1))) count = counted->count;
   if (count < 0) {
     d.shared = false;
     count = countLocally(key, windowEndsAt);

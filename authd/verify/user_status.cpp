@@ -3,7 +3,7 @@
 namespace authd::verify {
 
 Result<std::optional<bool>> UserStatusCache::isActive(std::string_view userId) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.monotonic();
   auto cached = l1_.get(userId, now);
   if (cached && now < cached->freshUntil) return cached->active;
   auto found = store_.userActive(userId);

@@ -8,17 +8,18 @@
 #include <string_view>
 
 #include "core/changes.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
-#include "keys/key_store.hpp"
+#include "accounts/user_store.hpp"
 #include "verify/l1_cache.hpp"
 
 namespace authd::verify {
 
 class UserStatusCache final : public ChangeListener {
  public:
-  UserStatusCache(keys::KeyStore& store, size_t capacity, std::chrono::milliseconds fresh,
-                  std::chrono::milliseconds staleMax)
-      : store_(store), fresh_(fresh), staleMax_(staleMax), l1_(capacity) {}
+  UserStatusCache(accounts::UserStatusSource& store, const Clock& clock, size_t capacity,
+                  std::chrono::milliseconds fresh, std::chrono::milliseconds staleMax)
+      : store_(store), clock_(clock), fresh_(fresh), staleMax_(staleMax), l1_(capacity) {}
 
   // true/false: active or not; nullopt: no such user. An error only when PostgreSQL is down and
   // nothing is known about the user.
@@ -28,9 +29,10 @@ class UserStatusCache final : public ChangeListener {
  private:
   struct Entry {
     std::optional<bool> active;
-    std::chrono::steady_clock::time_point freshUntil;
+    SteadyTime freshUntil;
   };
-  keys::KeyStore& store_;
+  accounts::UserStatusSource& store_;
+  const Clock& clock_;
   std::chrono::milliseconds fresh_;
   std::chrono::milliseconds staleMax_;
   L1Cache<Entry> l1_;

@@ -17,7 +17,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "support/test_env.hpp"
-#include "support/unused_key_store.hpp"
+#include "core/clock.hpp"
 
 namespace authd::testing {
 namespace {
@@ -31,9 +31,9 @@ std::string describe(const Error& e) {
 }
 
 // Forwards touchLastUsed to the real store and remembers every key id it was given, per call.
-class RecordingStore final : public authd::testing::UnusedKeyStore {
+class RecordingStore final : public keys::LastUsedSink {
  public:
-  explicit RecordingStore(keys::KeyStore& inner) : inner_(inner) {}
+  explicit RecordingStore(keys::LastUsedSink& inner) : inner_(inner) {}
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
     auto s = inner_.touchLastUsed(uses);
     if (s) {
@@ -53,7 +53,7 @@ class RecordingStore final : public authd::testing::UnusedKeyStore {
   }
 
  private:
-  keys::KeyStore& inner_;
+  keys::LastUsedSink& inner_;
   std::mutex mu_;
   std::map<std::string, int> written_;
   int batches_ = 0;
@@ -292,7 +292,8 @@ TEST_F(LastUsedRedisTest, TrackerMovesUsesToPostgres) {
   verify::LastUsedOptions o;
   o.pushInterval = std::chrono::milliseconds(50);
   o.flushInterval = std::chrono::milliseconds(300);
-  verify::LastUsedTracker tracker(*queue_, *keys_, o);
+  SystemClock clock;
+  verify::LastUsedTracker tracker(*queue_, *keys_, clock, o);
   tracker.start();
   tracker.record(ids[0], kBaseMs + 1);
   tracker.record(ids[0], kBaseMs + 7);

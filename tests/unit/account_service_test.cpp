@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 #include "core/crypto.hpp"
 
 namespace authd::accounts {
@@ -113,47 +114,6 @@ class AccountsFakeRefreshStore final : public tokens::RefreshTokenStore {
   bool down = false;
 };
 
-// Windowed counters on the fake clock, like the Redis INCR + EXPIRE implementation.
-class AccountsFakeAttemptCounter final : public AttemptCounter {
- public:
-  explicit AccountsFakeAttemptCounter(const Clock& clock) : clock_(clock) {}
-
-  Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    expire();
-    auto [it, inserted] = counts_.try_emplace(std::string(key), Slot{0, clock_.now() + window});
-    ++it->second.count;
-    return WindowCount{it->second.count, secondsLeft(it->second.resetsAt)};
-  }
-  Status decrement(std::string_view key) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    expire();
-    if (auto it = counts_.find(std::string(key)); it != counts_.end() && it->second.count > 0) --it->second.count;
-    return {};
-  }
-  Status reset(std::string_view key) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    counts_.erase(std::string(key));
-    return {};
-  }
-
-  bool down = false;
-
- private:
-  struct Slot {
-    int64_t count;
-    SysTime resetsAt;
-  };
-  void expire() {
-    std::erase_if(counts_, [&](const auto& kv) { return kv.second.resetsAt <= clock_.now(); });
-  }
-  int64_t secondsLeft(SysTime at) const {
-    return std::chrono::duration_cast<std::chrono::seconds>(at - clock_.now() + 999ms).count();
-  }
-  const Clock& clock_;
-  std::map<std::string, Slot> counts_;
-};
-
 // Records every access-token denial.
 class AccountsFakeRevoker final : public AccessTokenRevoker {
  public:
@@ -193,7 +153,7 @@ class AccountServiceTest : public ::testing::Test {
   FakeClock clock_;
   AccountsFakeUserStore users_{clock_};
   AccountsFakeRefreshStore refreshStore_;
-  AccountsFakeAttemptCounter counter_{clock_};
+  testing::FakeWindowedCounter counter_{clock_};
   AccountsFakeRevoker revoker_;
   std::unique_ptr<PasswordHasher> hasher_ =
       PasswordHasher::createArgon2id({.memoryKiB = 1024, .iterations = 1, .parallelism = 1});

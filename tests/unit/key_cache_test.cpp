@@ -6,51 +6,14 @@
 #include <map>
 
 #include "core/crypto.hpp"
-#include "support/unused_key_store.hpp"
+#include "core/clock.hpp"
+#include "support/fakes/fake_key_stores.hpp"
 
 namespace authd::verify {
 namespace {
 
-// PostgreSQL's part: keys by hash, counting lookups.
-class FakeStore final : public authd::testing::UnusedKeyStore {
- public:
-  std::map<std::string, keys::KeyRecord, std::less<>> byHash;
-  int lookups = 0;
-
-  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view hash) override {
-    ++lookups;
-    if (auto it = byHash.find(hash); it != byHash.end()) return it->second;
-    return std::optional<keys::KeyRecord>{};
-  }
-};
-
-// Redis's part: counts GETs, and can run something in the middle of one (as another
-// thread would while the round trip is in flight).
-class FakeL2 final : public KeyL2 {
- public:
-  std::map<std::string, std::shared_ptr<const KeyInfo>, std::less<>> entries;
-  int gets = 0;
-  std::function<void()> duringGet;
-
-  Result<std::optional<std::shared_ptr<const KeyInfo>>> get(std::string_view hash) override {
-    ++gets;
-    if (duringGet) std::exchange(duringGet, nullptr)();
-    if (auto it = entries.find(hash); it != entries.end()) return std::optional(it->second);
-    return std::optional<std::shared_ptr<const KeyInfo>>{};
-  }
-  Status put(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, std::chrono::seconds) override {
-    entries[std::string(hash)] = info;
-    return {};
-  }
-  Status erase(std::string_view hash) override {
-    entries.erase(std::string(hash));
-    return {};
-  }
-  Status clear() override {
-    entries.clear();
-    return {};
-  }
-};
+using testing::FakeKeyLookup;
+using testing::FakeL2;
 
 keys::KeyRecord record(const std::string& id) {
   keys::KeyRecord r;
@@ -71,9 +34,10 @@ class KeyCacheTest : public ::testing::Test {
 
   const std::string known = crypto::sha256Hex("known key");
   const std::string unknown = crypto::sha256Hex("a guess");
-  FakeStore store;
+  FakeClock clock;
+  FakeKeyLookup store;
   FakeL2 l2;
-  KeyCache cache{store, l2, KeyCacheOptions{}, [] { return true; }};
+  KeyCache cache{store, l2, clock, KeyCacheOptions{}, [] { return true; }};
 };
 
 TEST_F(KeyCacheTest, KnownKeyIsLookedUpOnceThenServedFromL1) {

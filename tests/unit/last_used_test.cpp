@@ -8,7 +8,8 @@
 #include <map>
 #include <thread>
 
-#include "support/unused_key_store.hpp"
+#include "core/clock.hpp"
+#include "support/fakes/fake_last_used.hpp"
 
 namespace authd::verify {
 namespace {
@@ -34,94 +35,8 @@ std::map<std::string, int64_t> toMap(const std::vector<keys::KeyUse>& uses) {
   return m;
 }
 
-// Only touchLastUsed is real: it keeps the max per key and can be told to fail.
-class FakeKeyStore final : public authd::testing::UnusedKeyStore {
- public:
-  Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override {
-    std::lock_guard lock(mu_);
-    ++calls_;
-    if (failing_) return fail(Code::kDatabaseUnavailable);
-    for (const auto& u : uses) {
-      auto& v = rows_[u.keyId];
-      v = std::max(v, u.usedAtMs);
-    }
-    return {};
-  }
-
-  void setFailing(bool f) {
-    std::lock_guard lock(mu_);
-    failing_ = f;
-  }
-  std::map<std::string, int64_t> rows() {
-    std::lock_guard lock(mu_);
-    return rows_;
-  }
-  int calls() {
-    std::lock_guard lock(mu_);
-    return calls_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, int64_t> rows_;
-  bool failing_ = false;
-  int calls_ = 0;
-};
-
-// Keeps the max per key; flush writes everything to the store in batches.
-class FakeQueue final : public LastUsedQueue {
- public:
-  Status push(const std::vector<keys::KeyUse>& uses) override {
-    std::lock_guard lock(mu_);
-    ++pushes_;
-    if (failing_) return fail(Code::kCacheUnavailable);
-    for (const auto& u : uses) {
-      auto [it, inserted] = queued_.emplace(u.keyId, u.usedAtMs);
-      if (!inserted) it->second = std::max(it->second, u.usedAtMs);
-    }
-    return {};
-  }
-  Result<size_t> flush(keys::KeyStore& store, size_t batchSize) override {
-    std::lock_guard lock(mu_);
-    ++flushes_;
-    if (failing_) return fail(Code::kCacheUnavailable);
-    size_t written = 0;
-    while (!queued_.empty()) {
-      std::vector<keys::KeyUse> batch;
-      for (auto it = queued_.begin(); it != queued_.end() && batch.size() < batchSize; ++it) {
-        batch.push_back({it->first, it->second});
-      }
-      if (auto s = store.touchLastUsed(batch); !s) return fail(s.error());
-      for (const auto& u : batch) queued_.erase(u.keyId);
-      written += batch.size();
-    }
-    return written;
-  }
-
-  void setFailing(bool f) {
-    std::lock_guard lock(mu_);
-    failing_ = f;
-  }
-  std::map<std::string, int64_t> queued() {
-    std::lock_guard lock(mu_);
-    return queued_;
-  }
-  int flushes() {
-    std::lock_guard lock(mu_);
-    return flushes_;
-  }
-  int pushes() {
-    std::lock_guard lock(mu_);
-    return pushes_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, int64_t> queued_;
-  bool failing_ = false;
-  int flushes_ = 0;
-  int pushes_ = 0;
-};
+using testing::FakeLastUsedSink;
+using testing::FakeQueue;
 
 // Several uses of one key coalesce into one entry holding the latest time, whatever the order.
 TEST(LastUsedBufferTest, KeepsTheMaxPerKey) {
@@ -208,8 +123,9 @@ LastUsedOptions fastPush() {
 // A recorded use is in the queue within about one push interval, without any flush.
 TEST(LastUsedTrackerTest, RecordsReachTheQueueWithinThePushInterval) {
   FakeQueue queue;
-  FakeKeyStore store;
-  LastUsedTracker tracker(queue, store, fastPush());
+  FakeClock clock;
+  FakeLastUsedSink store;
+  LastUsedTracker tracker(queue, store, clock, fastPush());
   tracker.start();
   const auto t0 = std::chrono::steady_clock::now();
   tracker.record("k1", 10);
@@ -227,11 +143,12 @@ TEST(LastUsedTrackerTest, RecordsReachTheQueueWithinThePushInterval) {
 // and rows written. The test is the clock: it calls tick() itself, with no thread running.
 TEST(LastUsedTrackerTest, FlushesOnSchedule) {
   FakeQueue queue;
-  FakeKeyStore store;
+  FakeClock clock;
+  FakeLastUsedSink store;
   LastUsedOptions o;
   o.flushInterval = 100ms;
   o.batchSize = 2;
-  LastUsedTracker tracker(queue, store, o);
+  LastUsedTracker tracker(queue, store, clock, o);
   for (int i = 0; i < 5; ++i) tracker.record("k" + std::to_string(i), 100 + i);
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
   tracker.tick(t0);
@@ -261,9 +178,10 @@ TEST(LastUsedTrackerTest, FlushesOnSchedule) {
 // When the queue refuses a push, the drained uses go straight to the store.
 TEST(LastUsedTrackerTest, PushFailureWritesDirectlyToTheStore) {
   FakeQueue queue;
-  FakeKeyStore store;
+  FakeClock clock;
+  FakeLastUsedSink store;
   queue.setFailing(true);
-  LastUsedTracker tracker(queue, store, fastPush());
+  LastUsedTracker tracker(queue, store, clock, fastPush());
   tracker.start();
   tracker.record("k1", 7);
   tracker.record("k2", 8);
@@ -278,10 +196,11 @@ TEST(LastUsedTrackerTest, PushFailureWritesDirectlyToTheStore) {
 // Queue and store both down: the uses stay in memory (newer uses merged by max) and arrive once one recovers.
 TEST(LastUsedTrackerTest, BothFailingKeepsUsesAndRetries) {
   FakeQueue queue;
-  FakeKeyStore store;
+  FakeClock clock;
+  FakeLastUsedSink store;
   queue.setFailing(true);
   store.setFailing(true);
-  LastUsedTracker tracker(queue, store, fastPush());
+  LastUsedTracker tracker(queue, store, clock, fastPush());
   tracker.start();
   tracker.record("k1", 10);
   tracker.record("k2", 10);
@@ -306,11 +225,12 @@ TEST(LastUsedTrackerTest, BothFailingKeepsUsesAndRetries) {
 // stop() pushes what was recorded since the last tick and flushes the queue; a second stop() does nothing.
 TEST(LastUsedTrackerTest, StopPushesAndFlushesWhatIsPending) {
   FakeQueue queue;
-  FakeKeyStore store;
+  FakeClock clock;
+  FakeLastUsedSink store;
   LastUsedOptions o;
   o.pushInterval = 1h;
   o.flushInterval = 1h;
-  LastUsedTracker tracker(queue, store, o);
+  LastUsedTracker tracker(queue, store, clock, o);
   tracker.start();
   tracker.record("k1", 42);
   tracker.record("k2", 43);
@@ -327,9 +247,10 @@ TEST(LastUsedTrackerTest, StopPushesAndFlushesWhatIsPending) {
 // A shutdown with the queue down still saves the uses, directly in the store.
 TEST(LastUsedTrackerTest, StopWithQueueDownWritesDirectly) {
   FakeQueue queue;
-  FakeKeyStore store;
+  FakeClock clock;
+  FakeLastUsedSink store;
   queue.setFailing(true);
-  LastUsedTracker tracker(queue, store, fastPush());
+  LastUsedTracker tracker(queue, store, clock, fastPush());
   tracker.record("k1", 1);
   tracker.stop();  // never started: stop still saves
   EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 1}}));

@@ -6,35 +6,13 @@
 #include <map>
 #include <string>
 
+#include "core/clock.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
+
 namespace authd::accounts {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Counters in a map; `resetsIn` is what every key reports, `down` simulates a Redis outage.
-class ThrottleFakeCounter final : public AttemptCounter {
- public:
-  Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    lastWindow = window;
-    return WindowCount{++counts[std::string(key)], resetsIn};
-  }
-  Status decrement(std::string_view key) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    if (auto it = counts.find(std::string(key)); it != counts.end() && it->second > 0) --it->second;
-    return {};
-  }
-  Status reset(std::string_view key) override {
-    if (down) return fail(Code::kCacheUnavailable);
-    counts.erase(std::string(key));
-    return {};
-  }
-
-  std::map<std::string, int64_t> counts;
-  int64_t resetsIn = 42;
-  std::chrono::seconds lastWindow{0};
-  bool down = false;
-};
 
 constexpr ThrottleLimits kLimits{.maxFailuresPerEmail = 3, .maxFailuresPerAddress = 5, .window = 120s};
 
@@ -50,7 +28,8 @@ class LoginThrottleTest : public ::testing::Test {
     EXPECT_EQ(s.error().retryAfterSeconds, retryAfter);
   }
 
-  ThrottleFakeCounter counter_;
+  FakeClock clock_;
+  testing::FakeWindowedCounter counter_{clock_};
   LoginThrottle throttle_{counter_, kLimits};
 };
 
@@ -59,6 +38,7 @@ TEST_F(LoginThrottleTest, EmailLimit) {
   for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) {
     EXPECT_TRUE(throttle_.admit("ann@example.com", "10.0.0.1").has_value()) << "attempt " << i + 1;
   }
+  clock_.advance(78s);  // 42 s of the 120 s window left
   expectThrottled(throttle_.admit("ann@example.com", "10.0.0.2"), 42);
   EXPECT_EQ(counter_.lastWindow, 120s);
   // Another email from the same address is unaffected (address count 4 < 5).
@@ -76,22 +56,22 @@ TEST_F(LoginThrottleTest, AttemptsAreCountedBeforeTheyAreChecked) {
 // Emails are counted as given (callers pass accounts::normalizeEmail's form), and never stored in clear.
 TEST_F(LoginThrottleTest, EmailKeyHidesTheAddress) {
   fails("ann@example.com", "10.0.0.1", 3);
-  expectThrottled(throttle_.admit("ann@example.com", "10.0.0.9"), 42);
-  for (const auto& [key, count] : counter_.counts) EXPECT_EQ(key.find("example"), std::string::npos) << key;
+  expectThrottled(throttle_.admit("ann@example.com", "10.0.0.9"), 120);
+  for (const auto& [key, count] : counter_.counts()) EXPECT_EQ(key.find("example"), std::string::npos) << key;
 }
 
 // Attempts for many emails from one address trip the per-address limit, for every email.
 TEST_F(LoginThrottleTest, AddressLimit) {
   for (int i = 0; i < kLimits.maxFailuresPerAddress; ++i)
     fails("user" + std::to_string(i) + "@example.com", "10.0.0.1", 1);
-  expectThrottled(throttle_.admit("fresh@example.com", "10.0.0.1"), 42);
+  expectThrottled(throttle_.admit("fresh@example.com", "10.0.0.1"), 120);
   EXPECT_TRUE(throttle_.admit("fresh@example.com", "10.0.0.2").has_value());
 }
 
 // An empty address (unknown peer) is neither counted nor checked.
 TEST_F(LoginThrottleTest, EmptyAddressNotCounted) {
   fails("ann@example.com", "", 2);
-  EXPECT_EQ(counter_.counts.size(), 1u);
+  EXPECT_EQ(counter_.counts().size(), 1u);
   EXPECT_TRUE(throttle_.admit("ann@example.com", "").has_value());
 }
 
@@ -107,7 +87,7 @@ TEST_F(LoginThrottleTest, SuccessClearsTheEmailAndGivesTheAttemptBack) {
     throttle_.succeeded("ann@example.com", "10.0.0.1");
   }
   fails("bob@example.com", "10.0.0.1", 3);  // address now at 5
-  expectThrottled(throttle_.admit("carl@example.com", "10.0.0.1"), 42);
+  expectThrottled(throttle_.admit("carl@example.com", "10.0.0.1"), 120);
 }
 
 // An attempt abandoned before its password was checked (a store outage) costs neither counter anything.
@@ -116,15 +96,15 @@ TEST_F(LoginThrottleTest, AbandonedAttemptsAreGivenBack) {
     ASSERT_TRUE(throttle_.admit("ann@example.com", "10.0.0.1").has_value()) << "attempt " << i;
     throttle_.abandoned("ann@example.com", "10.0.0.1");
   }
-  for (const auto& [key, count] : counter_.counts) EXPECT_EQ(count, 0) << key;
+  for (const auto& [key, count] : counter_.counts()) EXPECT_EQ(count, 0) << key;
 }
 
 // A window reported as already over still yields Retry-After ≥ 1.
 TEST_F(LoginThrottleTest, RetryAfterAtLeastOne) {
-  counter_.resetsIn = 0;
+  counter_.resetsInOverride = 0;
   fails("ann@example.com", "10.0.0.1", 3);
   expectThrottled(throttle_.admit("ann@example.com", "10.0.0.1"), 1);
-  counter_.resetsIn = -1;  // Redis TTL -1: key without expiry
+  counter_.resetsInOverride = -1;  // Redis TTL -1: key without expiry
   expectThrottled(throttle_.admit("ann@example.com", "10.0.0.1"), 1);
 }
 

@@ -57,6 +57,17 @@ Result<std::optional<accounts::User>> PgUserStore::findById(std::string_view id)
   return oneUser(pool_, "user_by_id", id);
 }
 
+Result<std::optional<bool>> PgUserStore::userActive(std::string_view userId) {
+  if (!crypto::isUuid(userId)) return std::optional<bool>();
+  const std::string u(userId);
+  return pool_.run([&](pqxx::connection& c) -> std::optional<bool> {
+    pqxx::nontransaction tx(c);
+    const auto rows = tx.exec_prepared("user_active", u);
+    if (rows.empty()) return std::nullopt;
+    return rows[0][0].as<bool>();
+  });
+}
+
 namespace {
 
 tokens::RefreshRecord toRefresh(const pqxx::row& row) {

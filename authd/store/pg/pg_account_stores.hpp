@@ -13,12 +13,13 @@ namespace authd::store::pg {
 // Prepares every statement of sql.hpp on a new connection (PgPoolOptions::onConnect).
 void prepareStatements(pqxx::connection& c);
 
-class PgUserStore final : public accounts::UserStore {
+class PgUserStore final : public accounts::UserStore, public accounts::UserStatusSource {
  public:
   explicit PgUserStore(PgPool& pool) : pool_(pool) {}
   Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override;
   Result<std::optional<accounts::User>> findByEmail(std::string_view email) override;
   Result<std::optional<accounts::User>> findById(std::string_view id) override;
+  Result<std::optional<bool>> userActive(std::string_view userId) override;
 
  private:
   PgPool& pool_;
@@ -39,6 +40,5 @@ class PgRefreshStore final : public tokens::RefreshTokenStore {
   PgPool& pool_;
   RevokedSink onRevoked_;
 };
-
 
 }  // namespace authd::store::pg

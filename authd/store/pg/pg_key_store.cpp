@@ -97,17 +97,6 @@ Result<std::optional<keys::KeyRecord>> PgKeyStore::findByHash(std::string_view k
   });
 }
 
-Result<std::optional<bool>> PgKeyStore::userActive(std::string_view userId) {
-  if (!crypto::isUuid(userId)) return std::optional<bool>();
-  const std::string u(userId);
-  return pool_.run([&](pqxx::connection& c) -> std::optional<bool> {
-    pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_prepared("user_active", u);
-    if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<bool>();
-  });
-}
-
 Status PgKeyStore::touchLastUsed(const std::vector<keys::KeyUse>& uses) {
   std::vector<const keys::KeyUse*> valid;
   valid.reserve(uses.size());

@@ -1,4 +1,4 @@
-// PostgreSQL implementation of the API key store.
+// PostgreSQL implementation of the API key interfaces.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 namespace authd::store::pg {
 
-class PgKeyStore final : public keys::KeyStore {
+class PgKeyStore final : public keys::KeyRepository, public keys::KeyLookup, public keys::LastUsedSink {
  public:
   explicit PgKeyStore(PgPool& pool) : pool_(pool) {}
   Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
@@ -17,7 +17,6 @@ class PgKeyStore final : public keys::KeyStore {
   Result<std::vector<keys::KeyRecord>> listByUser(std::string_view userId) override;
   Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override;
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override;
-  Result<std::optional<bool>> userActive(std::string_view userId) override;
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override;
 
   // Streams the first 64 bits of every stored key hash to `sink` (the verify path's key filter).

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "accounts/account_service.hpp"
-#include "store/invalidation_bus.hpp"
+#include "core/changes.hpp"
 #include "store/pg/pg_pool.hpp"
 #include "tokens/denylist.hpp"
 
@@ -22,7 +22,7 @@ int64_t denialMillis(int64_t expiresAt);
 class PgAccessTokenRevoker final : public accounts::AccessTokenRevoker, public tokens::DenialStore {
  public:
   // `accessLifetime` (JWT_EXPIRES_IN): a session quiet for longer (plus a margin) has no live access token left.
-  PgAccessTokenRevoker(PgPool& pool, InvalidationBus& bus, std::chrono::seconds accessLifetime)
+  PgAccessTokenRevoker(PgPool& pool, ChangePublisher& bus, std::chrono::seconds accessLifetime)
       : pool_(pool), bus_(bus), accessLifetime_(accessLifetime) {}
   Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override;
   // Deletes, in batches, revoked_access_tokens rows past expires_at and sessions (refresh_families, with their
@@ -31,7 +31,7 @@ class PgAccessTokenRevoker final : public accounts::AccessTokenRevoker, public t
 
  private:
   PgPool& pool_;
-  InvalidationBus& bus_;
+  ChangePublisher& bus_;
   std::chrono::seconds accessLifetime_;
 };
 

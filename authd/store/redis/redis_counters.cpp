@@ -12,17 +12,17 @@ int64_t asInt(const Reply& r) {
 
 }  // namespace
 
-Result<accounts::WindowCount> RedisAttemptCounter::increment(std::string_view key, std::chrono::seconds window) {
+Result<WindowCount> RedisWindowedCounter::increment(std::string_view key, std::chrono::seconds window) {
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
   const std::string k(key);
   // SET NX EX starts the window exactly once; INCR never creates a key without a TTL.
   auto replies = lease->pipeline({{"SET", k, "0", "EX", std::to_string(window.count()), "NX"}, {"INCR", k}, {"TTL", k}});
   if (!replies) return fail(replies.error());
-  return accounts::WindowCount{asInt((*replies)[1]), std::max<int64_t>(0, asInt((*replies)[2]))};
+  return WindowCount{asInt((*replies)[1]), std::max<int64_t>(0, asInt((*replies)[2]))};
 }
 
-Status RedisAttemptCounter::decrement(std::string_view key) {
+Status RedisWindowedCounter::decrement(std::string_view key) {
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
   // One script, so the check and the DECR are atomic: a key that expired meanwhile is not
@@ -36,7 +36,7 @@ Status RedisAttemptCounter::decrement(std::string_view key) {
   return {};
 }
 
-Status RedisAttemptCounter::reset(std::string_view key) {
+Status RedisWindowedCounter::reset(std::string_view key) {
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
   auto r = lease->command({"DEL", key});

@@ -1,15 +1,16 @@
-// Window counters in Redis: one round trip per operation (pipelined).
+// Windowed counters in Redis, shared by every instance: one round trip per
+// operation (pipelined). Login throttling and API key rate limits both count here.
 #pragma once
 
-#include "accounts/login_throttle.hpp"
+#include "core/windowed_counter.hpp"
 #include "store/redis/redis_pool.hpp"
 
 namespace authd::store::redis {
 
-class RedisAttemptCounter final : public accounts::AttemptCounter {
+class RedisWindowedCounter final : public WindowedCounter {
  public:
-  explicit RedisAttemptCounter(RedisPool& pool) : pool_(pool) {}
-  Result<accounts::WindowCount> increment(std::string_view key, std::chrono::seconds window) override;
+  explicit RedisWindowedCounter(RedisPool& pool) : pool_(pool) {}
+  Result<WindowCount> increment(std::string_view key, std::chrono::seconds window) override;
   Status decrement(std::string_view key) override;
   Status reset(std::string_view key) override;
 

@@ -81,7 +81,7 @@ Status RedisLastUsedQueue::push(const std::vector<keys::KeyUse>& uses) {
   return {};
 }
 
-Status RedisLastUsedQueue::writeBatches(keys::KeyStore& store, const std::vector<keys::KeyUse>& uses,
+Status RedisLastUsedQueue::writeBatches(keys::LastUsedSink& store, const std::vector<keys::KeyUse>& uses,
                                         size_t batchSize) {
   std::vector<std::vector<keys::KeyUse>> batches;
   for (size_t i = 0; i < uses.size(); i += batchSize) {
@@ -107,7 +107,7 @@ Status RedisLastUsedQueue::writeBatches(keys::KeyStore& store, const std::vector
   return result;
 }
 
-Result<size_t> RedisLastUsedQueue::flush(keys::KeyStore& store, size_t batchSize) {
+Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batchSize) {
   batchSize = std::clamp<size_t>(batchSize, 1, 100'000);
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());

@@ -28,14 +28,14 @@ class RedisLastUsedQueue final : public verify::LastUsedQueue {
   // ZADD GT, 1000 pairs per command, pipelined in one round trip.
   Status push(const std::vector<keys::KeyUse>& uses) override;
   // Returns 0 without doing anything when another instance holds the lock.
-  Result<size_t> flush(keys::KeyStore& store, size_t batchSize) override;
+  Result<size_t> flush(keys::LastUsedSink& store, size_t batchSize) override;
 
   const std::string& key() const { return key_; }
   const std::string& flushingKey() const { return flushingKey_; }
   const std::string& lockKey() const { return lockKey_; }
 
  private:
-  Status writeBatches(keys::KeyStore& store, const std::vector<keys::KeyUse>& uses, size_t batchSize);
+  Status writeBatches(keys::LastUsedSink& store, const std::vector<keys::KeyUse>& uses, size_t batchSize);
 
   RedisPool& pool_;
   const std::string key_;

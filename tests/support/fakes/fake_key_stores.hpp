@@ -1,0 +1,76 @@
+// What the /verify path reads keys and users from, in memory: PostgreSQL's
+// lookup by hash, Redis's second tier, and users' active flags.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "accounts/user_store.hpp"
+#include "keys/key_store.hpp"
+#include "verify/key_cache.hpp"
+
+namespace authd::testing {
+
+// PostgreSQL's part: keys by hash, counting lookups; `down` answers as PostgreSQL being unreachable.
+class FakeKeyLookup final : public keys::KeyLookup {
+ public:
+  std::map<std::string, keys::KeyRecord, std::less<>> byHash;
+  int lookups = 0;
+  bool down = false;
+
+  Result<std::optional<keys::KeyRecord>> findByHash(std::string_view hash) override {
+    ++lookups;
+    if (down) return fail(Code::kDatabaseUnavailable);
+    if (auto it = byHash.find(hash); it != byHash.end()) return it->second;
+    return std::optional<keys::KeyRecord>{};
+  }
+};
+
+// Redis's part: counts GETs, and can run something in the middle of one (as another
+// thread would while the round trip is in flight).
+class FakeL2 final : public verify::KeyL2 {
+ public:
+  std::map<std::string, std::shared_ptr<const verify::KeyInfo>, std::less<>> entries;
+  int gets = 0;
+  std::function<void()> duringGet;
+
+  Result<std::optional<std::shared_ptr<const verify::KeyInfo>>> get(std::string_view hash) override {
+    ++gets;
+    if (duringGet) std::exchange(duringGet, nullptr)();
+    if (auto it = entries.find(hash); it != entries.end()) return std::optional(it->second);
+    return std::optional<std::shared_ptr<const verify::KeyInfo>>{};
+  }
+  Status put(std::string_view hash, const std::shared_ptr<const verify::KeyInfo>& info, std::chrono::seconds) override {
+    entries[std::string(hash)] = info;
+    return {};
+  }
+  Status erase(std::string_view hash) override {
+    entries.erase(std::string(hash));
+    return {};
+  }
+  Status clear() override {
+    entries.clear();
+    return {};
+  }
+};
+
+// Users' active flags by id; `down` answers as PostgreSQL being unreachable.
+class FakeUserStatusSource final : public accounts::UserStatusSource {
+ public:
+  std::map<std::string, bool, std::less<>> active;  // absent: no such user
+  bool down = false;
+  int lookups = 0;
+
+  Result<std::optional<bool>> userActive(std::string_view userId) override {
+    ++lookups;
+    if (down) return fail(Code::kDatabaseUnavailable);
+    if (auto it = active.find(userId); it != active.end()) return std::optional<bool>(it->second);
+    return std::optional<bool>{};
+  }
+};
+
+}  // namespace authd::testing

@@ -1,0 +1,146 @@
+// KeyService: a created key is stored only by hash and announced; revoking
+// checks the id's shape, hides other users' keys, and announces the change.
+#include "keys/key_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/crypto.hpp"
+#include "keys/api_key.hpp"
+
+namespace authd::keys {
+namespace {
+
+constexpr std::string_view kAnn = "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5f";
+constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
+
+// Keys in a map, by id; `down` answers as PostgreSQL being unreachable.
+class FakeRepository final : public KeyRepository {
+ public:
+  struct Row {
+    KeyRecord record;
+    std::string hash;
+  };
+  Result<KeyRecord> create(std::string_view userId, const CreateKeyRequest& req, std::string_view keyHash,
+                           std::string_view prefix) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    KeyRecord r;
+    r.id = "00000000-0000-4000-8000-00000000000" + std::to_string(rows.size());
+    r.userId = std::string(userId);
+    r.name = req.name;
+    r.prefix = std::string(prefix);
+    r.scopes = req.scopes;
+    rows[r.id] = Row{r, std::string(keyHash)};
+    return r;
+  }
+  Result<std::vector<KeyRecord>> listByUser(std::string_view userId) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    std::vector<KeyRecord> out;
+    for (const auto& [id, row] : rows) {
+      if (row.record.userId == userId) out.push_back(row.record);
+    }
+    return out;
+  }
+  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    auto it = rows.find(std::string(keyId));
+    if (it == rows.end() || it->second.record.userId != userId) return std::optional<std::string>{};
+    it->second.record.isActive = false;
+    return std::optional<std::string>(it->second.hash);
+  }
+
+  std::map<std::string, Row> rows;
+  bool down = false;
+};
+
+// Records what was announced.
+class RecordingEvents final : public KeyEvents {
+ public:
+  void created(std::string_view keyHash, const KeyRecord& record) override {
+    createdHashes.emplace_back(keyHash);
+    createdIds.push_back(record.id);
+  }
+  void changed(std::string_view keyHash) override { changedHashes.emplace_back(keyHash); }
+  std::vector<std::string> createdHashes, createdIds, changedHashes;
+};
+
+class KeyServiceTest : public ::testing::Test {
+ protected:
+  CreatedKey create(std::string_view user = kAnn) {
+    auto k = service_.create(user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}});
+    EXPECT_TRUE(k.has_value());
+    return k ? *k : CreatedKey{};
+  }
+  FakeRepository repo_;
+  RecordingEvents events_;
+  KeyService service_{repo_, events_};
+};
+
+// The key is returned once, well-formed; only its hash and display prefix are stored, and its creation is announced.
+TEST_F(KeyServiceTest, CreateStoresTheHashAndAnnounces) {
+  const CreatedKey k = create();
+  EXPECT_TRUE(isWellFormedKey(k.key));
+  const auto& row = repo_.rows.at(k.record.id);
+  EXPECT_EQ(row.hash, crypto::sha256Hex(k.key));
+  EXPECT_EQ(row.record.prefix, displayPrefix(k.key));
+  EXPECT_EQ(events_.createdHashes, std::vector<std::string>{row.hash});
+  EXPECT_EQ(events_.createdIds, std::vector<std::string>{k.record.id});
+}
+
+// A store outage at creation is the store's error, and nothing is announced.
+TEST_F(KeyServiceTest, CreateOutageAnnouncesNothing) {
+  repo_.down = true;
+  auto k = service_.create(kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}});
+  ASSERT_FALSE(k.has_value());
+  EXPECT_EQ(k.error().code, Code::kDatabaseUnavailable);
+  EXPECT_TRUE(events_.createdHashes.empty());
+}
+
+// Revoking announces the key's hash so every cache forgets it.
+TEST_F(KeyServiceTest, RevokeAnnouncesTheHash) {
+  const CreatedKey k = create();
+  ASSERT_TRUE(service_.revoke(kAnn, k.record.id).has_value());
+  EXPECT_EQ(events_.changedHashes, std::vector<std::string>{crypto::sha256Hex(k.key)});
+  EXPECT_FALSE(repo_.rows.at(k.record.id).record.isActive);
+}
+
+// Another user's key and an unknown id answer the same not_found; nothing is revoked or announced.
+TEST_F(KeyServiceTest, AnotherUsersKeyIsNotFound) {
+  const CreatedKey k = create(kBob);
+  auto s = service_.revoke(kAnn, k.record.id);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, Code::kNotFound);
+  auto unknown = service_.revoke(kAnn, "00000000-0000-4000-8000-0000000000ff");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, Code::kNotFound);
+  EXPECT_EQ(unknown.error().message, s.error().message);
+  EXPECT_TRUE(repo_.rows.at(k.record.id).record.isActive);
+  EXPECT_TRUE(events_.changedHashes.empty());
+}
+
+// A malformed id is invalid_id before any store is asked.
+TEST_F(KeyServiceTest, MalformedIdIsRefusedFirst) {
+  repo_.down = true;
+  for (std::string_view id : {"", "1", "not-a-uuid", "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5"}) {
+    auto s = service_.revoke(kAnn, id);
+    ASSERT_FALSE(s.has_value()) << id;
+    EXPECT_EQ(s.error().code, Code::kInvalidId) << id;
+  }
+}
+
+// Listing returns only the user's own keys.
+TEST_F(KeyServiceTest, ListIsTheUsersOwn) {
+  create(kAnn);
+  create(kBob);
+  create(kAnn);
+  auto list = service_.list(kAnn);
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ(list->size(), 2u);
+  for (const auto& k : *list) EXPECT_EQ(k.userId, kAnn);
+}
+
+}  // namespace
+}  // namespace authd::keys
