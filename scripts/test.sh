@@ -8,6 +8,9 @@ cd "$ROOT"
 STACK="$ROOT/scripts/stack.sh"
 BASE="${AUTHD_TEST_PORT_BASE:-28080}"
 
+# The arrows between authd's rooms, by grep, before anything is installed or built.
+bash "$ROOT/scripts/check-layers.sh"
+
 bash "$STACK" install
 # The browser test (tests/browser) drives Debian's chromium; only this command needs it.
 bash "$STACK" install-browser
