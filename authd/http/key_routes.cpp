@@ -1,6 +1,7 @@
 #include "http/key_routes.hpp"
 
 #include "core/time_format.hpp"
+#include "http/error_table.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -115,17 +116,17 @@ void addVerifyRoute(Router& router, verify::Verifier& verifier, VerdictObserver 
       r.header("RateLimit-Reset", std::to_string(v.rate.resetSeconds));
     }
     if (v.error) {
-      const auto& i = info(*v.error);
-      r.status = i.httpStatus;
-      r.header("X-Auth-Error", std::string(i.name));
+      const std::string_view name = codeName(*v.error);
+      r.status = statusOf(*v.error);
+      r.header("X-Auth-Error", std::string(name));
       // RFC 6750: the scheme expected, and why the credential failed when one was sent.
-      if (i.httpStatus == 401) {
+      if (r.status == 401) {
         r.header("WWW-Authenticate", *v.error == Code::kMissingCredentials
                                          ? "Bearer realm=\"authd\""
                                          : "Bearer realm=\"authd\", error=\"invalid_token\"");
       }
       if (*v.error == Code::kRateLimited) r.header("Retry-After", std::to_string(v.rate.resetSeconds));
-      r.logError = i.name;
+      r.logError = name;
       r.logSubject = v.keyId;
       return r;
     }
