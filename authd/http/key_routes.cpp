@@ -1,7 +1,6 @@
 #include "http/key_routes.hpp"
 
 #include "core/time_format.hpp"
-#include "http/error_table.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -86,57 +85,6 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     const std::string& id = req.params.at(0);
     if (auto s = keys.revoke(user->sub, id); !s) return errorResponse(s.error());
     return withUser(jsonResponse(200, {{"id", id}, {"message", "API key revoked"}}), user->sub);
-  });
-}
-
-void addVerifyRoute(Router& router, verify::Verifier& verifier, VerdictObserver observer) {
-  router.add(Method::kGet, "/verify", Exec::kInline, [&verifier, observer](const HttpRequest& req) {
-    HttpResponse r;
-    r.headers.reserve(5);
-    r.body.clear();  // nginx reads only the header of an auth subrequest
-    const auto modeText = req.queryParam("mode");
-    const auto mode = verify::parseMode(modeText.value_or("any"));
-    if (!mode) {
-      r.status = 400;
-      r.header("X-Auth-Error", "invalid_mode");
-      r.logError = "invalid_mode";
-      return r;
-    }
-    verify::VerifyInput in;
-    in.mode = *mode;
-    in.requiredScopes = req.queryParam("scopes").value_or("");
-    in.authorization = &req.header(Hdr::kAuthorization);
-    in.apiKey = &req.header(Hdr::kApiKey);
-    const verify::Verdict v = verifier.verify(in);
-    if (observer) observer(v);
-
-    if (v.rate.limit > 0) {
-      r.header("RateLimit-Limit", std::to_string(v.rate.limit));
-      r.header("RateLimit-Remaining", std::to_string(v.rate.remaining));
-      r.header("RateLimit-Reset", std::to_string(v.rate.resetSeconds));
-    }
-    if (v.error) {
-      const std::string_view name = codeName(*v.error);
-      r.status = statusOf(*v.error);
-      r.header("X-Auth-Error", std::string(name));
-      // RFC 6750: the scheme expected, and why the credential failed when one was sent.
-      if (r.status == 401) {
-        r.header("WWW-Authenticate", *v.error == Code::kMissingCredentials
-                                         ? "Bearer realm=\"authd\""
-                                         : "Bearer realm=\"authd\", error=\"invalid_token\"");
-      }
-      if (*v.error == Code::kRateLimited) r.header("Retry-After", std::to_string(v.rate.resetSeconds));
-      r.logError = name;
-      r.logSubject = v.keyId;
-      return r;
-    }
-    r.header("X-Auth-Type", std::string(v.authType));
-    r.header("X-User-Id", v.userId);
-    if (!v.keyId.empty()) r.header("X-Key-Id", v.keyId);
-    r.header("X-Auth-Scopes", v.scopes);
-    r.logAuthType = v.authType;
-    r.logSubject = v.keyId.empty() ? v.userId : v.keyId;
-    return r;
   });
 }
 
