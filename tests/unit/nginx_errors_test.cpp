@@ -192,7 +192,9 @@ TEST(NginxErrors, GuardMessagesMatchTheTable) {
     EXPECT_EQ(e.value, messageOf(*code)) << e.where << ": nginx's message for " << e.key
                                          << " differs from http/error_table's";
   }
-  // Denials only the account routes give: /verify never answers with them.
+  // Denials the guard does not word: invalid_refresh_token is the account routes' only, and
+  // invalid_credentials (login's) reaches /verify only for a JWT whose user no longer exists, where
+  // nginx answers its default "Unauthorized" (as it always has: not a drift, a choice to revisit).
   const std::set<Code> notFromVerify{Code::kInvalidCredentials, Code::kInvalidRefreshToken};
   for (size_t i = 0; i < kCodeCount; ++i) {
     const auto c = static_cast<Code>(i);
