@@ -55,7 +55,7 @@ inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInternal) + 1;
 
 struct Error {
   Code code;
-  std::string message;                // human text; empty = the table's default
+  std::string message;                // human text; empty = http/error_table's default
   std::vector<std::string> details;   // validation messages, if any
   int retryAfterSeconds = 0;          // set for throttling/rate limits
 
