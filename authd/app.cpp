@@ -13,6 +13,7 @@
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
+#include "http/verify_route.hpp"
 #include "keys/key_service.hpp"
 #include "metrics/metrics.hpp"
 #include "store/pg/pg_key_store.hpp"

@@ -1,7 +1,9 @@
-// Errors are values: domain code returns Result<T>; http/error_table maps
-// each Code to one status and JSON body. No exception crosses a layer.
+// Errors are values: domain code returns Result<T> whose Error says what went
+// wrong; http/error_table maps each Code to one HTTP status and default message
+// at the edge. No exception crosses a layer.
 #pragma once
 
+#include <cstddef>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -11,11 +13,15 @@
 namespace authd {
 
 enum class Code {
-  // 400: the request body or parameters are not acceptable.
-  kInvalidJson,       // body is not well-formed JSON (or not UTF-8)
-  kValidationFailed,  // well-formed but a field is missing, mistyped or out of range
-  kInvalidId,         // a path id is not a UUID
-  // 401: no or bad credentials.
+  // The request itself is not acceptable (family: bad request).
+  kInvalidJson,           // body is not well-formed JSON (or not UTF-8)
+  kValidationFailed,      // well-formed but a field is missing, mistyped or out of range
+  kInvalidId,             // a path id is not a UUID
+  kInvalidMode,           // /verify: `mode` is not jwt, apikey or any
+  kPayloadTooLarge,       // the body is over the server's limit
+  kUnsupportedMediaType,  // a body that is not application/json
+  kRequestTimeout,        // the client was too slow sending its request
+  // No or bad credentials (family: denied, unauthenticated).
   kMissingCredentials,   // nothing that looks like a credential was sent
   kInvalidCredentials,   // login: unknown email or wrong password (indistinguishable)
   kInvalidToken,         // JWT malformed, bad signature, wrong alg/iss/typ
@@ -27,26 +33,29 @@ enum class Code {
   kKeyExpired,           // API key past expiresAt
   kKeyRevoked,           // API key revoked
   kWrongCredentialType,  // a credential of a kind the route does not accept (not checked further)
-  // 403: authenticated, not allowed.
+  // Authenticated, not allowed (family: denied, forbidden).
   kInsufficientScope,    // key lacks a scope the route requires
   kUserInactive,         // user deactivated
-  kRateLimited,          // API key over its rate limit (403 to nginx, 429 to clients)
-  // Others.
-  kNotFound,             // 404: route or resource does not exist (or is not yours)
-  kMethodNotAllowed,     // 405
-  kEmailTaken,           // 409
-  kPayloadTooLarge,      // 413
-  kUnsupportedMediaType, // 415
-  kTooManyRequests,      // 429: login throttling
-  kOverloaded,           // 503: the worker queue is full
-  kDatabaseUnavailable,  // 503: PostgreSQL unreachable
-  kCacheUnavailable,     // 503: Redis unreachable where it is required
-  kInternal,             // 500: a bug; details are logged, never returned
+  kRateLimited,          // API key over its rate limit (nginx tells clients "too many requests")
+  // What was asked for does not fit the service's state.
+  kNotFound,             // route or resource does not exist (or is not yours)
+  kMethodNotAllowed,     // the path exists with another method
+  kEmailTaken,           // signup: the email is already registered
+  kDocsUnavailable,      // the API documentation's assets are not installed
+  kTooManyRequests,      // login throttling
+  // A dependency or the server itself cannot answer now (family: unavailable).
+  kOverloaded,           // the worker queue is full
+  kDatabaseUnavailable,  // PostgreSQL unreachable
+  kCacheUnavailable,     // Redis unreachable where it is required
+  kInternal,             // a bug; details are logged, never returned. Keep last: tables are sized by it
 };
+
+// How many codes there are (tables indexed by Code are this long).
+inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInternal) + 1;
 
 struct Error {
   Code code;
-  std::string message;                // human text; empty = the table's default
+  std::string message;                // human text; empty = http/error_table's default
   std::vector<std::string> details;   // validation messages, if any
   int retryAfterSeconds = 0;          // set for throttling/rate limits
 
@@ -68,14 +77,8 @@ inline std::unexpected<Error> fail(Code c, std::string msg = {}) {
 }
 inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
 
-// The one table: stable name ("key_expired", used in JSON bodies and the
-// X-Auth-Error header), HTTP status and default message of every code.
-struct CodeInfo {
-  std::string_view name;
-  int httpStatus;
-  std::string_view message;
-};
-const CodeInfo& info(Code c);
-inline std::string_view codeName(Code c) { return info(c).name; }
+// The stable name of a code ("key_expired"): used in JSON bodies, the
+// X-Auth-Error header, metrics and logs, so it never changes once shipped.
+std::string_view codeName(Code c);
 
 }  // namespace authd

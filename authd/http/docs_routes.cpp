@@ -98,12 +98,8 @@ std::optional<std::string> readFile(const std::filesystem::path& path, std::stri
   return std::move(out).str();
 }
 
-HttpResponse docsUnavailable(const std::string& message) {
-  HttpResponse r = jsonResponse(
-      404, {{"statusCode", 404}, {"error", "Not Found"}, {"message", message}, {"code", "docs_unavailable"}});
-  r.logError = "docs_unavailable";
-  return r;
-}
+// The message says how to install the assets (a 404's message is public).
+HttpResponse docsUnavailable(const std::string& message) { return errorResponse(Error(Code::kDocsUnavailable, message)); }
 
 HttpResponse fileResponse(const DocsAssets::File& f, std::string_view cacheControl) {
   HttpResponse r;

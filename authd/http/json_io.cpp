@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "http/error_table.hpp"
+
 namespace authd::http {
 namespace {
 
@@ -39,6 +41,7 @@ std::string_view reasonPhrase(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
@@ -50,21 +53,22 @@ std::string_view reasonPhrase(int status) {
 }
 
 HttpResponse errorResponse(const Error& e) {
-  const auto& i = info(e.code);
-  OutJson body{{"statusCode", i.httpStatus}, {"error", reasonPhrase(i.httpStatus)}};
+  const int status = statusOf(e.code);
+  const std::string_view name = codeName(e.code);
+  OutJson body{{"statusCode", status}, {"error", reasonPhrase(status)}};
   // A 500 never carries its detail (it is logged instead): it may describe internals. A 401
   // never does either: which check refused a credential (a bad signature, a wrong issuer, a
   // reused refresh token) would guide an attacker, so each code has one message and the detail
   // goes to the request log. A 503 names what is down (/readyz: PostgreSQL or Redis).
-  const bool messageIsPublic = i.httpStatus != 500 && i.httpStatus != 401;
-  if (!e.details.empty() && i.httpStatus < 500 && i.httpStatus != 401) body["message"] = e.details;
-  else if (e.message.empty() || !messageIsPublic) body["message"] = i.message;
+  const bool messageIsPublic = status != 500 && status != 401;
+  if (!e.details.empty() && status < 500 && status != 401) body["message"] = e.details;
+  else if (e.message.empty() || !messageIsPublic) body["message"] = messageOf(e.code);
   else body["message"] = e.message;
-  body["code"] = i.name;
-  HttpResponse r = jsonResponse(i.httpStatus, body);
+  body["code"] = name;
+  HttpResponse r = jsonResponse(status, body);
   if (e.retryAfterSeconds > 0) r.header("Retry-After", std::to_string(e.retryAfterSeconds));
-  r.logError = i.name;
-  if (i.httpStatus == 401) r.logDetail = e.message;
+  r.logError = name;
+  if (status == 401) r.logDetail = e.message;
   return r;
 }
 

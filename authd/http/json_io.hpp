@@ -13,8 +13,9 @@ namespace authd::http {
 // Deepest JSON nesting accepted in a request body.
 inline constexpr int kMaxJsonDepth = 32;
 
-// {"statusCode":401,"error":"Unauthorized","message":"...","code":"..."}, with
-// Retry-After when the error carries one.
+// {"statusCode":401,"error":"Unauthorized","message":"...","code":"..."}, the
+// status and default message from http/error_table, with Retry-After when the
+// error carries one.
 HttpResponse errorResponse(const Error& e);
 
 // Response bodies keep their fields in the order written (statusCode, error, message, code).

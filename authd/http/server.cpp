@@ -230,8 +230,8 @@ class PistacheHandler final : public P::Http::Handler {
   }
 
   void onTimeout(const P::Http::Request&, P::Http::ResponseWriter writer) override {
-    writer.send(P::Http::Code::Request_Timeout, R"({"statusCode":408,"error":"Request Timeout","message":"Request timed out","code":"request_timeout"})",
-                MIME(Application, Json));
+    const HttpResponse r = errorResponse(Error(Code::kRequestTimeout));
+    writer.send(static_cast<P::Http::Code>(r.status), r.body, MIME(Application, Json));
   }
 
  private:

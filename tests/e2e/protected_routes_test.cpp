@@ -21,6 +21,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "http/error_table.hpp"
 #include "keys/api_key.hpp"
 #include "support/http_client.hpp"
 #include "support/api.hpp"
@@ -70,7 +71,7 @@ struct Credential {
 
 // The code with this stable name (for its default message), if any.
 std::optional<Code> codeNamed(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Code::kInternal); ++i) {
+  for (size_t i = 0; i < kCodeCount; ++i) {
     const auto c = static_cast<Code>(i);
     if (codeName(c) == name) return c;
   }
@@ -94,8 +95,8 @@ std::optional<Code> codeNamed(std::string_view name) {
   if (j.value("error", "") != reason) return ::testing::AssertionFailure() << "expected error " << reason << ": " << *r;
   const auto c = codeNamed(code);
   if (!c) return ::testing::AssertionFailure() << "test bug: no code named " << code;
-  if (j.value("message", "") != info(*c).message)
-    return ::testing::AssertionFailure() << "expected message '" << info(*c).message << "': " << *r;
+  if (j.value("message", "") != http::messageOf(*c))
+    return ::testing::AssertionFailure() << "expected message '" << http::messageOf(*c) << "': " << *r;
   const std::string challenge = r->header("www-authenticate");
   if (status == 401) {
     const std::string want =

@@ -10,6 +10,7 @@
 #include "accounts/account_requests.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "http/error_table.hpp"
 #include "http/http_types.hpp"
 #include "http/json_io.hpp"
 #include "keys/key_request.hpp"
@@ -21,7 +22,7 @@ using namespace authd;
 // Every Error a body can produce is the client's fault; its response is JSON
 // carrying the same status.
 void checkError(const Error& e) {
-  const int status = info(e.code).httpStatus;
+  const int status = http::statusOf(e.code);
   if (status < 400 || status > 499) __builtin_trap();
   const http::HttpResponse r = http::errorResponse(e);
   if (r.status != status) __builtin_trap();

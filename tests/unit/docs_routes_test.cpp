@@ -76,6 +76,9 @@ TEST(DocsRoutes, WithoutAssetsAnswers404DocsUnavailable) {
     EXPECT_EQ(body.at("code"), "docs_unavailable");
     EXPECT_EQ(body.at("statusCode"), 404);
     EXPECT_NE(body.at("message").get<std::string>().find("SWAGGER_UI_DIR"), std::string::npos);
+    EXPECT_EQ(r.body.substr(0, 48), R"({"statusCode":404,"error":"Not Found","message":)");
+    EXPECT_TRUE(r.body.ends_with(R"(,"code":"docs_unavailable"})")) << r.body;
+    EXPECT_EQ(r.logError, "docs_unavailable");
   }
 }
 

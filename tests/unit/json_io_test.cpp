@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "http/error_table.hpp"
+
 namespace authd::http {
 namespace {
 
@@ -68,7 +70,7 @@ TEST(JsonIoTest, UnauthorizedDetailGoesToTheLogOnly) {
   for (const Code c : {Code::kInvalidToken, Code::kInvalidRefreshToken, Code::kWrongCredentialType}) {
     const HttpResponse r = errorResponse(Error(c, "bad_signature"));
     EXPECT_EQ(r.status, 401);
-    EXPECT_EQ(nlohmann::json::parse(r.body)["message"], info(c).message) << r.body;
+    EXPECT_EQ(nlohmann::json::parse(r.body)["message"], messageOf(c)) << r.body;
     EXPECT_EQ(r.body.find("bad_signature"), std::string::npos) << r.body;
     EXPECT_EQ(r.logDetail, "bad_signature");
   }
@@ -266,8 +268,27 @@ TEST(JsonIoTest, ReasonPhrases) {
   EXPECT_EQ(reasonPhrase(200), "OK");
   EXPECT_EQ(reasonPhrase(401), "Unauthorized");
   EXPECT_EQ(reasonPhrase(405), "Method Not Allowed");
+  EXPECT_EQ(reasonPhrase(408), "Request Timeout");
   EXPECT_EQ(reasonPhrase(413), "Payload Too Large");
   EXPECT_EQ(reasonPhrase(599), "Error");
+}
+
+// The server's 408 (once a hand-written string) comes from the table, byte for byte as before.
+TEST(JsonIoTest, RequestTimeoutBodyIsUnchanged) {
+  const HttpResponse r = errorResponse(Error(Code::kRequestTimeout));
+  EXPECT_EQ(r.status, 408);
+  EXPECT_EQ(r.body,
+            R"({"statusCode":408,"error":"Request Timeout","message":"Request timed out","code":"request_timeout"})");
+  EXPECT_EQ(r.logError, "request_timeout");
+}
+
+// docs_unavailable keeps the route's message (how to install the assets) in a 404 with the four fields, in order.
+TEST(JsonIoTest, DocsUnavailableKeepsItsMessage) {
+  const HttpResponse r = errorResponse(Error(Code::kDocsUnavailable, "run npm ci"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, R"({"statusCode":404,"error":"Not Found","message":"run npm ci","code":"docs_unavailable"})");
+  EXPECT_EQ(r.logError, "docs_unavailable");
+  EXPECT_TRUE(r.logDetail.empty());
 }
 
 }  // namespace
