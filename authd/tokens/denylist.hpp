@@ -20,6 +20,7 @@
 #include "core/changes.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/string_hash.hpp"
 
 namespace authd::tokens {
 
@@ -50,11 +51,7 @@ class Denylist final : public ChangeListener {
   void onChange(const Change& change) override;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, int64_t, Hash, std::equal_to<>>;
+  using Map = StringMap<int64_t>;  // transparent: lookups by string_view build no std::string
   mutable std::shared_mutex mu_;
   Map denied_;    // jti → exp
   Map sessions_;  // sid → end of the denial

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/string_hash.hpp"
+
 namespace authd::verify {
 
 template <typename V>
@@ -126,17 +128,11 @@ class L1Cache {
     const std::string* key = nullptr;
   };
 
-  // Transparent, so lookups by string_view don't build a std::string.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-
   // Cache-line aligned so two threads working on neighbouring shards don't
   // false-share the mutexes.
   struct alignas(64) Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, Node, KeyHash, std::equal_to<>> map;
+    StringMap<Node> map;  // transparent: lookups by string_view build no std::string
     Node* head = nullptr;
     Node* tail = nullptr;
     size_t cap = 0;
@@ -159,7 +155,7 @@ class L1Cache {
   Shard& shardFor(std::string_view key) const {
     // Re-mix before reducing: the shard's own map buckets on the same hash,
     // and correlated low bits would leave buckets empty.
-    const uint64_t h = static_cast<uint64_t>(KeyHash{}(key)) * 0x9E3779B97F4A7C15ull;
+    const uint64_t h = static_cast<uint64_t>(StringHash{}(key)) * 0x9E3779B97F4A7C15ull;
     return shards_[static_cast<size_t>(h >> 32) % shardCount_];
   }
 

@@ -24,6 +24,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/string_hash.hpp"
 #include "keys/key_store.hpp"
 
 namespace authd::verify {
@@ -48,15 +49,11 @@ class LastUsedBuffer {
   size_t maxKeys() const { return maxKeys_; }
 
  private:
-  // Transparent, so a lookup by string_view builds no std::string.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
+  using KeyHash = StringHash;  // also picks a key's shard
   // Cache-line aligned so threads on neighbouring shards don't false-share.
   struct alignas(64) Shard {
     std::mutex mu;
-    std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> map;
+    StringMap<int64_t> map;  // transparent: a lookup by string_view builds no std::string
   };
 
   Shard& shardFor(std::string_view key);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
 namespace authd::store::pg {
 namespace {
 
@@ -28,64 +30,24 @@ std::string makeConninfo(const std::string& host, int port, const std::string& u
   return ci;
 }
 
-PgPool::PgPool(PgPoolOptions options) : options_(std::move(options)) {}
+PgPool::PgPool(PgPoolOptions options)
+    : options_(std::move(options)),
+      pool_({.size = options_.size,
+             .acquireTimeout = options_.acquireTimeout,
+             .exhausted = Error(Code::kDatabaseUnavailable, "Database is busy (pool exhausted)"),
+             .connect = [this]() -> Result<std::unique_ptr<pqxx::connection>> {
+               try {
+                 auto c = std::make_unique<pqxx::connection>(options_.conninfo);
+                 if (options_.onConnect) options_.onConnect(*c);
+                 return c;
+               } catch (const std::exception& e) {
+                 spdlog::warn("postgres: connect failed: {}", e.what());
+                 return fail(Code::kDatabaseUnavailable);
+               }
+             },
+             .reusable = [](const pqxx::connection& c) { return c.is_open(); }}) {}
 
 PgPool::~PgPool() = default;
-
-PgPool::Lease::~Lease() {
-  if (pool_ && conn_) pool_->release(std::move(conn_), broken_);
-}
-
-Result<PgPool::Lease> PgPool::acquire() {
-  {
-    std::unique_lock lock(mu_);
-    bool waited = false;
-    const auto deadline = std::chrono::steady_clock::now() + options_.acquireTimeout;
-    while (idle_.empty() && open_.load() >= options_.size) {
-      if (!waited) waits_.fetch_add(1);
-      waited = true;
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_.load() >= options_.size) {
-        return fail(Code::kDatabaseUnavailable, "Database is busy (pool exhausted)");
-      }
-    }
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(c), false);
-    }
-    open_.fetch_add(1);  // reserve a slot, connect outside the lock
-  }
-  try {
-    auto c = std::make_unique<pqxx::connection>(options_.conninfo);
-    if (options_.onConnect) options_.onConnect(*c);
-    return Lease(this, std::move(c), true);
-  } catch (const std::exception& e) {
-    open_.fetch_sub(1);
-    cv_.notify_one();
-    spdlog::warn("postgres: connect failed: {}", e.what());
-    return fail(Code::kDatabaseUnavailable);
-  }
-}
-
-void PgPool::release(std::unique_ptr<pqxx::connection> c, bool broken) {
-  if (broken || !c->is_open()) {
-    c.reset();
-    open_.fetch_sub(1);
-    // One dead connection usually means the server restarted: the idle ones are dead too,
-    // so drop them rather than let each fail one request.
-    std::vector<std::unique_ptr<pqxx::connection>> dropped;
-    {
-      std::lock_guard lock(mu_);
-      dropped.swap(idle_);
-      open_.fetch_sub(static_cast<int>(dropped.size()));
-    }
-  } else {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(c));
-  }
-  cv_.notify_one();
-}
 
 Error PgPool::classify(const std::exception& e, bool& broken) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) || dynamic_cast<const pqxx::in_doubt_error*>(&e)) {

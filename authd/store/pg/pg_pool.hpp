@@ -1,4 +1,4 @@
-// A bounded pool of libpqxx connections with RAII leases. A connection that
+// A bounded pool of libpqxx connections with RAII leases (a LeasePool). A connection that
 // breaks is discarded and the next lease connects anew, so the pool recovers
 // by itself after PostgreSQL restarts. pqxx exceptions stop here: run()
 // returns Result with kDatabaseUnavailable for connection-level failures.
@@ -6,18 +6,15 @@
 
 #include <pqxx/pqxx>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "core/error.hpp"
+#include "core/lease_pool.hpp"
 
 namespace authd::store::pg {
 
@@ -54,29 +51,11 @@ class PgPool {
   PgPool& operator=(const PgPool&) = delete;
 
   // A connection on loan; returned to the pool (or dropped if broken) on destruction.
-  class Lease {
-   public:
-    Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)), fresh_(o.fresh_) { o.pool_ = nullptr; }
-    Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    pqxx::connection& conn() { return *conn_; }
-    // Drops the connection instead of returning it to the pool.
-    void markBroken() { broken_ = true; }
-    // True when the connection was opened for this lease.
-    bool fresh() const { return fresh_; }
-
-   private:
-    friend class PgPool;
-    Lease(PgPool* p, std::unique_ptr<pqxx::connection> c, bool fresh) : pool_(p), conn_(std::move(c)), fresh_(fresh) {}
-    PgPool* pool_;
-    std::unique_ptr<pqxx::connection> conn_;
-    bool fresh_;
-    bool broken_ = false;
-  };
+  using Lease = LeasePool<pqxx::connection>::Lease;
 
   // Borrows a connection, opening one if none is idle and the pool has room;
   // waits up to acquireTimeout otherwise.
-  Result<Lease> acquire();
+  Result<Lease> acquire() { return pool_.acquire(); }
 
   // Runs fn(pqxx::connection&) -> T or Result<T> on a leased connection.
   // A broken connection on a reused lease drops every idle connection and is
@@ -88,20 +67,15 @@ class PgPool {
   // SELECT 1 on a pooled connection.
   Status ping();
 
-  int open() const { return open_.load(); }          // connections open now
-  uint64_t waits() const { return waits_.load(); }   // acquires that had to wait
-  int size() const { return options_.size; }
+  int open() const { return pool_.open(); }          // connections open now
+  uint64_t waits() const { return pool_.waits(); }   // acquires that had to wait
+  int size() const { return pool_.size(); }
 
  private:
-  void release(std::unique_ptr<pqxx::connection> c, bool broken);
   static Error classify(const std::exception& e, bool& broken);
 
   PgPoolOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  std::atomic<int> open_{0};
-  std::atomic<uint64_t> waits_{0};
+  LeasePool<pqxx::connection> pool_;  // connects with options_
 };
 
 template <typename F>

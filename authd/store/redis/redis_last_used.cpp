@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/crypto.hpp"
+#include "core/scope_exit.hpp"
 
 namespace authd::store::redis {
 namespace {
@@ -120,11 +121,14 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
     if ((*r)->type == REDIS_REPLY_ERROR) return fail(replyError(*r));
     if ((*r)->type == REDIS_REPLY_NIL) return 0;  // another instance is flushing
   }
-  auto release = [&] {
+  // Every return from here releases the lock once, except where it is not ours any more (lost) or the
+  // connection died (nothing can be sent; the lock expires by itself).
+  ScopeExit release([&] {
+    if (lease->broken()) return;
     if (auto r = lease->command({"EVAL", kReleaseScript, "1", lockKey_, token}); !r) {
       spdlog::warn("lastUsedAt: could not release the flush lock; it expires in {} ms", lockTtl_.count());
     }
-  };
+  });
 
   // Each round trip reads `writers_` batches and writes them on that many connections at once.
   const std::string stop = std::to_string(batchSize * writers_ - 1);
@@ -134,13 +138,8 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
     auto taken = lease->command({"EVAL", kTakeScript, "2", key_, flushingKey_});
     if (!taken) return fail(taken.error());
     const redisReply* t = taken->get();
-    if (t->type == REDIS_REPLY_ERROR) {
-      auto e = replyError(*taken);
-      release();
-      return fail(std::move(e));
-    }
+    if (t->type == REDIS_REPLY_ERROR) return fail(replyError(*taken));
     if (t->type != REDIS_REPLY_ARRAY || t->elements != 2) {
-      release();
       return fail(Code::kInternal, "lastUsedAt: unexpected reply to the take script");
     }
     const bool leftover = t->element[0]->integer == 1;
@@ -151,11 +150,7 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
       auto page = lease->command({"ZRANGE", flushingKey_, "0", stop, "WITHSCORES"});
       if (!page) return fail(page.error());
       const redisReply* p = page->get();
-      if (p->type == REDIS_REPLY_ERROR) {
-        auto e = replyError(*page);
-        release();
-        return fail(std::move(e));
-      }
+      if (p->type == REDIS_REPLY_ERROR) return fail(replyError(*page));
       if (p->type != REDIS_REPLY_ARRAY || p->elements == 0) break;
 
       std::vector<keys::KeyUse> uses;
@@ -171,34 +166,26 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
         else spdlog::warn("lastUsedAt: dropping a queued use with an unreadable score");
         zrem.push_back(std::move(member));
       }
-      if (zrem.size() == 2) {
-        release();
-        return fail(Code::kInternal, "lastUsedAt: unreadable ZRANGE reply");
-      }
+      if (zrem.size() == 2) return fail(Code::kInternal, "lastUsedAt: unreadable ZRANGE reply");
       if (auto s = writeBatches(store, uses, batchSize); !s) {
         // The processing key stays: the next flush resumes from this chunk (rewriting is harmless).
-        release();
         return fail(s.error());
       }
       written += uses.size();
       // Remove what was written and renew the lock, in one round trip.
       auto after = lease->pipeline({zrem, {"EVAL", kRenewScript, "1", lockKey_, token, ttl}});
       if (!after) return fail(after.error());
-      if ((*after)[0]->type == REDIS_REPLY_ERROR) {
-        auto e = replyError((*after)[0]);
-        release();
-        return fail(std::move(e));
-      }
+      if ((*after)[0]->type == REDIS_REPLY_ERROR) return fail(replyError((*after)[0]));
       if ((*after)[1]->type != REDIS_REPLY_INTEGER || (*after)[1]->integer != 1) {
         // The lock expired and may be someone else's now: stop; they finish the rest.
         spdlog::warn("lastUsedAt: flush lock lost after {} rows; leaving the rest to its holder", written);
+        release.dismiss();
         return written;
       }
     }
     if (!leftover) break;
   }
-  release();
-  return written;
+  return written;  // `release` runs here too
 }
 
 }  // namespace authd::store::redis

@@ -9,11 +9,6 @@ timeval toTimeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
-int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 Error unavailable() { return Error(Code::kCacheUnavailable); }
 
 }  // namespace
@@ -37,16 +32,22 @@ Context connectRedis(const RedisPoolOptions& o) {
   return c;
 }
 
-RedisPool::RedisPool(RedisPoolOptions options) : options_(std::move(options)) {}
-
-RedisPool::Lease::~Lease() {
-  if (pool_ && ctx_) pool_->release(std::move(ctx_), broken_);
-}
+RedisPool::RedisPool(RedisPoolOptions options)
+    : options_(std::move(options)),
+      pool_({.size = options_.size,
+             .acquireTimeout = options_.timeout,
+             .backoff = options_.backoff,
+             .exhausted = unavailable(),
+             .connect = [this]() -> Result<Context> {
+               if (auto c = connectRedis(options_)) return c;
+               return fail(unavailable());
+             },
+             .reusable = [](const redisContext& c) { return c.err == 0; }}) {}
 
 Result<Reply> RedisPool::Lease::readReply() {
   void* raw = nullptr;
-  if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
-    broken_ = true;
+  if (redisGetReply(&lease_.conn(), &raw) != REDIS_OK || raw == nullptr) {
+    lease_.markBroken();
     return fail(unavailable());
   }
   return Reply(static_cast<redisReply*>(raw));
@@ -59,9 +60,9 @@ Result<Reply> RedisPool::Lease::command(std::initializer_list<std::string_view> 
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  if (broken_ || redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) !=
-                     REDIS_OK) {
-    broken_ = true;
+  if (lease_.broken() ||
+      redisAppendCommandArgv(&lease_.conn(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+    lease_.markBroken();
     return fail(unavailable());
   }
   return readReply();
@@ -74,7 +75,7 @@ Result<Reply> RedisPool::Lease::command(const std::vector<std::string>& args) {
 }
 
 Result<std::vector<Reply>> RedisPool::Lease::pipeline(const std::vector<std::vector<std::string>>& commands) {
-  if (broken_) return fail(unavailable());
+  if (lease_.broken()) return fail(unavailable());
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   for (const auto& cmd : commands) {
@@ -84,8 +85,8 @@ Result<std::vector<Reply>> RedisPool::Lease::pipeline(const std::vector<std::vec
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      broken_ = true;
+    if (redisAppendCommandArgv(&lease_.conn(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+      lease_.markBroken();
       return fail(unavailable());
     }
   }
@@ -100,52 +101,9 @@ Result<std::vector<Reply>> RedisPool::Lease::pipeline(const std::vector<std::vec
 }
 
 Result<RedisPool::Lease> RedisPool::acquire() {
-  {
-    std::unique_lock lock(mu_);
-    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    bool waited = false;
-    while (idle_.empty() && open_.load() >= options_.size) {
-      if (!waited) waits_.fetch_add(1);
-      waited = true;
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_.load() >= options_.size) {
-        return fail(unavailable());
-      }
-    }
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(c));
-    }
-    if (nowNs() < downUntilNs_.load(std::memory_order_relaxed)) return fail(unavailable());
-    open_.fetch_add(1);
-  }
-  auto c = connectRedis(options_);
-  if (!c) {
-    open_.fetch_sub(1);
-    downUntilNs_.store(nowNs() + std::chrono::nanoseconds(options_.backoff).count(), std::memory_order_relaxed);
-    cv_.notify_one();
-    return fail(unavailable());
-  }
-  return Lease(this, std::move(c));
-}
-
-void RedisPool::release(Context c, bool broken) {
-  if (broken || c->err) {
-    c.reset();
-    open_.fetch_sub(1);
-    // A dead context usually means Redis restarted: the idle ones are dead too.
-    std::vector<Context> dropped;
-    {
-      std::lock_guard lock(mu_);
-      dropped.swap(idle_);
-      open_.fetch_sub(static_cast<int>(dropped.size()));
-    }
-  } else {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(c));
-  }
-  cv_.notify_one();
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.error());
+  return Lease(std::move(*lease));
 }
 
 Status RedisPool::ping() {

@@ -1,4 +1,4 @@
-// A bounded pool of hiredis contexts with RAII leases. A context that fails
+// A bounded pool of hiredis contexts with RAII leases (a LeasePool). A context that fails
 // (NULL reply, I/O error) is freed and the next lease reconnects, so the pool
 // recovers by itself when Redis comes back. After a failed connect the pool
 // fails fast for a short back-off instead of dialling on every call.
@@ -6,16 +6,16 @@
 
 #include <hiredis/hiredis.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/lease_pool.hpp"
 
 namespace authd::store::redis {
 
@@ -41,6 +41,8 @@ struct RedisPoolOptions {
 // Opens one context with the options' timeouts (and AUTH); nullptr on failure.
 Context connectRedis(const RedisPoolOptions& o);
 
+using ContextPool = LeasePool<redisContext, ContextDeleter>;
+
 class RedisPool {
  public:
   explicit RedisPool(RedisPoolOptions options);
@@ -50,23 +52,22 @@ class RedisPool {
   // A context on loan; returned (or freed if it failed) on destruction.
   class Lease {
    public:
-    Lease(Lease&& o) noexcept : pool_(o.pool_), ctx_(std::move(o.ctx_)), broken_(o.broken_) { o.pool_ = nullptr; }
+    Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) = delete;
-    ~Lease();
     // Runs one command (binary-safe arguments). An error reply is returned as
     // a Reply of type REDIS_REPLY_ERROR; a dead connection is kCacheUnavailable.
     Result<Reply> command(std::initializer_list<std::string_view> args);
     Result<Reply> command(const std::vector<std::string>& args);
     // Sends every command, then reads every reply: one round trip.
     Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+    // True once a call failed on this context (it will be freed, not reused).
+    bool broken() const { return lease_.broken(); }
 
    private:
     friend class RedisPool;
-    Lease(RedisPool* p, Context c) : pool_(p), ctx_(std::move(c)) {}
+    explicit Lease(ContextPool::Lease lease) : lease_(std::move(lease)) {}
     Result<Reply> readReply();
-    RedisPool* pool_;
-    Context ctx_;
-    bool broken_ = false;
+    ContextPool::Lease lease_;
   };
 
   // Borrows a context, connecting if needed; kCacheUnavailable when Redis is down.
@@ -76,19 +77,12 @@ class RedisPool {
   Status ping();
 
   const RedisPoolOptions& options() const { return options_; }
-  int open() const { return open_.load(); }
-  uint64_t waits() const { return waits_.load(); }
+  int open() const { return pool_.open(); }
+  uint64_t waits() const { return pool_.waits(); }
 
  private:
-  void release(Context c, bool broken);
-
   RedisPoolOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Context> idle_;
-  std::atomic<int> open_{0};
-  std::atomic<uint64_t> waits_{0};
-  std::atomic<int64_t> downUntilNs_{0};
+  ContextPool pool_;  // connects with options_
 };
 
 }  // namespace authd::store::redis
