@@ -70,10 +70,16 @@ class LeasePool {
   LeasePool(const LeasePool&) = delete;
   LeasePool& operator=(const LeasePool&) = delete;
 
+  // Whether acquire() may dial during the back-off after a failed connect.
+  enum class Dial {
+    kUnlessBackingOff,  // the request path: fail fast rather than dial a server that just refused
+    kAlways,            // a readiness probe: it must tell the truth now, right after a restart too
+  };
+
   // Borrows an idle connection, else opens one if the pool has room, else
   // waits up to acquireTimeout for one to come back. A failed connect returns
   // its error (and starts the back-off, if any).
-  Result<Lease> acquire();
+  Result<Lease> acquire(Dial dial = Dial::kUnlessBackingOff);
 
   int open() const { return open_.load(); }         // connections open now (lent or idle)
   uint64_t waits() const { return waits_.load(); }  // acquires that had to wait
@@ -93,7 +99,7 @@ class LeasePool {
 };
 
 template <typename Conn, typename Deleter>
-auto LeasePool<Conn, Deleter>::acquire() -> Result<Lease> {
+auto LeasePool<Conn, Deleter>::acquire(Dial dial) -> Result<Lease> {
   {
     std::unique_lock lock(mu_);
     const auto deadline = std::chrono::steady_clock::now() + options_.acquireTimeout;
@@ -111,7 +117,9 @@ auto LeasePool<Conn, Deleter>::acquire() -> Result<Lease> {
       idle_.pop_back();
       return Lease(this, std::move(c), false);
     }
-    if (downError_ && std::chrono::steady_clock::now() < downUntil_) return fail(*downError_);
+    if (dial == Dial::kUnlessBackingOff && downError_ && std::chrono::steady_clock::now() < downUntil_) {
+      return fail(*downError_);
+    }
     open_.fetch_add(1);  // reserve a slot, connect outside the lock
   }
   // The slot goes back unless the connect succeeds (also if it throws).

@@ -247,6 +247,23 @@ TEST(LeasePoolTest, BacksOffAfterAFailedConnect) {
   EXPECT_FALSE(idle->fresh());
 }
 
+// A readiness probe dials even during the back-off: a server back up is seen at once, not after the back-off.
+TEST(LeasePoolTest, AProbeDialsDuringTheBackOff) {
+  FakeServer server;
+  auto options = optionsFor(server, 2);
+  options.backoff = std::chrono::hours(1);
+  Pool pool(std::move(options));
+  server.down = true;
+  ASSERT_FALSE(pool.acquire());
+  ASSERT_EQ(server.connects, 1);
+  server.down = false;  // back up within the back-off
+  EXPECT_FALSE(pool.acquire()) << "the request path keeps failing fast";
+  EXPECT_EQ(server.connects, 1);
+  auto probe = pool.acquire(Pool::Dial::kAlways);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(server.connects, 2);
+}
+
 // A moved lease returns its connection once, from where it ended up.
 TEST(LeasePoolTest, AMovedLeaseReturnsOnce) {
   FakeServer server;

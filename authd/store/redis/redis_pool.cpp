@@ -108,10 +108,13 @@ Result<RedisPool::Lease> RedisPool::acquire() {
 
 Status RedisPool::ping() {
   // Twice at most: a first failure on a stale context drops the idle ones, the second try connects afresh.
+  // The probe dials even during the back-off: a request's failed connect a moment before Redis came
+  // back must not make /readyz answer "down" once it is up.
   for (int attempt = 0;; ++attempt) {
-    auto lease = acquire();
-    if (!lease) return fail(lease.error());
-    auto r = lease->command({"PING"});
+    auto pooled = pool_.acquire(ContextPool::Dial::kAlways);
+    if (!pooled) return fail(pooled.error());
+    Lease lease(std::move(*pooled));
+    auto r = lease.command({"PING"});
     if (r) {
       if ((*r)->type == REDIS_REPLY_ERROR) return fail(Code::kCacheUnavailable, (*r)->str);
       return {};
