@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the same bootstrap as scripts/run.sh on other ports with a
-# throwaway data folder (two authd instances behind nginx), then ctest (unit,
-# integration and end-to-end), then tear-down. The exit code is the result.
+# Checks formatting (scripts/check-format.sh), then runs every test: the same
+# bootstrap as scripts/run.sh on other ports with a throwaway data folder (two
+# authd instances behind nginx), then ctest (unit, integration and end-to-end),
+# then tear-down. The exit code is the result.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,6 +13,9 @@ BASE="${AUTHD_TEST_PORT_BASE:-28080}"
 bash "$ROOT/scripts/check-layers.sh"
 
 bash "$STACK" install
+# Formatting first (.clang-format, scripts/check-format.sh): an unformatted tree
+# fails in seconds, before anything is built.
+bash "$ROOT/scripts/check-format.sh"
 # The browser test (tests/browser) drives Debian's chromium; only this command needs it.
 bash "$STACK" install-browser
 # Every target: authd, the test binaries, the benchmark tools. Warnings are errors in a

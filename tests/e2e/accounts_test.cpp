@@ -21,8 +21,11 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
+#include "support/matchers.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 #include "tokens/access_tokens.hpp"
 
@@ -33,29 +36,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 const std::string kPassword = "e2e-password-123";
-
-std::string uniqueEmail(std::string_view tag) {
-  return "e2e-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-}
-
-
-// The JSON error shape: a 4xx, application/json, {statusCode (= status), error, message, code}.
-::testing::AssertionResult isErrorShape(const std::optional<HttpResult>& r) {
-  if (!r) return ::testing::AssertionFailure() << describe(r);
-  if (r->status < 400 || r->status > 499) return ::testing::AssertionFailure() << "not a 4xx: " << *r;
-  if (!r->header("content-type").starts_with("application/json"))
-    return ::testing::AssertionFailure() << "Content-Type '" << r->header("content-type") << "': " << *r;
-  const json j = r->json();
-  if (j.is_discarded() || !j.is_object()) return ::testing::AssertionFailure() << "not a JSON object: " << *r;
-  if (!j.contains("statusCode") || j["statusCode"] != r->status)
-    return ::testing::AssertionFailure() << "statusCode differs from the status: " << *r;
-  if (!j.contains("error") || !j["error"].is_string()) return ::testing::AssertionFailure() << "no error: " << *r;
-  if (!j.contains("message") || !(j["message"].is_string() || j["message"].is_array()))
-    return ::testing::AssertionFailure() << "no message: " << *r;
-  if (!j.contains("code") || !j["code"].is_string() || j["code"].get<std::string>().empty())
-    return ::testing::AssertionFailure() << "no code: " << *r;
-  return ::testing::AssertionSuccess();
-}
 
 // The error shape with this status and code.
 ::testing::AssertionResult isError(const std::optional<HttpResult>& r, int status, std::string_view code) {
@@ -84,55 +64,23 @@ std::string uniqueEmail(std::string_view tag) {
   return ::testing::AssertionSuccess();
 }
 
-struct Account {
-  std::string email;
-  std::string id;
-  std::string accessToken;
-  std::string refreshToken;
-};
-
-Account fromSession(const HttpResult& r, const std::string& email) {
-  const json j = r.json();
-  return {email, j["user"]["id"].get<std::string>(), j["accessToken"].get<std::string>(),
-          j["refreshToken"].get<std::string>()};
-}
-
 std::optional<HttpResult> signupRaw(uint16_t port, const std::string& email, const std::string& name = "E2E User") {
-  return postJson(port, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", name}});
-}
-
-std::optional<HttpResult> login(uint16_t port, const std::string& email, const std::string& password = kPassword) {
-  return postJson(port, "/auth/login", {{"email", email}, {"password", password}});
-}
-
-std::optional<HttpResult> refresh(uint16_t port, const std::string& token) {
-  return postJson(port, "/auth/refresh", {{"refreshToken", token}});
-}
-
-std::optional<HttpResult> me(uint16_t port, const std::string& accessToken) {
-  return get(port, "/auth/me", bearer(accessToken));
+  return signupRequest(port, email, kPassword, name);
 }
 
 // Signs up a fresh user through `port`; fails the test (and returns an empty Account) if that does not work.
 Account newAccount(uint16_t port, std::string_view tag) {
-  const std::string email = uniqueEmail(tag);
+  const std::string email = uniqueEmail("e2e-" + std::string(tag));
   const auto r = signupRaw(port, email);
   EXPECT_TRUE(isSession(r, 201, email));
   if (!r || r->status != 201) return {};
-  return fromSession(*r, email);
+  return accountFrom(*r, email);
 }
 
 // Sets users.is_active for one user directly in PostgreSQL, as an operator would.
 void setActive(const std::string& userId, bool active) {
-  auto pool = makeTestPgPool(1);
-  const auto updated = pool->run([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const auto res = tx.exec_params("UPDATE users SET is_active = $2 WHERE id = $1", userId, active);
-    tx.commit();
-    return static_cast<int>(res.affected_rows());
-  });
-  ASSERT_TRUE(updated.has_value()) << codeName(updated.error().code) << " " << updated.error().message;
-  ASSERT_EQ(*updated, 1);
+  const char* sql = active ? "UPDATE users SET is_active = true WHERE id = $1" : "UPDATE users SET is_active = false WHERE id = $1";
+  ASSERT_EQ(execSql(sql, userId), 1);
 }
 
 // The full life of a session through nginx: signup → login → me → refresh (a new token) → reuse of the old token is
@@ -140,16 +88,16 @@ void setActive(const std::string& userId, bool active) {
 TEST(E2eAccountsTest, FullFlowThroughNginx) {
   const TestEnv& env = testEnv();
   const uint16_t port = env.nginxPort;
-  const std::string email = uniqueEmail("flow");
+  const std::string email = uniqueEmail("e2e-flow");
 
   const auto up = signupRaw(port, email, "Flow User");
   ASSERT_TRUE(isSession(up, 201, email));
-  const Account signedUp = fromSession(*up, email);
+  const Account signedUp = accountFrom(*up, email);
   EXPECT_EQ(up->json()["user"]["name"], "Flow User");
 
-  const auto in = login(port, email);
+  const auto in = login(port, email, kPassword);
   ASSERT_TRUE(isSession(in, 200, email));
-  const Account session = fromSession(*in, email);
+  const Account session = accountFrom(*in, email);
   EXPECT_EQ(session.id, signedUp.id);
   EXPECT_NE(session.refreshToken, signedUp.refreshToken);
 
@@ -169,7 +117,7 @@ TEST(E2eAccountsTest, FullFlowThroughNginx) {
 
   const auto rotated = refresh(port, session.refreshToken);
   ASSERT_TRUE(isSession(rotated, 200, email));
-  const Account next = fromSession(*rotated, email);
+  const Account next = accountFrom(*rotated, email);
   EXPECT_NE(next.refreshToken, session.refreshToken);
   EXPECT_NE(next.accessToken, session.accessToken);
   EXPECT_EQ(next.id, signedUp.id);
@@ -197,7 +145,7 @@ TEST(E2eAccountsTest, FullFlowThroughNginx) {
   // Another session (the signup's) is a different family and survives.
   const auto otherSession = refresh(port, signedUp.refreshToken);
   ASSERT_TRUE(isSession(otherSession, 200, email));
-  const Account other = fromSession(*otherSession, email);
+  const Account other = accountFrom(*otherSession, email);
 
   const auto out = request(port, "POST", "/auth/logout", bearer(other.accessToken));
   ASSERT_TRUE(out) << describe(out);
@@ -216,9 +164,9 @@ TEST(E2eAccountsTest, FullFlowThroughNginx) {
     EXPECT_TRUE(isError(last, 401, "token_revoked")) << "port " << p;
   }
   // Only that session: a new login's token works.
-  const auto again = login(port, email);
+  const auto again = login(port, email, kPassword);
   ASSERT_TRUE(isSession(again, 200, email));
-  const auto stillIn = me(port, fromSession(*again, email).accessToken);
+  const auto stillIn = me(port, accountFrom(*again, email).accessToken);
   ASSERT_TRUE(stillIn) << describe(stillIn);
   EXPECT_EQ(stillIn->status, 200) << *stillIn;
 }
@@ -231,12 +179,12 @@ TEST(E2eAccountsTest, LogoutRevokesTheSessionsOlderAccessTokens) {
   for (const auto& [from, to] : {std::pair{1, 2}, std::pair{2, 1}}) {
     const Account t0 = newAccount(env.authdPort(to), "sessionlogout");
     ASSERT_FALSE(t0.accessToken.empty());
-    const auto otherLogin = login(env.authdPort(to), t0.email);
+    const auto otherLogin = login(env.authdPort(to), t0.email, kPassword);
     ASSERT_TRUE(isSession(otherLogin, 200, t0.email));
-    const Account other = fromSession(*otherLogin, t0.email);
+    const Account other = accountFrom(*otherLogin, t0.email);
     const auto rotated = refresh(env.authdPort(from), t0.refreshToken);
     ASSERT_TRUE(isSession(rotated, 200, t0.email));
-    const Account t1 = fromSession(*rotated, t0.email);
+    const Account t1 = accountFrom(*rotated, t0.email);
     for (const int n : {1, 2}) {
       const auto r = me(env.authdPort(n), t0.accessToken);
       ASSERT_TRUE(r) << describe(r);
@@ -305,7 +253,7 @@ TEST(E2eAccountsTest, LogoutPropagatesBetweenInstances) {
 // accepts any case.
 TEST(E2eAccountsTest, DuplicateEmailInAnotherCaseIsConflict) {
   const uint16_t port = testEnv().nginxPort;
-  const std::string email = uniqueEmail("dup");
+  const std::string email = uniqueEmail("e2e-dup");
   ASSERT_TRUE(isSession(signupRaw(port, email), 201, email));
   std::string upper = email;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -314,7 +262,7 @@ TEST(E2eAccountsTest, DuplicateEmailInAnotherCaseIsConflict) {
   mixed[0] = 'E';
   EXPECT_TRUE(isError(signupRaw(port, "  " + mixed + " "), 409, "email_taken"));
   EXPECT_TRUE(isError(signupRaw(testEnv().authdPort(2), email), 409, "email_taken"));
-  const auto in = login(port, upper);
+  const auto in = login(port, upper, kPassword);
   ASSERT_TRUE(in) << describe(in);
   EXPECT_EQ(in->status, 200) << *in;
 }
@@ -329,7 +277,7 @@ TEST(E2eAccountsTest, LoginThrottlingAndRecovery) {
     EXPECT_TRUE(isError(login(port, a.email, "wrong-password-" + std::to_string(i)), 401, "invalid_credentials"))
         << "attempt " << i + 1;
   }
-  const auto throttled = login(port, a.email);
+  const auto throttled = login(port, a.email, kPassword);
   ASSERT_TRUE(isError(throttled, 429, "too_many_requests"));
   const std::string retryAfter = throttled->header("retry-after");
   ASSERT_FALSE(retryAfter.empty()) << "no Retry-After: " << *throttled;
@@ -340,13 +288,13 @@ TEST(E2eAccountsTest, LoginThrottlingAndRecovery) {
   // Same email in another case is the same counter.
   std::string upper = a.email;
   upper[0] = 'E';
-  EXPECT_TRUE(isError(login(port, upper), 429, "too_many_requests"));
+  EXPECT_TRUE(isError(login(port, upper, kPassword), 429, "too_many_requests"));
 
   std::optional<HttpResult> last;
   const auto start = std::chrono::steady_clock::now();
   const bool recovered = eventually(
       [&] {
-        last = login(port, a.email);
+        last = login(port, a.email, kPassword);
         if (last && last->status == 429) std::this_thread::sleep_for(200ms);
         return last && last->status == 200;
       },
@@ -368,7 +316,7 @@ TEST(E2eAccountsTest, InactiveUserIsLockedOut) {
 
   setActive(a.id, false);
 
-  EXPECT_TRUE(isError(login(env.nginxPort, a.email), 403, "user_inactive"));
+  EXPECT_TRUE(isError(login(env.nginxPort, a.email, kPassword), 403, "user_inactive"));
   // A wrong password still says only "invalid credentials".
   EXPECT_TRUE(isError(login(env.nginxPort, a.email, "wrong-password"), 401, "invalid_credentials"));
   for (const uint16_t p : {env.nginxPort, env.authdPort(1), env.authdPort(2)}) {
@@ -393,7 +341,7 @@ TEST(E2eAccountsTest, InactiveUserIsLockedOut) {
 
   // Reactivated, the user can log in again, but the session refused while inactive stays revoked.
   setActive(a.id, true);
-  const auto again = login(env.nginxPort, a.email);
+  const auto again = login(env.nginxPort, a.email, kPassword);
   EXPECT_TRUE(isSession(again, 200, a.email));
   const auto old = refresh(env.nginxPort, a.refreshToken);
   EXPECT_TRUE(isError(old, 401, "invalid_refresh_token"));
@@ -509,11 +457,11 @@ std::vector<BadCase> corpus(const std::string& validToken) {
   const std::string email300 = std::string(288, 'a') + "@example.com";
 
   // Signup.
-  const json signup = {{"email", uniqueEmail("bad")}, {"password", kPassword}, {"name", "Bad Input"}};
+  const json signup = {{"email", uniqueEmail("e2e-bad")}, {"password", kPassword}, {"name", "Bad Input"}};
   add(commonBodyCases("/auth/signup", none, signup, false));
   const auto signupWith = [&](const char* field, json value) {
     json b = signup;
-    b["email"] = uniqueEmail("bad");
+    b["email"] = uniqueEmail("e2e-bad");
     b[field] = std::move(value);
     return b.dump();
   };
@@ -540,14 +488,14 @@ std::vector<BadCase> corpus(const std::string& validToken) {
   });
 
   // Login (the 401s count towards the per-address limit: keep them few).
-  const json loginBody = {{"email", uniqueEmail("nobody")}, {"password", kPassword}};
+  const json loginBody = {{"email", uniqueEmail("e2e-nobody")}, {"password", kPassword}};
   add(commonBodyCases("/auth/login", none, loginBody, false));
   add({
       {"login wrong types", "POST", "/auth/login", ct, R"({"email":5,"password":true})", 400, "validation_failed"},
       {"login missing password", "POST", "/auth/login", ct, R"({"email":"a@example.com"})", 400, "validation_failed"},
       {"login email 300", "POST", "/auth/login", ct, json{{"email", email300}, {"password", kPassword}}.dump(), 400,
        "validation_failed"},
-      {"login password 10k", "POST", "/auth/login", ct, json{{"email", uniqueEmail("x")}, {"password", big}}.dump(),
+      {"login password 10k", "POST", "/auth/login", ct, json{{"email", uniqueEmail("e2e-x")}, {"password", big}}.dump(),
        400, "validation_failed"},
       {"login NUL in email",
        "POST",
@@ -560,7 +508,7 @@ std::vector<BadCase> corpus(const std::string& validToken) {
        "POST",
        "/auth/login",
        ct,
-       json{{"email", uniqueEmail("nul")},
+       json{{"email", uniqueEmail("e2e-nul")},
             {"password", std::string("password\0"
                                      "123",
                                      12)}}
@@ -701,18 +649,18 @@ std::string lookalike(const std::string& email) {
 TEST(E2eAccountsHardeningTest, LookalikeEmailsNeitherEscapeTheThrottleNorLogIn) {
   const TestEnv& env = testEnv();
   for (const uint16_t port : {env.nginxPort, env.authdPort(1)}) {
-    const std::string email = "kiki-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
+    const std::string email = uniqueEmail("kiki");
     ASSERT_TRUE(isSession(signupRaw(port, email), 201, email));
     const std::string fake = lookalike(email);
     ASSERT_NE(fake, email);
     // Signup refuses the lookalike outright.
     EXPECT_TRUE(isError(signupRaw(port, fake), 400, "validation_failed")) << "port " << port;
     // Not an account at login, even with the right password.
-    EXPECT_TRUE(isError(login(port, fake), 401, "invalid_credentials")) << "port " << port;
+    EXPECT_TRUE(isError(login(port, fake, kPassword), 401, "invalid_credentials")) << "port " << port;
     // Lock the real address, then try both forms: the real one is 429, the lookalike is still no account.
     for (int i = 0; i < 5; ++i) (void)login(port, email, "wrong-password-" + std::to_string(i));
-    EXPECT_TRUE(isError(login(port, email), 429, "too_many_requests")) << "port " << port;
-    const auto viaLookalike = login(port, fake);
+    EXPECT_TRUE(isError(login(port, email, kPassword), 429, "too_many_requests")) << "port " << port;
+    const auto viaLookalike = login(port, fake, kPassword);
     ASSERT_TRUE(viaLookalike) << describe(viaLookalike);
     EXPECT_NE(viaLookalike->status, 200) << "port " << port << ": " << *viaLookalike;
     EXPECT_EQ(viaLookalike->body.find("accessToken"), std::string::npos) << *viaLookalike;
@@ -748,10 +696,7 @@ TEST(E2eAccountsHardeningTest, ConcurrentGuessesDoNotOverrunTheLimit) {
 
 // An access token signed with the real secret from JSON written here: header and payload as given.
 std::string signedToken(const std::string& headerJson, const std::string& payloadJson) {
-  std::string token = crypto::base64UrlEncode(headerJson) + "." + crypto::base64UrlEncode(payloadJson);
-  const auto mac = crypto::hmacSha256(testEnv().jwtSecret, token);
-  return token + "." +
-         crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  return hs256Token(headerJson, payloadJson, testEnv().jwtSecret);
 }
 
 // The payload authd would issue for the account now, as a JSON object to tamper with.
@@ -807,7 +752,7 @@ TEST(E2eAccountsHardeningTest, LenientJwtsAreRefusedThroughNginxAndDirect) {
     const auto guarded = get(env.nginxPort, "/protected/user-only", bearer(token));
     EXPECT_TRUE(isError(guarded, 401, "invalid_token")) << name << " through the guard";
     for (const int n : {1, 2}) {
-      const auto v = get(env.authdPort(n), "/verify?mode=jwt", bearer(token));
+      const auto v = verifyJwtOn(n, token);
       ASSERT_TRUE(v) << describe(v);
       EXPECT_EQ(v->status, 401) << name << " on /verify of instance " << n << ": " << *v;
       EXPECT_EQ(v->header("x-auth-error"), "invalid_token") << name << " on /verify of instance " << n;

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/http_client.hpp"
+#include "support/matchers.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -21,39 +23,11 @@ namespace {
 
 using nlohmann::json;
 
-// A 4xx whose body is the JSON error shape with a matching statusCode.
-::testing::AssertionResult isJsonError(const std::optional<HttpResult>& r) {
-  if (!r) return ::testing::AssertionFailure() << "no response: " << lastError();
-  if (r->status < 400 || r->status >= 500) return ::testing::AssertionFailure() << "status " << *r;
-  const json j = r->json();
-  if (!j.is_object() || !j.contains("statusCode") || !j.contains("error") || !j.contains("message") ||
-      !j.contains("code") || j["statusCode"] != r->status) {
-    return ::testing::AssertionFailure() << "not the JSON error shape: " << *r;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 std::string base64Json(const json& j) { return crypto::base64UrlEncode(j.dump()); }
 
 // A token with the given header and payload, signed HS256 with `secret` (or left unsigned).
 std::string craftToken(const json& header, const json& payload, const std::string& secret, bool sign = true) {
-  const std::string input = base64Json(header) + "." + base64Json(payload);
-  if (!sign) return input + ".";
-  const auto mac = crypto::hmacSha256(secret, input);
-  return input + "." + crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-}
-
-struct Session {
-  std::string userId;
-  std::string accessToken;
-};
-
-Session signup(uint16_t port) {
-  const std::string email = "bad-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  const auto r = postJson(port, "/auth/signup", {{"email", email}, {"password", "Password123!"}, {"name", "Bad Input"}});
-  if (!r || r->status != 201) return {};
-  const json j = r->json();
-  return {j["user"]["id"].get<std::string>(), j["accessToken"].get<std::string>()};
+  return hs256Token(header.dump(), payload.dump(), secret, sign);
 }
 
 // Content-Length lies and malformed framing, through nginx: 400 JSON, never a 5xx.
@@ -63,26 +37,26 @@ TEST(E2eBadInputTest, FramingLiesThroughNginx) {
   for (const char* cl : lies) {
     const std::string raw = std::string("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n") +
                             "Content-Length: " + cl + "\r\nConnection: close\r\n\r\n{}";
-    EXPECT_TRUE(isJsonError(rawRequest(port, raw))) << "Content-Length: " << cl;
+    EXPECT_TRUE(isErrorShape(rawRequest(port, raw))) << "Content-Length: " << cl;
   }
   // Two Content-Length headers that disagree (request smuggling).
-  EXPECT_TRUE(isJsonError(rawRequest(port,
+  EXPECT_TRUE(isErrorShape(rawRequest(port,
                                      "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                                      "Content-Length: 40\r\nConnection: close\r\n\r\n{}")));
   // A garbage request line.
-  EXPECT_TRUE(isJsonError(rawRequest(port, "GARBAGE\r\n\r\n")));
+  EXPECT_TRUE(isErrorShape(rawRequest(port, "GARBAGE\r\n\r\n")));
 }
 
 // Absurd headers: 32 KiB of one header through nginx is refused with JSON; directly, authd answers
 // normally (its buffer has room) and never with a 5xx.
 TEST(E2eBadInputTest, HugeHeaders) {
   const std::string big(32 * 1024, 'a');
-  EXPECT_TRUE(isJsonError(get(testEnv().nginxPort, "/auth/me", {{"X-Big", big}})));
+  EXPECT_TRUE(isErrorShape(get(testEnv().nginxPort, "/auth/me", {{"X-Big", big}})));
   const auto direct = get(testEnv().authdPort(1), "/auth/me", {{"X-Big", big}});
-  EXPECT_TRUE(isJsonError(direct)) << "a 401 is expected: no credentials";
+  EXPECT_TRUE(isErrorShape(direct)) << "a 401 is expected: no credentials";
   // A 32 KiB Authorization header is not a token.
   const auto bearer = get(testEnv().authdPort(1), "/auth/me", {{"Authorization", "Bearer " + big}});
-  ASSERT_TRUE(isJsonError(bearer));
+  ASSERT_TRUE(isErrorShape(bearer));
   EXPECT_EQ(bearer->status, 401);
 }
 
@@ -90,7 +64,7 @@ TEST(E2eBadInputTest, HugeHeaders) {
 // or refused with a 400 — never a 5xx.
 TEST(E2eBadInputTest, SqlLookingAndOddStrings) {
   const uint16_t port = testEnv().nginxPort;
-  const Session s = signup(port);
+  const Account s = signup(port, "bad");
   ASSERT_FALSE(s.accessToken.empty());
   const std::string names[] = {"'; DROP TABLE users; --", "Robert'); DELETE FROM api_keys;--", "\" OR 1=1 --",
                                "名前 🔑", "$1::uuid", "%s%n%x", "<script>alert(1)</script>"};
@@ -104,23 +78,23 @@ TEST(E2eBadInputTest, SqlLookingAndOddStrings) {
   ASSERT_TRUE(list && list->status == 200);
   EXPECT_EQ(list->json().size(), std::size(names));
   // SQL-looking emails are invalid emails: 400, and login with one is a plain 401.
-  EXPECT_TRUE(isJsonError(postJson(port, "/auth/signup",
+  EXPECT_TRUE(isErrorShape(postJson(port, "/auth/signup",
                                    {{"email", "x' OR '1'='1"}, {"password", "Password123!"}, {"name", "x"}})));
   const auto login = postJson(port, "/auth/login", {{"email", "' OR 1=1 --@x.io"}, {"password", "' OR 1=1 --"}});
-  ASSERT_TRUE(isJsonError(login));
+  ASSERT_TRUE(isErrorShape(login));
   EXPECT_EQ(login->json()["code"], "invalid_credentials");
 }
 
 // Invalid ids in paths: 400 invalid_id, whatever they contain.
 TEST(E2eBadInputTest, InvalidKeyIds) {
   const uint16_t port = testEnv().nginxPort;
-  const Session s = signup(port);
+  const Account s = signup(port, "bad");
   ASSERT_FALSE(s.accessToken.empty());
   const std::string ids[] = {"not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g", "%27%20OR%201%3D1",
                              "00000000000000000000000000000000", std::string(300, 'f')};
   for (const auto& id : ids) {
     const auto r = request(port, "DELETE", "/keys/" + id, {{"Authorization", "Bearer " + s.accessToken}});
-    ASSERT_TRUE(isJsonError(r)) << id;
+    ASSERT_TRUE(isErrorShape(r)) << id;
     EXPECT_EQ(r->json()["code"], "invalid_id") << id << ": " << *r;
   }
 }
@@ -128,11 +102,11 @@ TEST(E2eBadInputTest, InvalidKeyIds) {
 // Every JWT attack of SPEC.md, on a JWT-only route through nginx and on /auth/me directly: 401.
 TEST(E2eBadInputTest, JwtAttacks) {
   const TestEnv& env = testEnv();
-  const Session s = signup(env.nginxPort);
+  const Account s = signup(env.nginxPort, "bad");
   ASSERT_FALSE(s.accessToken.empty());
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  const json good{{"sub", s.userId}, {"email", "x@example.com"}, {"typ", "access"}, {"jti", crypto::uuidV4()},
+  const json good{{"sub", s.id}, {"email", "x@example.com"}, {"typ", "access"}, {"jti", crypto::uuidV4()},
                   {"iat", now},      {"exp", now + 600},         {"iss", "authd"}};
   const json hs256{{"alg", "HS256"}, {"typ", "JWT"}};
   auto with = [&](const char* k, const json& v) {
@@ -170,7 +144,7 @@ TEST(E2eBadInputTest, JwtAttacks) {
   for (const auto& [what, token] : attacks) {
     for (const auto& [port, path] : {std::pair{env.nginxPort, "/protected/user-only"}, {env.authdPort(1), "/auth/me"}}) {
       const auto r = get(port, path, {{"Authorization", "Bearer " + token}});
-      ASSERT_TRUE(isJsonError(r)) << what << " on " << path;
+      ASSERT_TRUE(isErrorShape(r)) << what << " on " << path;
       EXPECT_EQ(r->status, 401) << what << " on " << path << ": " << *r;
       const std::string code = r->json()["code"];
       EXPECT_TRUE(code == "invalid_token" || code == "token_expired") << what << ": " << *r;

@@ -22,48 +22,16 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
+#include "support/text.hpp"
 
 namespace authd::testing {
 namespace {
 
 using nlohmann::json;
-
-struct Account {
-  std::string id;
-  std::string accessToken;
-};
-
-struct Key {
-  std::string id;
-  std::string key;
-};
-
-Account signup(std::string_view tag) {
-  const std::string email =
-      "e2e-guard-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  const auto r = postJson(testEnv().nginxPort, "/auth/signup",
-                          {{"email", email}, {"password", "guard-upstream-pw1"}, {"name", "Guard"}});
-  EXPECT_TRUE(r && r->status == 201) << describe(r);
-  if (!r || r->status != 201) return {};
-  const json j = r->json();
-  return {j["user"]["id"].get<std::string>(), j["accessToken"].get<std::string>()};
-}
-
-Key createKey(const Account& a, const json& body) {
-  const auto r = postJson(testEnv().nginxPort, "/keys/create", body, bearer(a.accessToken));
-  EXPECT_TRUE(r && r->status == 201) << describe(r);
-  if (!r || r->status != 201) return {};
-  EXPECT_TRUE(knownEverywhere(r->json().value("key", ""))) << "a new key is still unknown to an instance after 2 s";
-  return {r->json().value("id", ""), r->json().value("key", "")};
-}
-
-std::string lower(std::string s) {
-  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // What the echo upstream reported receiving.
 struct Echo {
@@ -77,9 +45,9 @@ struct Echo {
   std::vector<std::string> all(std::string_view name) const {
     std::vector<std::string> out;
     for (const auto& [n, v] : headers) {
-      std::string k = lower(n);
+      std::string k = lowerCase(n);
       std::ranges::replace(k, '_', '-');
-      if (k == lower(std::string(name))) out.push_back(v);
+      if (k == lowerCase(std::string(name))) out.push_back(v);
     }
     return out;
   }
@@ -130,7 +98,7 @@ bool isLowerHex(std::string_view s) {
 }
 
 TEST(E2eGuardUpstreamTest, JwtIdentityOnlyFromAuthd) {
-  const Account a = signup("jwt");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-jwt");
   ASSERT_FALSE(a.id.empty());
   const auto r = get(testEnv().nginxPort, "/protected/echo/jwt", with(bearer(a.accessToken), kSpoofed));
   const auto e = echoed(r);
@@ -143,12 +111,12 @@ TEST(E2eGuardUpstreamTest, JwtIdentityOnlyFromAuthd) {
 }
 
 TEST(E2eGuardUpstreamTest, ApiKeyIdentityOnlyFromAuthd) {
-  const Account a = signup("key");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-key");
   ASSERT_FALSE(a.id.empty());
-  const Key k = createKey(a, {{"name", "echo"}, {"scopes", {"reports:read", "reports:write"}}});
+  const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "echo"}, {"scopes", {"reports:read", "reports:write"}}});
   ASSERT_FALSE(k.id.empty());
   // The scopes header as authd itself gives it.
-  const auto direct = get(testEnv().authdPort(1), "/verify?mode=any", {{"x-api-key", k.key}});
+  const auto direct = verifyOn(1, "?mode=any", apiKey(k.key));
   ASSERT_TRUE(direct && direct->status == 200) << describe(direct);
   const std::string scopes = direct->header("x-auth-scopes");
   EXPECT_NE(scopes.find("reports:read"), std::string::npos) << scopes;
@@ -165,7 +133,7 @@ TEST(E2eGuardUpstreamTest, ApiKeyIdentityOnlyFromAuthd) {
 // X-Real-IP, X-Forwarded-For, X-Forwarded-Proto and X-Request-Id are nginx's; Host is the client's;
 // the server's add_header (X-Content-Type-Options) is on the answer.
 TEST(E2eGuardUpstreamTest, ForwardingHeadersSetByNginx) {
-  const Account a = signup("fwd");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-fwd");
   ASSERT_FALSE(a.id.empty());
   const auto r = get(testEnv().nginxPort, "/protected/echo/fwd",
                      with(with(bearer(a.accessToken), kSpoofed), {{"Host", "app.example.test"}}));
@@ -185,7 +153,7 @@ TEST(E2eGuardUpstreamTest, ForwardingHeadersSetByNginx) {
 
 // Two requests on one client connection reach the upstream over HTTP/1.1 on one kept-alive connection.
 TEST(E2eGuardUpstreamTest, KeepAliveToUpstream) {
-  const Account a = signup("ka");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-ka");
   ASSERT_FALSE(a.id.empty());
   const auto answers =
       getOnOneConnection(testEnv().nginxPort, {"/protected/echo/ka1", "/protected/echo/ka2"}, bearer(a.accessToken));
@@ -196,7 +164,7 @@ TEST(E2eGuardUpstreamTest, KeepAliveToUpstream) {
   ASSERT_TRUE(first && second);
   for (const Echo* e : {&*first, &*second}) {
     EXPECT_EQ(e->httpVersion, "1.1");
-    for (const auto& c : e->all("Connection")) EXPECT_NE(lower(c), "close") << "nginx asked the upstream to close";
+    for (const auto& c : e->all("Connection")) EXPECT_NE(lowerCase(c), "close") << "nginx asked the upstream to close";
   }
   EXPECT_EQ(second->connectionId, first->connectionId) << "the second request came on a new upstream connection";
   EXPECT_GT(second->requestOnConnection, first->requestOnConnection);
@@ -219,7 +187,7 @@ TEST(E2eGuardUpstreamTest, DenialsNeverReachTheUpstream) {
 
 // With the upstream down, a good credential gets the server's JSON 502, not authd's 503 "unavailable".
 TEST(E2eGuardUpstreamTest, UpstreamFailureIsNotAnAuthOutage) {
-  const Account a = signup("down");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-down");
   ASSERT_FALSE(a.id.empty());
   {
     ServiceOutage outage("the echo upstream", "echo-stop", [] { return stack("echo-start") == 0; });
@@ -236,7 +204,7 @@ TEST(E2eGuardUpstreamTest, UpstreamFailureIsNotAnAuthOutage) {
 // With authd down the guard still fails closed: JSON 503 auth_unavailable with Retry-After, and the
 // upstream is never asked (the guard maps only its own failed subrequest, a 500, to that page).
 TEST(E2eGuardUpstreamTest, AuthdDownFailsClosed) {
-  const Account a = signup("authd-down");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-authd-down");
   ASSERT_FALSE(a.id.empty());
   InstanceRestarter restart1(1);
   InstanceRestarter restart2(2);
@@ -253,11 +221,11 @@ TEST(E2eGuardUpstreamTest, AuthdDownFailsClosed) {
 // Guards configured wrong (tests/e2e/nginx/test-server.conf) refuse a credential that would pass,
 // with a JSON 500 guard_misconfigured, and never reach the upstream.
 TEST(E2eGuardUpstreamTest, MisconfiguredGuardsFailClosed) {
-  const Account a = signup("bad");
+  const Account a = signup(testEnv().nginxPort, "e2e-guard-bad");
   ASSERT_FALSE(a.id.empty());
-  const Key k = createKey(a, {{"name", "reports"}, {"scopes", {"reports:read"}}});
+  const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "reports"}, {"scopes", {"reports:read"}}});
   ASSERT_FALSE(k.id.empty());
-  const Key bare = createKey(a, {{"name", "no scopes"}});
+  const Key bare = createKnownKey(testEnv().nginxPort, a, {{"name", "no scopes"}});
   ASSERT_FALSE(bare.id.empty());
   for (const char* path : {"/guard-test/no-mode/", "/guard-test/bad-mode/", "/guard-test/bad-scopes/"}) {
     for (const Headers& h : {bearer(a.accessToken), Headers{{"x-api-key", k.key}}, Headers{{"x-api-key", bare.key}}}) {

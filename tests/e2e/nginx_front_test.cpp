@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
@@ -45,10 +46,6 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string freshEmail(const char* tag) {
-  return std::string("e2e-front-") + tag + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-}
-
 // A valid signup body padded with JSON whitespace to `bytes`.
 std::string paddedSignup(const std::string& email, size_t bytes) {
   std::string body = json{{"email", email}, {"password", "front-door-pw1"}, {"name", "Front Door"}}.dump();
@@ -64,7 +61,7 @@ std::string paddedSignup(const std::string& email, size_t bytes) {
 // thing nginx notes is that it buffered the body to a temporary file.
 TEST(E2eNginxFrontTest, LargeSignupBodyThroughNginxIs201) {
   const auto from = errorLogEnd();
-  const std::string email = freshEmail("large");
+  const std::string email = uniqueEmail("e2e-front-large");
   const std::string body = paddedSignup(email, 256 * 1024);
   ASSERT_EQ(body.size(), 256u * 1024u);
   ASSERT_FALSE(json::parse(body, nullptr, false).is_discarded());
@@ -90,14 +87,12 @@ TEST(E2eNginxFrontTest, LargeSignupBodyThroughNginxIs201) {
 // "[crit] stat() ... Permission denied" from try_files in a folder its workers cannot enter).
 TEST(E2eNginxFrontTest, GuardedRequestsLeaveTheErrorLogEmpty) {
   const uint16_t port = testEnv().nginxPort;
-  const auto signup =
-      postJson(port, "/auth/signup", {{"email", freshEmail("guard")}, {"password", "front-door-pw1"}, {"name", "G"}});
-  ASSERT_TRUE(signup && signup->status == 201) << describe(signup);
-  const std::string jwt = signup->json()["accessToken"].get<std::string>();
-  const auto created = postJson(port, "/keys/create", {{"name", "front"}}, bearer(jwt));
-  ASSERT_TRUE(created && created->status == 201) << describe(created);
-  const std::string key = created->json()["key"].get<std::string>();
-  ASSERT_TRUE(knownEverywhere(key));
+  const Account a = signup(port, "e2e-front-guard");
+  ASSERT_FALSE(a.id.empty());
+  const std::string jwt = a.accessToken;
+  const std::string key = createKnownKey(port, a, {{"name", "front"}}).key;
+  ASSERT_FALSE(key.empty());
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the key is not known everywhere";
 
   const auto from = errorLogEnd();
   struct Case {

@@ -23,8 +23,11 @@
 #include "core/error.hpp"
 #include "http/error_table.hpp"
 #include "keys/api_key.hpp"
-#include "support/http_client.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
+#include "support/http_client.hpp"
+#include "support/matchers.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 #include "tokens/access_tokens.hpp"
 
@@ -99,8 +102,7 @@ std::optional<Code> codeNamed(std::string_view name) {
     return ::testing::AssertionFailure() << "expected message '" << http::messageOf(*c) << "': " << *r;
   const std::string challenge = r->header("www-authenticate");
   if (status == 401) {
-    const std::string want =
-        code == "missing_credentials" ? R"(Bearer realm="authd")" : R"(Bearer realm="authd", error="invalid_token")";
+    const std::string want = bearerChallenge(code);
     if (challenge != want)
       return ::testing::AssertionFailure()
              << "WWW-Authenticate '" << challenge << "', expected '" << want << "': " << *r;
@@ -145,59 +147,9 @@ std::optional<Code> codeNamed(std::string_view name) {
 
 // ---- The stack's state, set up per test -------------------------------------------
 
-struct Account {
-  std::string id;
-  std::string email;
-  std::string accessToken;
-};
-
-struct Key {
-  std::string id;
-  std::string key;
-};
-
-Headers apiKeyHeader(const std::string& key) { return {{"x-api-key", key}}; }
-
-// Signs up a fresh user through nginx; an empty Account (and a failed test) if that does not work.
-Account signup(std::string_view tag) {
-  const std::string email =
-      "e2e-prot-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  const auto r = postJson(testEnv().nginxPort, "/auth/signup",
-                          {{"email", email}, {"password", "protected-routes-pw1"}, {"name", "Protected Routes"}});
-  EXPECT_TRUE(r && r->status == 201) << describe(r);
-  if (!r || r->status != 201) return {};
-  const json j = r->json();
-  return {j["user"]["id"].get<std::string>(), email, j["accessToken"].get<std::string>()};
-}
-
-// Creates a key for the account through nginx; an empty Key (and a failed test) if that does not work.
-Key createKey(const Account& a, json body) {
-  const auto r = postJson(testEnv().nginxPort, "/keys/create", body, bearer(a.accessToken));
-  EXPECT_TRUE(r && r->status == 201) << describe(r);
-  if (!r || r->status != 201) return {};
-  const json j = r->json();
-  EXPECT_TRUE(keys::isWellFormedKey(j.value("key", ""))) << *r;
-  EXPECT_TRUE(knownEverywhere(j.value("key", ""))) << "a new key is still unknown to an instance after 2 s";
-  return {j.value("id", ""), j.value("key", "")};
-}
-
-// Runs one SQL statement with one parameter against the test PostgreSQL; rows affected.
-int execSql(const std::string& sql, const std::string& param) {
-  auto pool = makeTestPgPool(1);
-  const auto n = pool->run([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const auto res = tx.exec_params(sql, param);
-    tx.commit();
-    return static_cast<int>(res.affected_rows());
-  });
-  EXPECT_TRUE(n.has_value()) << sql << ": "
-                             << (n ? "" : std::string(codeName(n.error().code)) + " " + n.error().message);
-  return n.value_or(-1);
-}
-
-// authd's /verify on instance n, as nginx would call it.
-std::optional<HttpResult> verifyOn(int n, std::string_view mode, const Headers& h) {
-  return get(testEnv().authdPort(n), "/verify?mode=" + std::string(mode), h);
+// /verify on instance n in this mode, as nginx would call it.
+std::optional<HttpResult> verifyInMode(int n, std::string_view mode, const Headers& h) {
+  return verifyOn(n, "?mode=" + std::string(mode), h);
 }
 
 // Waits until both instances answer `code` for the credential (their caches were warm before the change).
@@ -206,7 +158,7 @@ void waitUntilBothSay(const Headers& h, std::string_view mode, std::string_view 
     std::optional<HttpResult> last;
     const bool seen = eventually(
         [&] {
-          last = verifyOn(n, mode, h);
+          last = verifyInMode(n, mode, h);
           return last && last->header("x-auth-error") == code;
         },
         2s);
@@ -218,7 +170,7 @@ void waitUntilBothSay(const Headers& h, std::string_view mode, std::string_view 
 // Both instances accept the credential now (so their caches hold it before it changes).
 void warm(const Headers& h, std::string_view mode) {
   for (const int n : {1, 2}) {
-    const auto r = verifyOn(n, mode, h);
+    const auto r = verifyInMode(n, mode, h);
     ASSERT_TRUE(r && r->status == 200) << "instance " << n << ": " << describe(r);
   }
 }
@@ -352,11 +304,11 @@ const std::vector<Case> kCases{
 
 // Brings the stack into the state the case needs and returns the credential to send.
 Credential prepare(Kind kind) {
-  const Account a = signup("case");
+  const Account a = signup(testEnv().nginxPort, "e2e-prot-case");
   if (a.id.empty()) return {};
   Credential c;
   c.userId = a.id;
-  const auto plainKey = [&a] { return createKey(a, {{"name", "plain"}}); };
+  const auto plainKey = [&a] { return createKnownKey(testEnv().nginxPort, a, {{"name", "plain"}}); };
   switch (kind) {
     case Kind::kJwt:
       c.headers = bearer(a.accessToken);
@@ -370,14 +322,14 @@ Credential prepare(Kind kind) {
     case Kind::kKeyBearer: {
       const Key k = plainKey();
       c.keyId = k.id;
-      c.headers = kind == Kind::kKeyHeader ? apiKeyHeader(k.key) : bearer(k.key);
+      c.headers = kind == Kind::kKeyHeader ? apiKey(k.key) : bearer(k.key);
       break;
     }
     case Kind::kScopedKeyHeader:
     case Kind::kScopedKeyBearer: {
-      const Key k = createKey(a, {{"name", "scoped"}, {"scopes", {"reports:read", "other.scope"}}});
+      const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "scoped"}, {"scopes", {"reports:read", "other.scope"}}});
       c.keyId = k.id;
-      c.headers = kind == Kind::kScopedKeyHeader ? apiKeyHeader(k.key) : bearer(k.key);
+      c.headers = kind == Kind::kScopedKeyHeader ? apiKey(k.key) : bearer(k.key);
       break;
     }
     case Kind::kNone:
@@ -389,31 +341,31 @@ Credential prepare(Kind kind) {
       c.headers = bearer("garbage");
       break;
     case Kind::kGarbageApiKey:
-      c.headers = apiKeyHeader("garbage");
+      c.headers = apiKey("garbage");
       break;
     case Kind::kBadChecksumHeader:
     case Kind::kBadChecksumBearer: {
       const std::string bad = flipLastDigit(plainKey().key);
       EXPECT_FALSE(keys::isWellFormedKey(bad)) << bad;
-      c.headers = kind == Kind::kBadChecksumHeader ? apiKeyHeader(bad) : bearer(bad);
+      c.headers = kind == Kind::kBadChecksumHeader ? apiKey(bad) : bearer(bad);
       break;
     }
     case Kind::kUnknownKeyHeader:
     case Kind::kUnknownKeyBearer: {
       const std::string unknown = unknownWellFormedKey();
       EXPECT_TRUE(keys::isWellFormedKey(unknown)) << "the test's CRC32 differs from authd's: " << unknown;
-      c.headers = kind == Kind::kUnknownKeyHeader ? apiKeyHeader(unknown) : bearer(unknown);
+      c.headers = kind == Kind::kUnknownKeyHeader ? apiKey(unknown) : bearer(unknown);
       break;
     }
     case Kind::kUpperCaseKey: {
       std::string upper = plainKey().key;
       for (size_t i = 3; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
-      c.headers = apiKeyHeader(upper);
+      c.headers = apiKey(upper);
       break;
     }
     case Kind::kExpiredKey: {
       const Key k = plainKey();
-      c.headers = apiKeyHeader(k.key);
+      c.headers = apiKey(k.key);
       warm(c.headers, "apikey");
       EXPECT_EQ(execSql("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1::uuid", k.id), 1);
       waitUntilBothSay(c.headers, "apikey", "key_expired");
@@ -421,7 +373,7 @@ Credential prepare(Kind kind) {
     }
     case Kind::kRevokedKey: {
       const Key k = plainKey();
-      c.headers = apiKeyHeader(k.key);
+      c.headers = apiKey(k.key);
       warm(c.headers, "apikey");
       const auto del = request(testEnv().nginxPort, "DELETE", "/keys/" + k.id, bearer(a.accessToken));
       EXPECT_TRUE(del && (del->status == 200 || del->status == 204)) << describe(del);
@@ -453,7 +405,7 @@ Credential prepare(Kind kind) {
       } else {
         const Key k = plainKey();
         c.keyId = k.id;
-        c.headers = apiKeyHeader(k.key);
+        c.headers = apiKey(k.key);
       }
       const std::string_view mode = kind == Kind::kInactiveUserJwt ? "jwt" : "apikey";
       warm(c.headers, mode);
@@ -492,7 +444,7 @@ INSTANTIATE_TEST_SUITE_P(Credentials, E2eProtectedRoutesTest, ::testing::ValuesI
 // Headers a client sends to impersonate someone are not trusted: with no credential the answer is still 401, and
 // with a real JWT the body names the token's user, not the spoofed one.
 TEST(E2eProtectedRoutesGuardTest, SpoofedIdentityHeadersAreIgnored) {
-  const Account a = signup("spoof");
+  const Account a = signup(testEnv().nginxPort, "e2e-prot-spoof");
   ASSERT_FALSE(a.id.empty());
   const Headers spoof{{"X-User-Id", crypto::uuidV4()},
                       {"X-Auth-Type", "jwt"},
@@ -549,9 +501,9 @@ Expect expectedFor(std::string_view mode, Sent jwt, Sent key) {
 // mode and on /verify of both instances: a valid JWT opens a JWT-only route whatever x-api-key holds, and a valid
 // x-api-key opens a key-only route whatever Authorization holds.
 TEST(E2eProtectedRoutesGuardTest, EachModeReadsOnlyTheKindsItAccepts) {
-  const Account a = signup("both");
+  const Account a = signup(testEnv().nginxPort, "e2e-prot-both");
   ASSERT_FALSE(a.id.empty());
-  const Key k = createKey(a, {{"name", "both"}});
+  const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "both"}});
   ASSERT_FALSE(k.key.empty());
   std::string badJwt = a.accessToken;
   badJwt.back() = badJwt.back() == 'A' ? 'B' : 'A';
@@ -569,7 +521,7 @@ TEST(E2eProtectedRoutesGuardTest, EachModeReadsOnlyTheKindsItAccepts) {
         const std::string what = std::string(mode) + " route, JWT " + nameOf(jwt) + ", key " + nameOf(key);
         EXPECT_TRUE(answers(get(testEnv().nginxPort, route.path, h), route, e, c)) << what << " through nginx";
         for (const int n : {1, 2}) {
-          const auto v = verifyOn(n, mode, h);
+          const auto v = verifyInMode(n, mode, h);
           ASSERT_TRUE(v) << describe(v);
           EXPECT_EQ(v->status, e.status) << what << " on /verify of instance " << n << ": " << *v;
           if (e.status == 200) {

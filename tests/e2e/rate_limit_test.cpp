@@ -14,8 +14,9 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
-#include "support/http_client.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
+#include "support/http_client.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -55,23 +56,13 @@ struct LimitedKey {
 // A fresh user with one key limited to kLimit requests per kWindowSeconds.
 LimitedKey newLimitedKey(std::string_view tag) {
   const uint16_t port = testEnv().nginxPort;
-  const std::string email = "e2e-rl-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  const auto up =
-      postJson(port, "/auth/signup", {{"email", email}, {"password", "rate-limit-pw-123"}, {"name", "Rate Limit"}});
-  EXPECT_TRUE(up && up->status == 201) << describe(up);
-  if (!up || up->status != 201) return {};
-  const json u = up->json();
-  const auto created =
-      postJson(port, "/keys/create",
-               {{"name", "limited"}, {"rateLimit", {{"limit", kLimit}, {"windowSeconds", kWindowSeconds}}}},
-               {{"Authorization", "Bearer " + u["accessToken"].get<std::string>()}});
-  EXPECT_TRUE(created && created->status == 201) << describe(created);
-  if (!created || created->status != 201) return {};
-  const json k = created->json();
-  EXPECT_EQ(k["rateLimit"], json({{"limit", kLimit}, {"windowSeconds", kWindowSeconds}})) << *created;
-  EXPECT_TRUE(keys::isWellFormedKey(k.value("key", ""))) << *created;
-  EXPECT_TRUE(knownEverywhere(k.value("key", ""))) << "a new key is still unknown to an instance after 2 s";
-  return {u["user"]["id"].get<std::string>(), k.value("id", ""), k.value("key", "")};
+  const Account a = signup(port, "e2e-rl-" + std::string(tag));
+  if (a.id.empty()) return {};
+  const Key k = createKnownKey(
+      port, a, {{"name", "limited"}, {"rateLimit", {{"limit", kLimit}, {"windowSeconds", kWindowSeconds}}}});
+  if (k.key.empty()) return {};
+  EXPECT_EQ(k.created["rateLimit"], json({{"limit", kLimit}, {"windowSeconds", kWindowSeconds}})) << k.created;
+  return {a.id, k.id, k.key};
 }
 
 // The RateLimit-* headers: Limit = kLimit, Remaining = `remaining`, Reset within the window.
@@ -165,7 +156,7 @@ TEST(E2eRateLimitTest, CounterIsSharedByBothInstancesAndNginx) {
     if (target == 2) {
       r = get(env.nginxPort, "/protected/service-only", h);
     } else {
-      r = get(env.authdPort(target + 1), "/verify?mode=apikey", h);
+      r = verifyOn(target + 1, "?mode=apikey", h);
     }
     ASSERT_TRUE(r) << describe(r);
     const std::string where = target == 2 ? "nginx" : "instance " + std::to_string(target + 1);
@@ -201,7 +192,7 @@ TEST(E2eRateLimitTest, CounterIsSharedByBothInstancesAndNginx) {
 // A key without a limit (the test stack's default is unlimited) sends no rate-limit headers and is never throttled.
 TEST(E2eRateLimitTest, UnlimitedKeyHasNoRateHeaders) {
   const uint16_t port = testEnv().nginxPort;
-  const std::string email = "e2e-rl-unlimited-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
+  const std::string email = uniqueEmail("e2e-rl-unlimited");
   const auto up = postJson(port, "/auth/signup", {{"email", email}, {"password", "rate-limit-pw-123"}, {"name", "U"}});
   ASSERT_TRUE(up && up->status == 201) << describe(up);
   const auto created = postJson(port, "/keys/create", {{"name", "unlimited"}},

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -80,25 +81,6 @@ Env without(Env env, const std::string& name) {
   std::erase_if(env, [&](const auto& kv) { return kv.first == name; });
   return env;
 }
-
-// A temporary folder removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "authd-cli-test.XXXXXX").string();
-    if (::mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Writes env as a .env file (values double-quoted) and returns its path.
 fs::path writeDotenv(const fs::path& dir, const Env& env) {

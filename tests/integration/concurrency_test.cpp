@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
@@ -44,10 +45,6 @@ constexpr int kThreads = 8;
 constexpr auto kRunFor = 5s;
 constexpr auto kRevocationBound = 1s;  // the spec's "within 1 second, everywhere"
 constexpr const char* kPassword = "concurrency-pw-123";
-
-std::optional<HttpResult> verifyOn(int n, const std::string& key) {
-  return get(testEnv().authdPort(n), "/verify?mode=apikey", apiKey(key));
-}
 
 enum class Revocation { kNone, kAcknowledged, kUnknown };
 
@@ -133,7 +130,7 @@ class Client {
   void verifyOne() {
     KeyState& k = keys_[static_cast<size_t>(pick(static_cast<int>(keys_.size())))];
     const int n = 1 + pick(2);
-    const auto r = verifyOn(n, k.key);
+    const auto r = verifyKeyOn(n, k.key);
     ++ops_.verifies;
     std::string where = "instance " + std::to_string(n) + ", key " + k.id + " created " +
                         std::to_string(msSince(k.createdAt)) + " ms before";
@@ -221,9 +218,8 @@ std::unique_ptr<Workload> runWorkload(int clients, const std::function<void(Cloc
     std::vector<std::thread> signups;
     for (int i = 0; i < clients; ++i) {
       signups.emplace_back([&, i] {
-        const std::string email =
-            "it-concurrency-" + std::to_string(i) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-        const auto r = postJson(env.nginxPort, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "C"}});
+        const std::string email = uniqueEmail("it-concurrency-" + std::to_string(i));
+        const auto r = signupRequest(env.nginxPort, email, kPassword, "C");
         if (r && r->status == 201) tokens[static_cast<size_t>(i)] = r->json()["accessToken"].get<std::string>();
         else ADD_FAILURE() << "signup " << i << ": " << describe(r);
       });
@@ -279,7 +275,7 @@ TEST(ConcurrencyTest, CreateUseRevokeAgreeEverywhere) {
       if (++wrongState <= 5) ADD_FAILURE() << "key " << k->id << ": is_active " << active << " in PostgreSQL";
     }
     for (const int n : {1, 2}) {
-      const auto r = verifyOn(n, k->key);
+      const auto r = verifyKeyOn(n, k->key);
       const bool ok = active ? (r && r->status == 200 && r->header("x-key-id") == k->id)
                              : (r && r->status == 401 && r->header("x-auth-error") == "key_revoked");
       if (!ok && ++disagree <= 5)
@@ -310,12 +306,12 @@ TEST(ConcurrencyTest, RevocationWithinOneSecondUnderWriteLoad) {
       const auto c = postJson(env.authdPort(1), "/keys/create", {{"name", "probe"}}, bearer(token));
       if (!c || c->status != 201) continue;
       const std::string id = c->json().value("id", ""), key = c->json().value("key", "");
-      if (!eventually([&] { const auto r = verifyOn(2, key); return r && r->status == 200; }, 3s)) continue;
+      if (!eventually([&] { const auto r = verifyKeyOn(2, key); return r && r->status == 200; }, 3s)) continue;
       const auto del = request(env.authdPort(1), "DELETE", "/keys/" + id, bearer(token));
       if (!del || del->status != 200) continue;
       const auto revokedAt = Clock::now();
       for (;;) {
-        const auto r = verifyOn(2, key);
+        const auto r = verifyKeyOn(2, key);
         if ((r && r->status == 401) || Clock::now() - revokedAt > 5s) break;
         std::this_thread::sleep_for(5ms);
       }

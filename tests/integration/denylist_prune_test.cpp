@@ -23,14 +23,7 @@ using namespace std::chrono_literals;
 
 // A counter from instance n's /metrics: authd_events_total{what="..."}; nullopt when absent.
 std::optional<double> eventTotal(int n, std::string_view what) {
-  const auto r = get(testEnv().authdPort(n), "/metrics");
-  if (!r || r->status != 200) return std::nullopt;
-  const std::string prefix = "authd_events_total{what=\"" + std::string(what) + "\"} ";
-  std::istringstream in(r->body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
-  }
-  return std::nullopt;
+  return metricOn(n, "authd_events_total{what=\"" + std::string(what) + "\"}");
 }
 
 int64_t count(store::pg::PgPool& pg, const std::string& sql, const std::string& id) {

@@ -11,7 +11,6 @@
 // of nginx/authd.conf and snippets/authd-server.conf (stack.sh run from the
 // copy), this test fails: 140 of 597 valid-key requests answered 503 after the kill.
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,8 +28,10 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -46,16 +47,6 @@ constexpr auto kLoadFor = 3s;
 constexpr auto kKillAfter = 1500ms;
 constexpr auto kClientTimeout = 5s;
 constexpr const char* kPassword = "fault-authd-pw-123";
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-struct Key {
-  std::string id;
-  std::string key;
-};
 
 // A 5xx in the JSON error shape (what nginx and authd answer when something is down), or why not.
 std::string notA5xxJson(const HttpResult& r) {
@@ -98,29 +89,6 @@ struct Tally {
   }
 };
 
-// api_keys.last_used_at in unix ms, nullopt when NULL.
-std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& keyId) {
-  auto r = pool.run([&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    const auto row = tx.exec_params1(
-        "SELECT (extract(epoch FROM last_used_at) * 1000)::bigint FROM api_keys WHERE id = $1::uuid", keyId);
-    return row[0].is_null() ? std::optional<int64_t>() : std::optional<int64_t>(row[0].as<int64_t>());
-  });
-  EXPECT_TRUE(r.has_value()) << "reading last_used_at: " << (r ? "" : r.error().message);
-  return r ? *r : std::nullopt;
-}
-
-// Whether the shared lastUsedAt queue in Redis (live or being flushed) holds the key id.
-bool queuedInRedis(store::redis::RedisPool& redis, const std::string& keyId) {
-  auto lease = redis.acquire();
-  if (!lease) return false;
-  for (const char* set : {"authd:lastused", "authd:lastused:flushing"}) {
-    auto reply = lease->command({"ZSCORE", set, keyId});
-    if (reply && (*reply)->type == REDIS_REPLY_STRING) return true;
-  }
-  return false;
-}
-
 // kill -9 of instance 1 under load through nginx: failover without hangs, never a pass for a bad key, nothing
 // acknowledged lost after the restart.
 TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
@@ -143,7 +111,7 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
     auto r = postJson(nginx, "/keys/create", {{"name", name}}, bearer(token));
     if (r && r->status == 201) {
       std::lock_guard lock(createdMu);
-      created.push_back({r->json().value("id", ""), r->json().value("key", "")});
+      created.push_back({r->json().value("id", ""), r->json().value("key", ""), r->json()});
     }
     return r;
   };
@@ -159,7 +127,7 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
   for (const int n : {1, 2}) {
     ASSERT_TRUE(eventually(
         [&] {
-          const auto r = get(env.authdPort(n), "/verify?mode=apikey", apiKey(revoked.key));
+          const auto r = verifyKeyOn(n, revoked.key);
           return r && r->status == 401 && r->header("x-auth-error") == "key_revoked";
         },
         2s))
@@ -223,10 +191,10 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
     InstanceRestarter restart1(1);
     // A use on instance 1 that reaches the shared Redis queue before the kill (pushed every 250 ms).
     std::this_thread::sleep_until(loadStart + kKillAfter - 600ms);
-    const auto use = get(env.authdPort(1), "/verify?mode=apikey", apiKey(usedKeySecret));
+    const auto use = verifyKeyOn(1, usedKeySecret);
     EXPECT_TRUE(use && use->status == 200) << describe(use);
     const int64_t usedAt = nowMs();
-    EXPECT_TRUE(eventually([&] { return queuedInRedis(*redis, usedKeyId) || lastUsedMs(*pg, usedKeyId); }, 2s))
+    EXPECT_TRUE(eventually([&] { return queuedInRedis(*redis, usedKeyId, LastUsedSets::kLiveOrFlushing) || lastUsedMs(*pg, usedKeyId); }, 2s))
         << "the use on instance 1 never reached Redis";
     std::this_thread::sleep_until(loadStart + kKillAfter);
     EXPECT_EQ(stack("authd-kill", 1), 0);
@@ -273,14 +241,14 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
   int lost = 0;
   for (const Key& k : created) {
     for (const int n : {1, 2}) {
-      const auto r = get(env.authdPort(n), "/verify?mode=apikey", apiKey(k.key));
+      const auto r = verifyKeyOn(n, k.key);
       if (r && r->status == 200 && r->header("x-key-id") == k.id) continue;
       if (++lost <= 5) ADD_FAILURE() << "key " << k.id << " (acknowledged 201) on instance " << n << ": " << describe(r);
     }
   }
   EXPECT_EQ(lost, 0) << "of " << created.size() << " acknowledged keys";
   for (const int n : {1, 2}) {
-    const auto r = get(env.authdPort(n), "/verify?mode=apikey", apiKey(revoked.key));
+    const auto r = verifyKeyOn(n, revoked.key);
     EXPECT_TRUE(r && r->status == 401 && r->header("x-auth-error") == "key_revoked")
         << "revoked key on instance " << n << ": " << describe(r);
   }

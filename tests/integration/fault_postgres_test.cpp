@@ -28,8 +28,10 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
+#include "support/matchers.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -43,10 +45,6 @@ constexpr const char* kPassword = "fault-pg-pw-12345";
 // A write must be refused at least this quickly while PostgreSQL is down.
 constexpr auto kFast = 3s;
 
-std::string uniqueEmail(std::string_view tag) {
-  return "it-fault-pg-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-}
-
 // Takes PostgreSQL down with `how` ("pg-stop" or "pg-kill") for the scope (see ServiceOutage).
 ServiceOutage postgresOutage(const char* how) {
   return ServiceOutage("PostgreSQL", how, [] {
@@ -58,54 +56,6 @@ ServiceOutage postgresOutage(const char* how) {
     spdlog::set_level(level);
     return up;
   });
-}
-
-struct Account {
-  std::string email;
-  std::string token;
-};
-
-struct Key {
-  std::string id;
-  std::string key;
-};
-
-Account signup(uint16_t port, std::string_view tag) {
-  const std::string email = uniqueEmail(tag);
-  const auto r = postJson(port, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "Fault PG"}});
-  EXPECT_TRUE(r && r->status == 201) << "signup: " << describe(r);
-  if (!r || r->status != 201) return {};
-  return {email, r->json()["accessToken"].get<std::string>()};
-}
-
-Key createKey(uint16_t port, const Account& a) {
-  const auto r = postJson(port, "/keys/create", {{"name", "fault-pg"}}, bearer(a.token));
-  EXPECT_TRUE(r && r->status == 201) << "create key: " << describe(r);
-  if (!r || r->status != 201) return {};
-  return {r->json().value("id", ""), r->json().value("key", "")};
-}
-
-std::optional<HttpResult> verifyKeyOn(int n, const std::string& key) {
-  return get(testEnv().authdPort(n), "/verify?mode=apikey", apiKey(key));
-}
-
-std::optional<HttpResult> verifyJwtOn(int n, const std::string& token) {
-  return get(testEnv().authdPort(n), "/verify?mode=jwt", bearer(token));
-}
-
-::testing::AssertionResult directIs(const std::optional<HttpResult>& r, int status, std::string_view code) {
-  if (!r || r->status != status || r->header("x-auth-error") != code)
-    return ::testing::AssertionFailure() << "want " << status << " '" << code << "', got " << describe(r);
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult nginxIs(const std::optional<HttpResult>& r, int status, std::string_view code) {
-  if (!r || r->status != status) return ::testing::AssertionFailure() << "want " << status << ", got " << describe(r);
-  const json j = r->json();
-  if (!j.is_object()) return ::testing::AssertionFailure() << "not JSON: " << describe(r);
-  if (!code.empty() && j.value("code", "") != code)
-    return ::testing::AssertionFailure() << "want code '" << code << "', got " << describe(r);
-  return ::testing::AssertionSuccess();
 }
 
 // The request answered 503 database_unavailable (JSON error shape) within kFast.
@@ -137,12 +87,12 @@ constexpr auto kSettle = 1000ms;  // > 3 x wal_writer_delay (200 ms)
 void prepare(Warm& w, std::string_view tag) {
   const TestEnv& env = testEnv();
   const auto created = Clock::now();
-  w.owner = signup(env.nginxPort, tag);
-  ASSERT_FALSE(w.owner.token.empty());
-  w.valid = createKey(env.authdPort(1), w.owner);
-  w.revoked = createKey(env.authdPort(1), w.owner);
+  w.owner = signup(env.nginxPort, "it-fault-pg-" + std::string(tag), kPassword);
+  ASSERT_FALSE(w.owner.accessToken.empty());
+  w.valid = createKey(env.authdPort(1), w.owner, {{"name", "fault-pg"}});
+  w.revoked = createKey(env.authdPort(1), w.owner, {{"name", "fault-pg"}});
   ASSERT_FALSE(w.valid.key.empty() || w.revoked.key.empty());
-  const auto del = request(env.authdPort(1), "DELETE", "/keys/" + w.revoked.id, bearer(w.owner.token));
+  const auto del = request(env.authdPort(1), "DELETE", "/keys/" + w.revoked.id, bearer(w.owner.accessToken));
   ASSERT_TRUE(del && del->status == 200) << describe(del);
   w.unknown = keys::generateKey().key;
   std::this_thread::sleep_until(created + kSettle);
@@ -150,7 +100,7 @@ void prepare(Warm& w, std::string_view tag) {
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, w.valid.key), 200, ""); }, 2s)) << "instance " << n;
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, w.revoked.key), 401, "key_revoked"); }, 2s))
         << "instance " << n;
-    ASSERT_TRUE(directIs(verifyJwtOn(n, w.owner.token), 200, "")) << "instance " << n;
+    ASSERT_TRUE(directIs(verifyJwtOn(n, w.owner.accessToken), 200, "")) << "instance " << n;
   }
 }
 
@@ -159,13 +109,13 @@ void expectCachedAnswers(const Warm& w) {
   const uint16_t nginx = testEnv().nginxPort;
   for (const int n : {1, 2}) {
     EXPECT_TRUE(directIs(verifyKeyOn(n, w.valid.key), 200, "")) << "cached key, instance " << n;
-    EXPECT_TRUE(directIs(verifyJwtOn(n, w.owner.token), 200, "")) << "cached JWT, instance " << n;
+    EXPECT_TRUE(directIs(verifyJwtOn(n, w.owner.accessToken), 200, "")) << "cached JWT, instance " << n;
     EXPECT_TRUE(directIs(verifyKeyOn(n, w.unknown), 401, "invalid_key")) << "unknown key, instance " << n;
     EXPECT_TRUE(directIs(verifyKeyOn(n, w.revoked.key), 401, "key_revoked")) << "revoked key, instance " << n;
   }
   for (int i = 0; i < 2; ++i) {  // nginx alternates between the instances
     EXPECT_TRUE(nginxIs(get(nginx, "/protected/service-only", apiKey(w.valid.key)), 200, ""));
-    EXPECT_TRUE(nginxIs(get(nginx, "/protected/user-only", bearer(w.owner.token)), 200, ""));
+    EXPECT_TRUE(nginxIs(get(nginx, "/protected/user-only", bearer(w.owner.accessToken)), 200, ""));
     EXPECT_TRUE(nginxIs(get(nginx, "/protected/service-only", apiKey(w.unknown)), 401, "invalid_key"));
     EXPECT_TRUE(nginxIs(get(nginx, "/protected/service-only", apiKey(w.revoked.key)), 401, "key_revoked"));
   }
@@ -180,15 +130,15 @@ void expectRecovered(const Warm& w, std::string_view tag) {
   std::string email;
   const bool signedUp = eventually(
       [&] {
-        email = uniqueEmail(tag);
-        r = postJson(env.nginxPort, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "Back"}});
+        email = uniqueEmail("it-fault-pg-" + std::string(tag));
+        r = signupRequest(env.nginxPort, email, kPassword, "Back");
         return r && r->status == 201;
       },
       10s);
   ASSERT_TRUE(signedUp) << "signup still failing 10 s after PostgreSQL came back: " << describe(r);
   std::cerr << "note: signup works again " << msSince(back) << " ms after PostgreSQL came back\n";
-  const Account b{email, r->json()["accessToken"].get<std::string>()};
-  const Key k = createKey(env.nginxPort, b);
+  const Account b = accountFrom(*r, email);
+  const Key k = createKey(env.nginxPort, b, {{"name", "fault-pg"}});
   ASSERT_FALSE(k.key.empty());
   for (const int n : {1, 2}) {
     EXPECT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, k.key), 200, ""); }, 1s))
@@ -224,23 +174,23 @@ TEST(FaultPostgresTest, StopKeepsCachedCredentialsAndFailsWritesFast) {
     expectCachedAnswers(w);
 
     EXPECT_TRUE(unavailableQuickly([&] {
-      return postJson(nginx, "/auth/signup", {{"email", uniqueEmail("down")}, {"password", kPassword}, {"name", "D"}});
+      return signupRequest(nginx, uniqueEmail("it-fault-pg-down"), kPassword, "D");
     })) << "signup";
     EXPECT_TRUE(unavailableQuickly([&] {
       return postJson(nginx, "/auth/login", {{"email", w.owner.email}, {"password", kPassword}});
     })) << "login";
     for (const int n : {1, 2}) {
       EXPECT_TRUE(unavailableQuickly([&] {
-        return postJson(env.authdPort(n), "/keys/create", {{"name", "down"}}, bearer(w.owner.token));
+        return postJson(env.authdPort(n), "/keys/create", {{"name", "down"}}, bearer(w.owner.accessToken));
       })) << "key creation on instance "
           << n;
       EXPECT_TRUE(unavailableQuickly([&] {
-        return request(env.authdPort(n), "DELETE", "/keys/" + w.valid.id, bearer(w.owner.token));
+        return request(env.authdPort(n), "DELETE", "/keys/" + w.valid.id, bearer(w.owner.accessToken));
       })) << "key revocation on instance "
           << n;
     }
     EXPECT_TRUE(unavailableQuickly([&] {
-      return postJson(nginx, "/keys/create", {{"name", "down"}}, bearer(w.owner.token));
+      return postJson(nginx, "/keys/create", {{"name", "down"}}, bearer(w.owner.accessToken));
     })) << "key creation through nginx";
     // The refused revocation changed nothing, and the cached answers still hold after the failed writes.
     expectCachedAnswers(w);
@@ -272,9 +222,9 @@ TEST(FaultPostgresTest, KillKeepsCachedCredentialsAndRecovers) {
     int64_t slowest = 0;
     const bool refused = eventually(
         [&] {
-          const std::string email = uniqueEmail("killed");
+          const std::string email = uniqueEmail("it-fault-pg-killed");
           const auto start = Clock::now();
-          last = postJson(env.nginxPort, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "K"}});
+          last = signupRequest(env.nginxPort, email, kPassword, "K");
           slowest = std::max(slowest, msSince(start));
           if (last && last->status == 201) acknowledged.push_back(email);
           return nginxIs(last, 503, "database_unavailable");
@@ -283,7 +233,7 @@ TEST(FaultPostgresTest, KillKeepsCachedCredentialsAndRecovers) {
     EXPECT_TRUE(refused) << "signup not refused after the kill: " << describe(last);
     EXPECT_LT(slowest, 3000) << "a signup took " << slowest << " ms";
     EXPECT_TRUE(unavailableQuickly([&] {
-      return postJson(env.nginxPort, "/keys/create", {{"name", "killed"}}, bearer(w.owner.token));
+      return postJson(env.nginxPort, "/keys/create", {{"name", "killed"}}, bearer(w.owner.accessToken));
     })) << "key creation";
     expectCachedAnswers(w);
     EXPECT_EQ(authdPid(1), pid1);
@@ -302,13 +252,13 @@ TEST(FaultPostgresTest, KillKeepsCachedCredentialsAndRecovers) {
 TEST(FaultPostgresTest, KeyUsedJustBeforeOutageStillVerifies) {
   const TestEnv& env = testEnv();
   ASSERT_TRUE(bothReady(10s)) << "the stack is not ready before the test";
-  const Account a = signup(env.nginxPort, "recent");
-  ASSERT_FALSE(a.token.empty());
-  const Key k = createKey(env.authdPort(1), a);
+  const Account a = signup(env.nginxPort, "it-fault-pg-recent", kPassword);
+  ASSERT_FALSE(a.accessToken.empty());
+  const Key k = createKey(env.authdPort(1), a, {{"name", "fault-pg"}});
   ASSERT_FALSE(k.key.empty());
   for (const int n : {1, 2}) {
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, k.key), 200, ""); }, 2s)) << "instance " << n;
-    ASSERT_TRUE(directIs(verifyJwtOn(n, a.token), 200, "")) << "instance " << n;
+    ASSERT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "instance " << n;
   }
   // The change poll must have run over the new rows on both instances before PostgreSQL goes: two
   // more completed polls mean one started after the rows were written and the caches warmed.
@@ -322,7 +272,7 @@ TEST(FaultPostgresTest, KeyUsedJustBeforeOutageStillVerifies) {
   ASSERT_TRUE(outage.stopped());
   for (const int n : {1, 2}) {
     EXPECT_TRUE(directIs(verifyKeyOn(n, k.key), 200, "")) << "key used before the poll and outage, instance " << n;
-    EXPECT_TRUE(directIs(verifyJwtOn(n, a.token), 200, "")) << "JWT used before the poll and outage, instance " << n;
+    EXPECT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "JWT used before the poll and outage, instance " << n;
   }
 }
 

@@ -24,8 +24,10 @@
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
+#include "support/matchers.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -40,69 +42,14 @@ constexpr int kLimit = 3;
 constexpr int kWindowSeconds = 3600;
 constexpr const char* kPassword = "fault-redis-pw-123";
 
-std::string uniqueEmail(std::string_view tag) {
-  return "it-fault-redis-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-}
-
-struct Account {
-  std::string email;
-  std::string userId;
-  std::string token;
-};
-
-struct Key {
-  std::string id;
-  std::string key;
-};
-
-Account signup(uint16_t port, std::string_view tag) {
-  const std::string email = uniqueEmail(tag);
-  const auto r = postJson(port, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "Fault Redis"}});
-  EXPECT_TRUE(r && r->status == 201) << "signup on " << port << ": " << describe(r);
-  if (!r || r->status != 201) return {};
-  const json j = r->json();
-  return {email, j["user"]["id"].get<std::string>(), j["accessToken"].get<std::string>()};
-}
-
-Key createKey(uint16_t port, const Account& a, json body = {{"name", "fault"}}) {
-  const auto r = postJson(port, "/keys/create", body, bearer(a.token));
-  EXPECT_TRUE(r && r->status == 201) << "create key on " << port << ": " << describe(r);
-  if (!r || r->status != 201) return {};
-  return {r->json().value("id", ""), r->json().value("key", "")};
-}
-
+// A key limited to kLimit uses per kWindowSeconds, created on `port`.
 Key createLimitedKey(uint16_t port, const Account& a) {
   return createKey(port, a, {{"name", "limited"}, {"rateLimit", {{"limit", kLimit}, {"windowSeconds", kWindowSeconds}}}});
 }
 
-std::optional<HttpResult> verifyKeyOn(int n, const std::string& key) {
-  return get(testEnv().authdPort(n), "/verify?mode=apikey", apiKey(key));
-}
-
-std::optional<HttpResult> verifyJwtOn(int n, const std::string& token) {
-  return get(testEnv().authdPort(n), "/verify?mode=jwt", bearer(token));
-}
-
-// authd's direct answer: `status` with X-Auth-Error `code` ("" for a 200).
-::testing::AssertionResult directIs(const std::optional<HttpResult>& r, int status, std::string_view code) {
-  if (!r || r->status != status || r->header("x-auth-error") != code)
-    return ::testing::AssertionFailure() << "want " << status << " '" << code << "', got " << describe(r);
-  return ::testing::AssertionSuccess();
-}
-
-// nginx's answer: `status` with a JSON body whose code is `code` (a 200 carries no code).
-::testing::AssertionResult nginxIs(const std::optional<HttpResult>& r, int status, std::string_view code) {
-  if (!r || r->status != status) return ::testing::AssertionFailure() << "want " << status << ", got " << describe(r);
-  const json j = r->json();
-  if (!j.is_object()) return ::testing::AssertionFailure() << "not JSON: " << describe(r);
-  if (!code.empty() && j.value("code", "") != code)
-    return ::testing::AssertionFailure() << "want code '" << code << "', got " << describe(r);
-  return ::testing::AssertionSuccess();
-}
-
 // DELETE /keys/:id on `port`; the status (0 without a response).
 int revoke(uint16_t port, const Account& a, const std::string& keyId) {
-  const auto r = request(port, "DELETE", "/keys/" + keyId, bearer(a.token));
+  const auto r = request(port, "DELETE", "/keys/" + keyId, bearer(a.accessToken));
   EXPECT_TRUE(r && r->status == 200) << "revoke on " << port << ": " << describe(r);
   return r ? r->status : 0;
 }
@@ -156,10 +103,10 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
 
   // Before the outage: a user, a key to keep, a key to revoke during the outage, a limited key; all warm on
   // both instances (instance 2 holds the key to revoke in its L1 cache, so only an invalidation can evict it).
-  const Account a = signup(nginx, "owner");
-  ASSERT_FALSE(a.token.empty());
-  const Key valid = createKey(env.authdPort(1), a);
-  const Key doomed = createKey(env.authdPort(1), a);
+  const Account a = signup(nginx, "it-fault-redis-owner", kPassword);
+  ASSERT_FALSE(a.accessToken.empty());
+  const Key valid = createKey(env.authdPort(1), a, {{"name", "fault"}});
+  const Key doomed = createKey(env.authdPort(1), a, {{"name", "fault"}});
   const Key limited = createLimitedKey(env.authdPort(1), a);
   ASSERT_FALSE(valid.key.empty() || doomed.key.empty() || limited.key.empty());
   auto pg = makeTestPgPool(1);
@@ -168,7 +115,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
   for (const int n : {1, 2}) {
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, valid.key), 200, ""); }, 2s)) << "instance " << n;
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, doomed.key), 200, ""); }, 2s)) << "instance " << n;
-    ASSERT_TRUE(directIs(verifyJwtOn(n, a.token), 200, "")) << "instance " << n;
+    ASSERT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "instance " << n;
   }
   const std::string unknown = keys::generateKey().key;
 
@@ -190,12 +137,12 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
     for (const int n : {1, 2}) {
       EXPECT_TRUE(directIs(verifyKeyOn(n, valid.key), 200, "")) << "valid key, instance " << n;
       EXPECT_TRUE(directIs(verifyKeyOn(n, unknown), 401, "invalid_key")) << "unknown key, instance " << n;
-      EXPECT_TRUE(directIs(verifyJwtOn(n, a.token), 200, "")) << "JWT, instance " << n;
+      EXPECT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "JWT, instance " << n;
     }
     for (int i = 0; i < 2; ++i) {  // twice: nginx alternates between the instances
       EXPECT_TRUE(nginxIs(get(nginx, "/protected/service-only", apiKey(valid.key)), 200, "")) << "valid key";
       EXPECT_TRUE(nginxIs(get(nginx, "/protected/service-only", apiKey(unknown)), 401, "invalid_key"));
-      EXPECT_TRUE(nginxIs(get(nginx, "/protected/user-only", bearer(a.token)), 200, "")) << "JWT";
+      EXPECT_TRUE(nginxIs(get(nginx, "/protected/user-only", bearer(a.accessToken)), 200, "")) << "JWT";
     }
 
     // A revocation on instance 1 while Redis is down reaches instance 2 (warm cache) through the PostgreSQL poll.
@@ -211,11 +158,11 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
     }
 
     // Account writes: signup, login, key creation; the new key works on the OTHER instance at once.
-    const Account b = signup(nginx, "during");
-    EXPECT_FALSE(b.token.empty()) << "signup while Redis is down";
+    const Account b = signup(nginx, "it-fault-redis-during", kPassword);
+    EXPECT_FALSE(b.accessToken.empty()) << "signup while Redis is down";
     const auto login = postJson(nginx, "/auth/login", {{"email", a.email}, {"password", kPassword}});
     EXPECT_TRUE(login && login->status == 200 && login->json().contains("accessToken")) << describe(login);
-    const Key fresh = createKey(env.authdPort(1), a);
+    const Key fresh = createKey(env.authdPort(1), a, {{"name", "fault"}});
     ASSERT_FALSE(fresh.key.empty()) << "key creation while Redis is down";
     EXPECT_TRUE(directIs(verifyKeyOn(2, fresh.key), 200, "")) << "a key created on instance 1 during the outage";
     EXPECT_TRUE(directIs(verifyKeyOn(1, fresh.key), 200, ""));
@@ -255,7 +202,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
   EXPECT_EQ(passesAlternating(limited2.key, 2 * kLimit), kLimit) << "the Redis-backed counter is not shared again";
 
   // Revocation over pub/sub again: measured from the DELETE's answer to instance 2's first key_revoked.
-  const Key later = createKey(env.authdPort(1), a);
+  const Key later = createKey(env.authdPort(1), a, {{"name", "fault"}});
   ASSERT_FALSE(later.key.empty());
   ASSERT_NO_FATAL_FAILURE(backdate(*pg, later.id));
   std::this_thread::sleep_for(600ms);

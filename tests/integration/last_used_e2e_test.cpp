@@ -5,7 +5,6 @@
 // shared Redis queue loses nothing (the other instance flushes it). Every
 // instance a test stops is started again, even when the test fails.
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,8 +16,10 @@
 #include <thread>
 
 #include "core/crypto.hpp"
-#include "support/http_client.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
+#include "support/http_client.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -26,11 +27,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct UserAndKey {
   std::string accessToken;
@@ -40,44 +36,23 @@ struct UserAndKey {
 
 // A fresh user (signed up through `port`) with one key.
 UserAndKey newUserAndKey(uint16_t port, std::string_view tag) {
-  const std::string email =
-      "it-lastused-" + std::string(tag) + "-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  const auto up = postJson(port, "/auth/signup", {{"email", email}, {"password", "last-used-pw-123"}, {"name", "LU"}});
-  EXPECT_TRUE(up && up->status == 201) << describe(up);
-  if (!up || up->status != 201) return {};
-  const std::string token = up->json()["accessToken"].get<std::string>();
-  const auto created = postJson(port, "/keys/create", {{"name", "used"}}, {{"Authorization", "Bearer " + token}});
-  EXPECT_TRUE(created && created->status == 201) << describe(created);
-  if (!created || created->status != 201) return {};
-  EXPECT_TRUE(knownEverywhere(created->json().value("key", ""))) << "a new key is still unknown after 2 s";
-  return {token, created->json().value("id", ""), created->json().value("key", "")};
+  const Account a = signup(port, "it-lastused-" + std::string(tag));
+  if (a.id.empty()) return {};
+  const Key k = createKnownKey(port, a, {{"name", "used"}});
+  if (k.key.empty()) return {};
+  return {a.accessToken, k.id, k.key};
 }
 
-// api_keys.last_used_at in unix ms; nullopt when NULL (or on a database error, which fails the test).
-std::optional<int64_t> lastUsedMs(const std::string& keyId) {
+// One pool to the test PostgreSQL for the whole suite.
+store::pg::PgPool& pg() {
   static auto pool = makeTestPgPool(1);
-  auto r = pool->run([&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    const auto row = tx.exec_params1(
-        "SELECT (extract(epoch FROM last_used_at) * 1000)::bigint FROM api_keys WHERE id = $1::uuid", keyId);
-    return row[0].is_null() ? std::optional<int64_t>() : std::optional<int64_t>(row[0].as<int64_t>());
-  });
-  EXPECT_TRUE(r.has_value()) << "reading last_used_at: " << (r ? "" : r.error().message);
-  return r ? *r : std::nullopt;
+  return *pool;
 }
 
 // One use of the key on authd instance n's /verify; fails the test unless it is accepted.
 void useOn(int n, const std::string& key) {
-  const auto r = get(testEnv().authdPort(n), "/verify?mode=apikey", {{"x-api-key", key}});
+  const auto r = verifyKeyOn(n, key);
   ASSERT_TRUE(r && r->status == 200) << "instance " << n << ": " << describe(r);
-}
-
-// Whether the shared Redis queue (the sorted set authd:lastused) holds the key id.
-bool queuedInRedis(store::redis::RedisPool& redis, const std::string& keyId) {
-  auto lease = redis.acquire();
-  if (!lease) return false;
-  auto reply = lease->command({"ZSCORE", "authd:lastused", keyId});
-  return reply && (*reply)->type == REDIS_REPLY_STRING;
 }
 
 // A use through nginx is in PostgreSQL within LAST_USED_FLUSH_MS (1 s) plus slack, with the time of the use, and
@@ -86,7 +61,7 @@ TEST(LastUsedEndToEndTest, UseThroughNginxReachesPostgresAndListing) {
   const uint16_t port = testEnv().nginxPort;
   const UserAndKey k = newUserAndKey(port, "nginx");
   ASSERT_FALSE(k.key.empty());
-  ASSERT_EQ(lastUsedMs(k.keyId), std::nullopt) << "a new key has never been used";
+  ASSERT_EQ(lastUsedMs(pg(), k.keyId), std::nullopt) << "a new key has never been used";
 
   const int64_t before = nowMs();
   const auto r = get(port, "/protected/service-only", {{"x-api-key", k.key}});
@@ -95,7 +70,7 @@ TEST(LastUsedEndToEndTest, UseThroughNginxReachesPostgresAndListing) {
 
   std::optional<int64_t> used;
   const auto start = std::chrono::steady_clock::now();
-  const bool flushed = eventually([&] { return (used = lastUsedMs(k.keyId)).has_value(); }, 3s);
+  const bool flushed = eventually([&] { return (used = lastUsedMs(pg(), k.keyId)).has_value(); }, 3s);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   ASSERT_TRUE(flushed) << "last_used_at still NULL after " << took.count() << " ms";
   EXPECT_GE(*used, before - 1000) << "last_used_at is before the use";
@@ -123,7 +98,7 @@ TEST(LastUsedEndToEndTest, GracefulStopFlushesPendingUses) {
       useOn(1, k.key);
       ASSERT_EQ(stack("authd-stop", 1), 0);
       // No authd runs now: whatever is in PostgreSQL was written by instance 1's stop.
-      const auto used = lastUsedMs(k.keyId);
+      const auto used = lastUsedMs(pg(), k.keyId);
       ASSERT_TRUE(used.has_value()) << "the graceful stop did not flush the use to PostgreSQL";
       EXPECT_LE(std::llabs(*used - nowMs()), 10'000) << "last_used_at far from now";
     }
@@ -144,16 +119,16 @@ TEST(LastUsedEndToEndTest, CrashAfterQueueingLosesNothing) {
     InstanceRestarter restart2(2);
     useOn(2, k.key);
     // The buffer is pushed to Redis every 250 ms.
-    ASSERT_TRUE(eventually([&] { return queuedInRedis(*redis, k.keyId) || lastUsedMs(k.keyId).has_value(); }, 2s))
+    ASSERT_TRUE(eventually([&] { return queuedInRedis(*redis, k.keyId, LastUsedSets::kLive) || lastUsedMs(pg(), k.keyId).has_value(); }, 2s))
         << "the use never reached Redis";
-    const bool alreadyFlushed = lastUsedMs(k.keyId).has_value();
+    const bool alreadyFlushed = lastUsedMs(pg(), k.keyId).has_value();
     ASSERT_EQ(stack("authd-kill", 2), 0);
     if (alreadyFlushed) std::cerr << "note: the use was flushed before the kill; the crash path was not exercised\n";
     std::optional<int64_t> used;
-    const bool flushed = eventually([&] { return (used = lastUsedMs(k.keyId)).has_value(); }, 5s);
+    const bool flushed = eventually([&] { return (used = lastUsedMs(pg(), k.keyId)).has_value(); }, 5s);
     ASSERT_TRUE(flushed) << "instance 1 did not flush the use that instance 2 had queued before it was killed";
     EXPECT_LE(std::llabs(*used - nowMs()), 10'000) << "last_used_at far from now";
-    EXPECT_FALSE(queuedInRedis(*redis, k.keyId)) << "flushed but still queued";
+    EXPECT_FALSE(queuedInRedis(*redis, k.keyId, LastUsedSets::kLive)) << "flushed but still queued";
   }
   const auto r = get(testEnv().authdPort(2), "/healthz");
   EXPECT_TRUE(r && r->status == 200) << "instance 2 after restart: " << describe(r);

@@ -16,6 +16,7 @@
 #include "core/crypto.hpp"
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
+#include "support/api.hpp"
 #include "support/test_env.hpp"
 #include "core/clock.hpp"
 
@@ -25,10 +26,6 @@ namespace {
 using store::redis::RedisLastUsedQueue;
 
 constexpr int64_t kBaseMs = 1'700'000'000'123;
-
-std::string describe(const Error& e) {
-  return std::string(codeName(e.code)) + (e.message.empty() ? "" : ": " + e.message);
-}
 
 // Forwards touchLastUsed to the real store and remembers every key id it was given, per call.
 class RecordingStore final : public keys::LastUsedSink {

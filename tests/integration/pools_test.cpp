@@ -61,11 +61,6 @@ double secondsTaken(F&& fn) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string describe(const Status& s) {
-  if (s) return "ok";
-  return std::string(codeName(s.error().code)) + (s.error().message.empty() ? "" : ": " + s.error().message);
-}
-
 int statusOf(uint16_t port, std::string_view target) {
   auto res = get(port, target);
   return res ? res->status : 0;
@@ -209,14 +204,6 @@ TEST_F(PoolsTest, RedisPoolRecoversWhenIdleContextsWereKilled) {
   EXPECT_LE(pool->open(), 2);
 }
 
-// True when every authd instance answers /readyz with 200.
-bool allReady(const TestEnv& env) {
-  for (int n = 1; n <= 2; ++n) {
-    if (statusOf(env.authdPort(n), "/readyz") != 200) return false;
-  }
-  return true;
-}
-
 // Through nginx, /readyz follows the outage of one dependency (`service`):
 // 503 naming it while it is down, 200 again after it is back, with the same
 // authd processes; /healthz stays 200 all along.
@@ -229,7 +216,7 @@ void checkReadinessFollows(const std::string& service, const std::string& checkN
   // stale connections that authd drops on its first calls (see
   // ReadyzTellsTheTruthRightAfterRedisRestart).
   std::optional<HttpResult> ready;
-  eventually([&] { return allReady(env) && (ready = get(env.nginxPort, "/readyz")) && ready->status == 200; }, 5s);
+  eventually([&] { return bothReadyNow() && (ready = get(env.nginxPort, "/readyz")) && ready->status == 200; }, 5s);
   ASSERT_TRUE(ready) << "no response from nginx: " << lastError();
   ASSERT_EQ(ready->status, 200) << *ready;
   auto body = ready->json();
@@ -267,7 +254,7 @@ void checkReadinessFollows(const std::string& service, const std::string& checkN
     EXPECT_TRUE(eventually(
         [&] {
           // Every instance must be ready, not only the one nginx picks.
-          if (!allReady(env)) return false;
+          if (!bothReadyNow()) return false;
           last = get(env.nginxPort, "/readyz");
           return last && last->status == 200;
         },
@@ -293,7 +280,7 @@ TEST_F(PoolsTest, ReadyzFollowsRedis) { checkReadinessFollows("redis", "redis", 
 // the restart must not make an instance report Redis down while it is up.
 TEST_F(PoolsTest, ReadyzTellsTheTruthRightAfterRedisRestart) {
   const TestEnv& env = testEnv();
-  ASSERT_TRUE(eventually([&] { return allReady(env); }, 5s)) << "the stack is not ready to begin with";
+  ASSERT_TRUE(eventually([&] { return bothReadyNow(); }, 5s)) << "the stack is not ready to begin with";
 
   restart("redis");
   for (int n = 1; n <= 2; ++n) {

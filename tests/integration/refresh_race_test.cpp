@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
 #include "support/test_env.hpp"
@@ -52,13 +53,9 @@ std::optional<Tokens> tokensOf(const std::optional<HttpResult>& r) {
   return Tokens{j["accessToken"].get<std::string>(), j["refreshToken"].get<std::string>()};
 }
 
-std::optional<Tokens> signup(uint16_t port) {
-  const std::string email = "race-" + crypto::toHex(crypto::randomBytes(6)) + "@example.com";
-  return tokensOf(postJson(port, "/auth/signup", {{"email", email}, {"password", kPassword}, {"name", "Race"}}));
-}
-
-std::optional<HttpResult> refresh(uint16_t port, const std::string& token) {
-  return postJson(port, "/auth/refresh", {{"refreshToken", token}});
+// A fresh user's first tokens, signed up on `port`; nullopt if that does not work.
+std::optional<Tokens> signupTokens(uint16_t port) {
+  return tokensOf(signupRequest(port, uniqueEmail("race"), kPassword, "Race"));
 }
 
 // Releases every waiting thread at once.
@@ -103,7 +100,7 @@ TEST(RefreshRaceTest, RacingRefreshesLeaveNoLiveToken) {
   int live = 0, accessAlive = 0, multipleWinners = 0, trialsWithReuse = 0;
   std::vector<std::string> liveSamples, accessSamples;
   for (int trial = 0; trial < kTrials; ++trial) {
-    const auto start = signup(env.authdPort(1 + trial % 2));
+    const auto start = signupTokens(env.authdPort(1 + trial % 2));
     ASSERT_TRUE(start) << "signup failed in trial " << trial;
     StartLine line(kRacers);
     std::vector<std::optional<HttpResult>> results(kRacers);
@@ -167,7 +164,7 @@ TEST(RefreshRaceTest, RefreshRacingLogoutLeavesNoLiveToken) {
   int live = 0, accessAlive = 0;
   std::vector<std::string> liveSamples, accessSamples;
   for (int trial = 0; trial < kTrials; ++trial) {
-    const auto start = signup(env.authdPort(1 + trial % 2));
+    const auto start = signupTokens(env.authdPort(1 + trial % 2));
     ASSERT_TRUE(start) << "signup failed in trial " << trial;
     StartLine line(2);
     Tokens last = *start;

@@ -75,7 +75,7 @@ std::vector<std::string> flood(const std::vector<std::string>& keys, const std::
         const Headers h =
             i % 2 == 0 ? Headers{{"x-api-key", keys[i]}} : Headers{{"Authorization", "Bearer " + keys[i]}};
         const auto r = viaNginx ? get(env.nginxPort, "/protected/service-only", h)
-                                : get(env.authdPort(1), "/verify?mode=apikey", h);
+                                : verifyOn(1, "?mode=apikey", h);
         const std::string why = checkRefusal(r, viaNginx, code);
         if (!why.empty()) {
           ++bad;
@@ -96,7 +96,7 @@ bool waitUntilFilterTrusted(store::pg::PgPool& pool, int n) {
   return eventually(
       [&] {
         const int64_t before = scalar(pool, kLookupCalls);
-        const auto r = get(testEnv().authdPort(n), "/verify?mode=apikey", {{"x-api-key", keys::generateKey().key}});
+        const auto r = verifyKeyOn(n, keys::generateKey().key);
         return r && r->status == 401 && scalar(pool, kLookupCalls) == before;
       },
       5s);
@@ -167,7 +167,7 @@ TEST(ZeroQueriesTest, ColdValidKeyIsLookedUpInPostgres) {
   std::optional<HttpResult> last;
   const bool found = eventually(
       [&] {
-        last = get(testEnv().authdPort(1), "/verify?mode=apikey", {{"x-api-key", key.key}});
+        last = verifyKeyOn(1, key.key);
         return last && last->status == 200;
       },
       3s);

@@ -23,8 +23,29 @@ std::string describe(const std::optional<HttpResult>& r) {
   return os.str();
 }
 
+std::string describe(const Error& e) {
+  return std::string(codeName(e.code)) + (e.message.empty() ? "" : ": " + e.message);
+}
+
+std::string describe(const Status& s) { return s ? "ok" : describe(s.error()); }
+
 int64_t msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<HttpResult> verifyOn(int n, std::string_view query, const Headers& headers) {
+  return get(testEnv().authdPort(n), "/verify" + std::string(query), headers);
+}
+
+std::optional<HttpResult> verifyKeyOn(int n, const std::string& key) { return verifyOn(n, "?mode=apikey", apiKey(key)); }
+
+std::optional<HttpResult> verifyJwtOn(int n, const std::string& token) {
+  return verifyOn(n, "?mode=jwt", bearer(token));
 }
 
 bool readyOn(uint16_t port) {
@@ -36,8 +57,7 @@ bool knownEverywhere(const std::string& key) {
   for (const int n : {1, 2}) {
     const bool known = eventually(
         [&] {
-          const auto r =
-              get(testEnv().authdPort(n), "/verify?mode=apikey&scopes=test.probe.none", {{"x-api-key", key}});
+          const auto r = verifyOn(n, "?mode=apikey&scopes=test.probe.none", apiKey(key));
           return r && r->header("x-auth-error") == "insufficient_scope";
         },
         std::chrono::seconds(2));
@@ -64,9 +84,9 @@ std::string authdPid(int n) {
   return pid;
 }
 
-bool bothReady(std::chrono::milliseconds timeout) {
-  return eventually([] { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }, timeout);
-}
+bool bothReadyNow() { return readyOn(testEnv().authdPort(1)) && readyOn(testEnv().authdPort(2)); }
+
+bool bothReady(std::chrono::milliseconds timeout) { return eventually(bothReadyNow, timeout); }
 
 void InstanceRestarter::restart() {
   if (done_) return;

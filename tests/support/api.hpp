@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "support/http_client.hpp"
 
 namespace authd::testing {
@@ -18,8 +19,22 @@ Headers apiKey(const std::string& key);
 // A response (status and body) or why there was none, for failure messages.
 std::string describe(const std::optional<HttpResult>& r);
 
+// An Error or a Status as "code_name: message" ("ok" for a success), for failure messages.
+std::string describe(const Error& e);
+std::string describe(const Status& s);
+
 // Milliseconds since `t`.
 int64_t msSince(std::chrono::steady_clock::time_point t);
+
+// The wall clock in unix milliseconds (what authd stores as lastUsedAt).
+int64_t nowMs();
+
+// GET /verify<query> on authd instance n, as nginx's auth_request calls it (query e.g. "?mode=apikey&scopes=a").
+std::optional<HttpResult> verifyOn(int n, std::string_view query, const Headers& headers);
+
+// /verify?mode=apikey with the key in x-api-key, /verify?mode=jwt with the token as Bearer, on instance n.
+std::optional<HttpResult> verifyKeyOn(int n, const std::string& key);
+std::optional<HttpResult> verifyJwtOn(int n, const std::string& token);
 
 // GET /readyz on `port` answers 200.
 bool readyOn(uint16_t port);
@@ -35,6 +50,9 @@ std::optional<double> metricOn(int n, std::string_view series);
 
 // The PID of authd instance `n` as stack.sh recorded it ("" when unknown).
 std::string authdPid(int n);
+
+// Both authd instances answer /readyz 200 now.
+bool bothReadyNow();
 
 // Both authd instances answer /readyz 200 within `timeout`.
 bool bothReady(std::chrono::milliseconds timeout);

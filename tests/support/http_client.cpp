@@ -13,18 +13,14 @@
 #include <charconv>
 #include <cstring>
 
+#include "support/text.hpp"
+
 namespace authd::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 thread_local std::string tLastError;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -155,7 +151,7 @@ Parse parseResponse(const std::string& buf, bool eof, bool head, HttpResult& out
       line = eol + 2;
       const auto colon = h.find(':');
       if (colon == std::string_view::npos) continue;
-      std::string name = lower(trim(h.substr(0, colon)));
+      std::string name = lowerCase(trim(h.substr(0, colon)));
       std::string value(trim(h.substr(colon + 1)));
       auto [it, inserted] = out.headers.try_emplace(name, value);
       if (!inserted) it->second += ", " + value;
@@ -168,7 +164,7 @@ Parse parseResponse(const std::string& buf, bool eof, bool head, HttpResult& out
   out.body.clear();
   if (head || out.status == 204 || out.status == 304 || out.status == 101) return Parse::kDone;
 
-  if (lower(out.header("transfer-encoding")).find("chunked") != std::string::npos) {
+  if (lowerCase(out.header("transfer-encoding")).find("chunked") != std::string::npos) {
     size_t p = bodyStart;
     for (;;) {
       const size_t eol = buf.find("\r\n", p);
@@ -249,20 +245,30 @@ std::optional<HttpResult> readResponse(int fd, bool head, Clock::time_point dead
   }
 }
 
-std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head,
-                                   std::chrono::milliseconds timeout) {
+// The preamble of every exchange: forgets the last error, connects to 127.0.0.1:port within `timeout`, then
+// runs talk(fd, deadline) on the connection, which is closed afterwards; nullopt if the connection fails.
+template <class Talk>
+auto onConnection(uint16_t port, std::chrono::milliseconds timeout, Talk talk)
+    -> decltype(talk(0, Clock::time_point{})) {
   tLastError.clear();
   const auto deadline = Clock::now() + timeout;
   auto fd = connectTo(port, deadline);
   if (!fd) return std::nullopt;
   Socket sock(*fd);
-  const bool sent = sendAll(sock.fd(), bytes, deadline);
-  // No half-close after sending: nginx would take it for a client that gave up (499).
-  return readResponse(sock.fd(), head, deadline, sent ? std::string() : tLastError);
+  return talk(sock.fd(), deadline);
+}
+
+std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head,
+                                   std::chrono::milliseconds timeout) {
+  return onConnection(port, timeout, [&](int fd, Clock::time_point deadline) {
+    const bool sent = sendAll(fd, bytes, deadline);
+    // No half-close after sending: nginx would take it for a client that gave up (499).
+    return readResponse(fd, head, deadline, sent ? std::string() : tLastError);
+  });
 }
 
 bool hasHeader(const Headers& headers, std::string_view name) {
-  return std::ranges::any_of(headers, [&](const auto& h) { return lower(h.first) == lower(name); });
+  return std::ranges::any_of(headers, [&](const auto& h) { return lowerCase(h.first) == lowerCase(name); });
 }
 
 // The request's bytes; Host and Connection: close unless `headers` has them.
@@ -287,7 +293,7 @@ std::string buildRequest(uint16_t port, std::string_view method, std::string_vie
 nlohmann::json HttpResult::json() const { return nlohmann::json::parse(body, nullptr, false); }
 
 std::string HttpResult::header(std::string_view name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(lowerCase(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
@@ -304,21 +310,19 @@ std::optional<HttpResult> request(uint16_t port, std::string_view method, std::s
 std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,
                                                           const Headers& headers,
                                                           std::chrono::milliseconds timeout) {
-  tLastError.clear();
-  const auto deadline = Clock::now() + timeout;
-  auto fd = connectTo(port, deadline);
-  if (!fd) return std::nullopt;
-  Socket sock(*fd);
   Headers keepAlive = headers;
   keepAlive.emplace_back("Connection", "keep-alive");
-  std::vector<HttpResult> answers;
-  for (const auto& target : targets) {
-    if (!sendAll(sock.fd(), buildRequest(port, "GET", target, keepAlive, ""), deadline)) return std::nullopt;
-    auto r = readResponse(sock.fd(), false, deadline, "");
-    if (!r) return std::nullopt;
-    answers.push_back(std::move(*r));
-  }
-  return answers;
+  return onConnection(
+      port, timeout, [&](int fd, Clock::time_point deadline) -> std::optional<std::vector<HttpResult>> {
+        std::vector<HttpResult> answers;
+        for (const auto& target : targets) {
+          if (!sendAll(fd, buildRequest(port, "GET", target, keepAlive, ""), deadline)) return std::nullopt;
+          auto r = readResponse(fd, false, deadline, "");
+          if (!r) return std::nullopt;
+          answers.push_back(std::move(*r));
+        }
+        return answers;
+      });
 }
 
 std::optional<HttpResult> rawRequest(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -13,17 +13,13 @@
 #include "core/clock.hpp"
 #include "support/fakes/fake_windowed_counter.hpp"
 #include "core/crypto.hpp"
+#include "support/fake_refresh_store.hpp"
+#include "support/text.hpp"
 
 namespace authd::accounts {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Users in a map; emails unique in any case, like the PostgreSQL index. Can simulate an outage.
 class AccountsFakeUserStore final : public UserStore {
@@ -33,7 +29,7 @@ class AccountsFakeUserStore final : public UserStore {
   Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     for (const auto& [id, u] : users)
-      if (lowered(u.email) == lowered(email)) return fail(Code::kEmailTaken);
+      if (authd::testing::lowerCase(u.email) == authd::testing::lowerCase(email)) return fail(Code::kEmailTaken);
     User u{crypto::uuidV4(), std::string(email), std::string(name), std::string(passwordHash), true, clock_.now()};
     users[u.id] = u;
     return u;
@@ -41,7 +37,7 @@ class AccountsFakeUserStore final : public UserStore {
   Result<std::optional<User>> findByEmail(std::string_view email) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     for (const auto& [id, u] : users)
-      if (lowered(u.email) == lowered(email)) return std::optional<User>(u);
+      if (authd::testing::lowerCase(u.email) == authd::testing::lowerCase(email)) return std::optional<User>(u);
     return std::optional<User>();
   }
   Result<std::optional<User>> findById(std::string_view id) override {
@@ -56,62 +52,6 @@ class AccountsFakeUserStore final : public UserStore {
 
  private:
   const Clock& clock_;
-};
-
-// Refresh-token rows by hash, with an outage switch.
-class AccountsFakeRefreshStore final : public tokens::RefreshTokenStore {
- public:
-  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    rows[std::string(tokenHash)] = r;
-    return {};
-  }
-  Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return std::optional<tokens::RefreshRecord>();
-    return std::optional<tokens::RefreshRecord>(it->second);
-  }
-  // Atomic per family, as PgRefreshStore: a revoked family refuses every token of it.
-  Result<tokens::RotateResult> rotate(std::string_view tokenHash, SysTime now, const tokens::Successor& next) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return tokens::RotateResult{};
-    tokens::RefreshRecord& row = it->second;
-    if (std::ranges::find(revokedFamilies, row.familyId) != revokedFamilies.end() || row.revoked) {
-      return tokens::RotateResult{};
-    }
-    if (row.used) {
-      (void)revokeFamily(row.familyId);
-      return tokens::RotateResult{tokens::RotateOutcome::kReused, {}, row.familyId};
-    }
-    if (row.expiresAt <= now) return tokens::RotateResult{};
-    row.used = true;
-    const tokens::RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt};
-    rows[next.tokenHash] = successor;
-    return tokens::RotateResult{tokens::RotateOutcome::kRotated, successor.userId, successor.familyId};
-  }
-  Status revokeFamily(std::string_view familyId) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    revokedFamilies.emplace_back(familyId);
-    for (auto& [hash, row] : rows)
-      if (row.familyId == familyId) row.revoked = true;
-    return {};
-  }
-
-  bool familyRevoked(std::string_view familyId) const {
-    bool any = false;
-    for (const auto& [hash, row] : rows) {
-      if (row.familyId != familyId) continue;
-      any = true;
-      if (!row.revoked) return false;
-    }
-    return any;
-  }
-
-  std::map<std::string, tokens::RefreshRecord> rows;
-  std::vector<std::string> revokedFamilies;
-  bool down = false;
 };
 
 // Records every access-token denial.
@@ -152,7 +92,7 @@ class AccountServiceTest : public ::testing::Test {
 
   FakeClock clock_;
   AccountsFakeUserStore users_{clock_};
-  AccountsFakeRefreshStore refreshStore_;
+  authd::testing::FakeRefreshStore refreshStore_;
   testing::FakeWindowedCounter counter_{clock_};
   AccountsFakeRevoker revoker_;
   std::unique_ptr<PasswordHasher> hasher_ =
@@ -401,9 +341,9 @@ TEST_F(AccountServiceTest, LogoutWithoutRefreshTokenAndWithoutSid) {
   tokens::AccessClaims noSid = claimsOf(s);
   noSid.sid.clear();
   noSid.jti = "other-jti";
-  const size_t families = refreshStore_.revokedFamilies.size();
+  const size_t families = refreshStore_.revocations.size();
   ASSERT_TRUE(service_.logout(noSid, std::nullopt).has_value());
-  EXPECT_EQ(refreshStore_.revokedFamilies.size(), families);
+  EXPECT_EQ(refreshStore_.revocations.size(), families);
   EXPECT_EQ(revoker_.calls.back().jti, "other-jti");
 }
 

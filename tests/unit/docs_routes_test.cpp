@@ -9,9 +9,12 @@
 #include <string>
 
 #include "http/openapi.hpp"
+#include "support/response_header.hpp"
 
 namespace authd::http {
 namespace {
+
+using authd::testing::headerOf;
 
 namespace fs = std::filesystem;
 
@@ -26,13 +29,6 @@ HttpResponse get(const Router& router, std::string path) {
     return r;
   }
   return m.route->handler(req);
-}
-
-std::string headerOf(const HttpResponse& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
-  }
-  return {};
 }
 
 // A throwaway folder standing in for node_modules/swagger-ui-dist.

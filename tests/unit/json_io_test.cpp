@@ -5,19 +5,14 @@
 #include <string>
 
 #include "http/error_table.hpp"
+#include "support/response_header.hpp"
 
 namespace authd::http {
 namespace {
 
-using nlohmann::json;
+using authd::testing::headerOf;
 
-// The header value of `name`, or "" when absent.
-std::string headerOf(const HttpResponse& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
-  }
-  return {};
-}
+using nlohmann::json;
 
 HttpRequest jsonRequest(std::string body, std::optional<std::string> contentType = "application/json") {
   HttpRequest r;

@@ -1,0 +1,30 @@
+// Reads and writes straight to the test stack's PostgreSQL and Redis, for
+// tests that check what authd stored (or set up what an operator would).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "store/pg/pg_pool.hpp"
+#include "store/redis/redis_pool.hpp"
+
+namespace authd::testing {
+
+// Runs one SQL statement with one parameter against the test PostgreSQL; rows affected (-1, and a failed test,
+// on a database error).
+int execSql(const std::string& sql, const std::string& param);
+
+// api_keys.last_used_at in unix ms; nullopt when NULL (or on a database error, which fails the test).
+std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& keyId);
+
+// Which of the shared lastUsedAt queue's sorted sets queuedInRedis looks in.
+enum class LastUsedSets {
+  kLive,            // authd:lastused only: the use is waiting for a flush
+  kLiveOrFlushing,  // also authd:lastused:flushing: a flush has claimed it
+};
+
+// Whether the shared lastUsedAt queue in Redis holds the key id.
+bool queuedInRedis(store::redis::RedisPool& redis, const std::string& keyId, LastUsedSets sets);
+
+}  // namespace authd::testing
