@@ -2,134 +2,22 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.hpp"
-#include "support/fakes/fake_windowed_counter.hpp"
 #include "core/crypto.hpp"
+#include "support/fakes/fake_account_stores.hpp"
+#include "support/fakes/fake_refresh_token_store.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 
 namespace authd::accounts {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// Users in a map; emails unique in any case, like the PostgreSQL index. Can simulate an outage.
-class AccountsFakeUserStore final : public UserStore {
- public:
-  explicit AccountsFakeUserStore(const Clock& clock) : clock_(clock) {}
-
-  Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    for (const auto& [id, u] : users)
-      if (lowered(u.email) == lowered(email)) return fail(Code::kEmailTaken);
-    User u{crypto::uuidV4(), std::string(email), std::string(name), std::string(passwordHash), true, clock_.now()};
-    users[u.id] = u;
-    return u;
-  }
-  Result<std::optional<User>> findByEmail(std::string_view email) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    for (const auto& [id, u] : users)
-      if (lowered(u.email) == lowered(email)) return std::optional<User>(u);
-    return std::optional<User>();
-  }
-  Result<std::optional<User>> findById(std::string_view id) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = users.find(std::string(id));
-    if (it == users.end()) return std::optional<User>();
-    return std::optional<User>(it->second);
-  }
-
-  std::map<std::string, User> users;
-  bool down = false;
-
- private:
-  const Clock& clock_;
-};
-
-// Refresh-token rows by hash, with an outage switch.
-class AccountsFakeRefreshStore final : public tokens::RefreshTokenStore {
- public:
-  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    rows[std::string(tokenHash)] = r;
-    return {};
-  }
-  Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return std::optional<tokens::RefreshRecord>();
-    return std::optional<tokens::RefreshRecord>(it->second);
-  }
-  // Atomic per family, as PgRefreshStore: a revoked family refuses every token of it.
-  Result<tokens::RotateResult> rotate(std::string_view tokenHash, SysTime now, const tokens::Successor& next) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return tokens::RotateResult{};
-    tokens::RefreshRecord& row = it->second;
-    if (std::ranges::find(revokedFamilies, row.familyId) != revokedFamilies.end() || row.revoked) {
-      return tokens::RotateResult{};
-    }
-    if (row.used) {
-      (void)revokeFamily(row.familyId);
-      return tokens::RotateResult{tokens::RotateOutcome::kReused, {}, row.familyId};
-    }
-    if (row.expiresAt <= now) return tokens::RotateResult{};
-    row.used = true;
-    const tokens::RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt};
-    rows[next.tokenHash] = successor;
-    return tokens::RotateResult{tokens::RotateOutcome::kRotated, successor.userId, successor.familyId};
-  }
-  Status revokeFamily(std::string_view familyId) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    revokedFamilies.emplace_back(familyId);
-    for (auto& [hash, row] : rows)
-      if (row.familyId == familyId) row.revoked = true;
-    return {};
-  }
-
-  bool familyRevoked(std::string_view familyId) const {
-    bool any = false;
-    for (const auto& [hash, row] : rows) {
-      if (row.familyId != familyId) continue;
-      any = true;
-      if (!row.revoked) return false;
-    }
-    return any;
-  }
-
-  std::map<std::string, tokens::RefreshRecord> rows;
-  std::vector<std::string> revokedFamilies;
-  bool down = false;
-};
-
-// Records every access-token denial.
-class AccountsFakeRevoker final : public AccessTokenRevoker {
- public:
-  struct Call {
-    std::string jti;
-    std::string userId;
-    int64_t expiresAt;
-  };
-  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    calls.push_back({std::string(jti), std::string(userId), expiresAt});
-    return {};
-  }
-  std::vector<Call> calls;
-  bool down = false;
-};
 
 constexpr std::string_view kPassword = "correct horse battery";
 constexpr std::string_view kAddress = "203.0.113.7";
@@ -151,10 +39,10 @@ class AccountServiceTest : public ::testing::Test {
   void deactivate(const std::string& userId) { users_.users.at(userId).isActive = false; }
 
   FakeClock clock_;
-  AccountsFakeUserStore users_{clock_};
-  AccountsFakeRefreshStore refreshStore_;
+  testing::FakeUserStore users_{clock_};
+  testing::FakeRefreshTokenStore refreshStore_;
   testing::FakeWindowedCounter counter_{clock_};
-  AccountsFakeRevoker revoker_;
+  testing::FakeAccessTokenRevoker revoker_;
   std::unique_ptr<PasswordHasher> hasher_ =
       PasswordHasher::createArgon2id({.memoryKiB = 1024, .iterations = 1, .parallelism = 1});
   std::unique_ptr<tokens::AccessTokens> access_ =

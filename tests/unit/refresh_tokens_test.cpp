@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "support/fakes/fake_refresh_token_store.hpp"
 
 namespace authd::tokens {
 namespace {
@@ -18,61 +17,6 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kUserId = "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 
-// In-memory store keyed by token hash; counts calls and can simulate an outage.
-class FakeRefreshStore final : public RefreshTokenStore {
- public:
-  Status insert(const RefreshRecord& r, std::string_view tokenHash) override {
-    ++calls;
-    if (down) return fail(Code::kDatabaseUnavailable);
-    rows[std::string(tokenHash)] = r;
-    return {};
-  }
-  Result<std::optional<RefreshRecord>> findByHash(std::string_view tokenHash) override {
-    ++calls;
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return std::optional<RefreshRecord>();
-    return std::optional<RefreshRecord>(it->second);
-  }
-  // The family is the unit of revocation and of atomicity, as in PostgreSQL (one lock per family): a revoked
-  // family refuses every token of it, including ones stored after the revocation.
-  Result<RotateResult> rotate(std::string_view tokenHash, SysTime now, const Successor& next) override {
-    ++calls;
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = rows.find(std::string(tokenHash));
-    if (it == rows.end()) return RotateResult{};
-    RefreshRecord& row = it->second;
-    if (revokedFamilies.contains(row.familyId) || row.revoked) return RotateResult{};
-    if (row.used) {
-      revoke(row.familyId);
-      return RotateResult{RotateOutcome::kReused, {}, row.familyId};
-    }
-    if (row.expiresAt <= now) return RotateResult{};
-    row.used = true;
-    const RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt};
-    rows[next.tokenHash] = successor;
-    return RotateResult{RotateOutcome::kRotated, successor.userId, successor.familyId};
-  }
-  Status revokeFamily(std::string_view familyId) override {
-    ++calls;
-    if (down) return fail(Code::kDatabaseUnavailable);
-    revoke(familyId);
-    return {};
-  }
-
-  std::set<std::string, std::less<>> revokedFamilies;
-  std::map<std::string, RefreshRecord> rows;
-  int calls = 0;
-  bool down = false;
-
- private:
-  void revoke(std::string_view familyId) {
-    revokedFamilies.emplace(familyId);
-    for (auto& [hash, row] : rows)
-      if (row.familyId == familyId) row.revoked = true;
-  }
-};
-
 class RefreshTokensTest : public ::testing::Test {
  protected:
   void expectInvalid(const Result<Rotated>& r) {
@@ -80,7 +24,7 @@ class RefreshTokensTest : public ::testing::Test {
     EXPECT_EQ(r.error().code, Code::kInvalidRefreshToken) << codeName(r.error().code);
   }
 
-  FakeRefreshStore store_;
+  testing::FakeRefreshTokenStore store_;
   FakeClock clock_;
   RefreshTokens tokens_{store_, clock_, 7 * 24h};
 };
