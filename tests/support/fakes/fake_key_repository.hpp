@@ -24,7 +24,8 @@ class FakeKeyRepository final : public keys::KeyRepository {
                                  std::string_view prefix) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     keys::KeyRecord r;
-    r.id = "00000000-0000-4000-8000-00000000000" + std::to_string(rows.size());
+    const std::string n = std::to_string(rows.size());
+    r.id = "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
     r.userId = std::string(userId);
     r.name = req.name;
     r.prefix = std::string(prefix);
