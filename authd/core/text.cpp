@@ -34,7 +34,8 @@ bool hasControlChar(std::string_view s) {
 std::optional<int64_t> integerIn(const nlohmann::json& v, int64_t lo, int64_t hi) {
   if (v.is_number_unsigned()) {
     const auto u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(hi)) return std::nullopt;
+    // A negative hi cast to uint64_t would be huge: no unsigned value is in a range below zero.
+    if (hi < 0 || u > static_cast<uint64_t>(hi)) return std::nullopt;
     const auto i = static_cast<int64_t>(u);
     if (i < lo) return std::nullopt;
     return i;

@@ -2,74 +2,22 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.hpp"
-#include "support/fakes/fake_windowed_counter.hpp"
 #include "core/crypto.hpp"
-#include "support/fake_refresh_store.hpp"
-#include "support/text.hpp"
+#include "support/fakes/fake_account_stores.hpp"
+#include "support/fakes/fake_refresh_token_store.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 
 namespace authd::accounts {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Users in a map; emails unique in any case, like the PostgreSQL index. Can simulate an outage.
-class AccountsFakeUserStore final : public UserStore {
- public:
-  explicit AccountsFakeUserStore(const Clock& clock) : clock_(clock) {}
-
-  Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    for (const auto& [id, u] : users)
-      if (authd::testing::lowerCase(u.email) == authd::testing::lowerCase(email)) return fail(Code::kEmailTaken);
-    User u{crypto::uuidV4(), std::string(email), std::string(name), std::string(passwordHash), true, clock_.now()};
-    users[u.id] = u;
-    return u;
-  }
-  Result<std::optional<User>> findByEmail(std::string_view email) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    for (const auto& [id, u] : users)
-      if (authd::testing::lowerCase(u.email) == authd::testing::lowerCase(email)) return std::optional<User>(u);
-    return std::optional<User>();
-  }
-  Result<std::optional<User>> findById(std::string_view id) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    const auto it = users.find(std::string(id));
-    if (it == users.end()) return std::optional<User>();
-    return std::optional<User>(it->second);
-  }
-
-  std::map<std::string, User> users;
-  bool down = false;
-
- private:
-  const Clock& clock_;
-};
-
-// Records every access-token denial.
-class AccountsFakeRevoker final : public AccessTokenRevoker {
- public:
-  struct Call {
-    std::string jti;
-    std::string userId;
-    int64_t expiresAt;
-  };
-  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    calls.push_back({std::string(jti), std::string(userId), expiresAt});
-    return {};
-  }
-  std::vector<Call> calls;
-  bool down = false;
-};
 
 constexpr std::string_view kPassword = "correct horse battery";
 constexpr std::string_view kAddress = "203.0.113.7";
@@ -91,10 +39,10 @@ class AccountServiceTest : public ::testing::Test {
   void deactivate(const std::string& userId) { users_.users.at(userId).isActive = false; }
 
   FakeClock clock_;
-  AccountsFakeUserStore users_{clock_};
-  authd::testing::FakeRefreshStore refreshStore_;
+  testing::FakeUserStore users_{clock_};
+  testing::FakeRefreshTokenStore refreshStore_;
   testing::FakeWindowedCounter counter_{clock_};
-  AccountsFakeRevoker revoker_;
+  testing::FakeAccessTokenRevoker revoker_;
   std::unique_ptr<PasswordHasher> hasher_ =
       PasswordHasher::createArgon2id({.memoryKiB = 1024, .iterations = 1, .parallelism = 1});
   std::unique_ptr<tokens::AccessTokens> access_ =

@@ -4,68 +4,18 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 #include <vector>
 
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/fakes/fake_key_repository.hpp"
 
 namespace authd::keys {
 namespace {
 
 constexpr std::string_view kAnn = "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5f";
 constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
-
-// Keys in a map, by id; `down` answers as PostgreSQL being unreachable.
-class FakeRepository final : public KeyRepository {
- public:
-  struct Row {
-    KeyRecord record;
-    std::string hash;
-  };
-  Result<KeyRecord> create(std::string_view userId, const CreateKeyRequest& req, std::string_view keyHash,
-                           std::string_view prefix) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    KeyRecord r;
-    r.id = "00000000-0000-4000-8000-00000000000" + std::to_string(rows.size());
-    r.userId = std::string(userId);
-    r.name = req.name;
-    r.prefix = std::string(prefix);
-    r.scopes = req.scopes;
-    rows[r.id] = Row{r, std::string(keyHash)};
-    return r;
-  }
-  Result<std::vector<KeyRecord>> listByUser(std::string_view userId) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    std::vector<KeyRecord> out;
-    for (const auto& [id, row] : rows) {
-      if (row.record.userId == userId) out.push_back(row.record);
-    }
-    return out;
-  }
-  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override {
-    if (down) return fail(Code::kDatabaseUnavailable);
-    auto it = rows.find(std::string(keyId));
-    if (it == rows.end() || it->second.record.userId != userId) return std::optional<std::string>{};
-    it->second.record.isActive = false;
-    return std::optional<std::string>(it->second.hash);
-  }
-
-  std::map<std::string, Row> rows;
-  bool down = false;
-};
-
-// Records what was announced.
-class RecordingEvents final : public KeyEvents {
- public:
-  void created(std::string_view keyHash, const KeyRecord& record) override {
-    createdHashes.emplace_back(keyHash);
-    createdIds.push_back(record.id);
-  }
-  void changed(std::string_view keyHash) override { changedHashes.emplace_back(keyHash); }
-  std::vector<std::string> createdHashes, createdIds, changedHashes;
-};
 
 class KeyServiceTest : public ::testing::Test {
  protected:
@@ -74,8 +24,8 @@ class KeyServiceTest : public ::testing::Test {
     EXPECT_TRUE(k.has_value());
     return k ? *k : CreatedKey{};
   }
-  FakeRepository repo_;
-  RecordingEvents events_;
+  testing::FakeKeyRepository repo_;
+  testing::RecordingKeyEvents events_;
   KeyService service_{repo_, events_};
 };
 

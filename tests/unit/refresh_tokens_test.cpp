@@ -3,14 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
-#include "support/fake_refresh_store.hpp"
+#include "support/fakes/fake_refresh_token_store.hpp"
 
 namespace authd::tokens {
 namespace {
@@ -19,8 +17,6 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kUserId = "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
 
-using authd::testing::FakeRefreshStore;
-
 class RefreshTokensTest : public ::testing::Test {
  protected:
   void expectInvalid(const Result<Rotated>& r) {
@@ -28,7 +24,7 @@ class RefreshTokensTest : public ::testing::Test {
     EXPECT_EQ(r.error().code, Code::kInvalidRefreshToken) << codeName(r.error().code);
   }
 
-  FakeRefreshStore store_;
+  testing::FakeRefreshTokenStore store_;
   FakeClock clock_;
   RefreshTokens tokens_{store_, clock_, 7 * 24h};
 };

@@ -16,7 +16,7 @@
 
 namespace authd::testing {
 
-class FakeRefreshStore final : public tokens::RefreshTokenStore {
+class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
  public:
   Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override {
     ++calls;
