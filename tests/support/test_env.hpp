@@ -13,6 +13,7 @@
 
 #include "store/pg/pg_pool.hpp"
 #include "store/redis/redis_pool.hpp"
+#include "support/eventually.hpp"
 
 namespace authd::testing {
 
@@ -55,16 +56,5 @@ std::string shellQuote(const std::string& s);
 // timeouts so an outage answers quickly.
 std::unique_ptr<store::pg::PgPool> makeTestPgPool(int size);
 std::unique_ptr<store::redis::RedisPool> makeTestRedisPool(int size);
-
-// Polls pred() every 50 ms until it returns true (true) or timeout passes (false).
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 }  // namespace authd::testing

@@ -19,6 +19,7 @@
 #include "support/fakes/fake_refresh_token_store.hpp"
 #include "support/fakes/fake_windowed_counter.hpp"
 #include "tokens/denylist.hpp"
+#include "support/routes.hpp"
 
 namespace authd::http {
 namespace {
@@ -50,17 +51,10 @@ class AccountRoutesTest : public ::testing::Test {
     req.path = std::move(path);
     req.body = std::move(send.body);
     req.peer = std::move(send.peer);
-    req.headers[static_cast<size_t>(Hdr::kContentType)] = std::move(send.contentType);
-    req.headers[static_cast<size_t>(Hdr::kAuthorization)] = std::move(send.authorization);
-    req.headers[static_cast<size_t>(Hdr::kApiKey)] = std::move(send.apiKey);
-    const Match m = router_.match(req);
-    if (m.route == nullptr) {
-      ADD_FAILURE() << "no route for " << methodName(method) << " " << req.path << ": " << m.status;
-      HttpResponse none;
-      none.status = m.status;
-      return none;
-    }
-    return m.route->handler(req);
+    testing::setHeader(req, Hdr::kContentType, std::move(send.contentType));
+    testing::setHeader(req, Hdr::kAuthorization, std::move(send.authorization));
+    testing::setHeader(req, Hdr::kApiKey, std::move(send.apiKey));
+    return testing::dispatch(router_, req);
   }
   HttpResponse post(std::string path, std::string body, Send send = {}) {
     send.body = std::move(body);

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "http/openapi.hpp"
-#include "support/response_header.hpp"
+#include "support/routes.hpp"
 
 namespace authd::http {
 namespace {
@@ -22,13 +22,7 @@ HttpResponse get(const Router& router, std::string path) {
   HttpRequest req;
   req.method = Method::kGet;
   req.path = std::move(path);
-  const Match m = router.match(req);
-  if (!m.route) {
-    HttpResponse r;
-    r.status = m.status;
-    return r;
-  }
-  return m.route->handler(req);
+  return testing::dispatch(router, req, testing::Unmatched::kAnswer);
 }
 
 // A throwaway folder standing in for node_modules/swagger-ui-dist.

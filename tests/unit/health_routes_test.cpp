@@ -1,6 +1,7 @@
 // /healthz and /readyz through the route table, with probes that are told to
 // pass or fail: which status, which code and which body each combination gets.
 #include "http/health_routes.hpp"
+#include "support/routes.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -36,14 +37,7 @@ class HealthRoutesTest : public ::testing::Test {
   HttpResponse get(std::string path) {
     HttpRequest req;
     req.path = std::move(path);
-    const Match m = router_.match(req);
-    if (m.route == nullptr) {
-      ADD_FAILURE() << "no route for " << req.path;
-      HttpResponse none;
-      none.status = m.status;
-      return none;
-    }
-    return m.route->handler(req);
+    return testing::dispatch(router_, req);
   }
   // The body as JSON, fields in the order written.
   static ordered_json bodyOf(const HttpResponse& r) {
@@ -127,9 +121,7 @@ TEST(HealthRoutesNoProbes, ReadyWithNoChecks) {
   addHealthRoutes(router, {});
   HttpRequest req;
   req.path = "/readyz";
-  const Match m = router.match(req);
-  ASSERT_NE(m.route, nullptr);
-  const HttpResponse r = m.route->handler(req);
+  const HttpResponse r = testing::dispatch(router, req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"status":"ready","checks":{}})");
 }

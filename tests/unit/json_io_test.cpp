@@ -5,7 +5,7 @@
 #include <string>
 
 #include "http/error_table.hpp"
-#include "support/response_header.hpp"
+#include "support/routes.hpp"
 
 namespace authd::http {
 namespace {
@@ -46,7 +46,7 @@ TEST(JsonIoTest, ErrorResponseNestShape) {
   EXPECT_EQ(body.at("message"), "API key has expired");
   EXPECT_EQ(body.at("code"), "key_expired");
   EXPECT_EQ(r.logError, "key_expired");
-  EXPECT_EQ(headerOf(r, "Retry-After"), "");
+  EXPECT_EQ(headerOf(r, "Retry-After"), std::nullopt);
 }
 
 // A custom message replaces the table's default one.
@@ -117,9 +117,9 @@ TEST(JsonIoTest, RetryAfterHeader) {
   EXPECT_EQ(headerOf(r, "Retry-After"), "42");
 
   e.retryAfterSeconds = 0;
-  EXPECT_EQ(headerOf(errorResponse(e), "Retry-After"), "");
+  EXPECT_EQ(headerOf(errorResponse(e), "Retry-After"), std::nullopt);
   e.retryAfterSeconds = -5;
-  EXPECT_EQ(headerOf(errorResponse(e), "Retry-After"), "");
+  EXPECT_EQ(headerOf(errorResponse(e), "Retry-After"), std::nullopt);
 }
 
 // A message that is not valid UTF-8 is replaced, not thrown on, and the body stays JSON.

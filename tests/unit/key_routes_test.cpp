@@ -21,6 +21,7 @@
 #include "support/fakes/fake_key_repository.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 #include "tokens/denylist.hpp"
+#include "support/routes.hpp"
 
 namespace authd::http {
 namespace {
@@ -49,16 +50,9 @@ class KeyRoutesTest : public ::testing::Test {
     req.method = method;
     req.path = std::move(path);
     req.body = std::move(body);
-    req.headers[static_cast<size_t>(Hdr::kAuthorization)] = std::move(authorization);
-    req.headers[static_cast<size_t>(Hdr::kContentType)] = std::move(contentType);
-    const Match m = router_.match(req);
-    if (m.route == nullptr) {
-      ADD_FAILURE() << "no route for " << methodName(method) << " " << req.path << ": " << m.status;
-      HttpResponse none;
-      none.status = m.status;
-      return none;
-    }
-    return m.route->handler(req);
+    testing::setHeader(req, Hdr::kAuthorization, std::move(authorization));
+    testing::setHeader(req, Hdr::kContentType, std::move(contentType));
+    return testing::dispatch(router_, req);
   }
   std::string bearerOf(std::string_view user) const {
     return "Bearer " + access_->issue(user, std::string(user) + "@example.com");

@@ -9,22 +9,13 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "support/eventually.hpp"
 #include "support/fakes/fake_last_used.hpp"
 
 namespace authd::verify {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class F>
-bool waitFor(F pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 std::map<std::string, int64_t> toMap(const std::vector<keys::KeyUse>& uses) {
   std::map<std::string, int64_t> m;
@@ -131,7 +122,7 @@ TEST(LastUsedTrackerTest, RecordsReachTheQueueWithinThePushInterval) {
   tracker.record("k1", 10);
   tracker.record("k1", 20);
   tracker.record("k2", 5);
-  ASSERT_TRUE(waitFor([&] { return queue.queued().size() == 2; }, 1s));
+  ASSERT_TRUE(testing::eventually([&] { return queue.queued().size() == 2; }, 1s, 5ms));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);  // 20 ms interval, generous for loaded CI
   EXPECT_EQ(queue.queued(), (std::map<std::string, int64_t>{{"k1", 20}, {"k2", 5}}));
   EXPECT_EQ(queue.flushes(), 0);
@@ -185,7 +176,7 @@ TEST(LastUsedTrackerTest, PushFailureWritesDirectlyToTheStore) {
   tracker.start();
   tracker.record("k1", 7);
   tracker.record("k2", 8);
-  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 2; }, 1s));
+  ASSERT_TRUE(testing::eventually([&] { return store.rows().size() == 2; }, 1s, 5ms));
   EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 7}, {"k2", 8}}));
   EXPECT_EQ(tracker.directWrites(), 2u);
   EXPECT_GE(tracker.pushFailures(), 1u);
@@ -204,21 +195,21 @@ TEST(LastUsedTrackerTest, BothFailingKeepsUsesAndRetries) {
   tracker.start();
   tracker.record("k1", 10);
   tracker.record("k2", 10);
-  ASSERT_TRUE(waitFor([&] { return store.calls() >= 3; }, 1s));  // retried on several ticks
+  ASSERT_TRUE(testing::eventually([&] { return store.calls() >= 3; }, 1s, 5ms));  // retried on several ticks
   EXPECT_EQ(tracker.pending(), 2u);
   tracker.record("k1", 30);
   tracker.record("k1", 20);
   EXPECT_EQ(tracker.directWrites(), 0u);
 
   store.setFailing(false);
-  ASSERT_TRUE(waitFor([&] { return store.rows().size() == 2; }, 1s));
+  ASSERT_TRUE(testing::eventually([&] { return store.rows().size() == 2; }, 1s, 5ms));
   EXPECT_EQ(store.rows(), (std::map<std::string, int64_t>{{"k1", 30}, {"k2", 10}}));
   EXPECT_EQ(tracker.pending(), 0u);
 
   // And the queue takes over again when it is back.
   queue.setFailing(false);
   tracker.record("k3", 1);
-  ASSERT_TRUE(waitFor([&] { return queue.queued().contains("k3"); }, 1s));
+  ASSERT_TRUE(testing::eventually([&] { return queue.queued().contains("k3"); }, 1s, 5ms));
   tracker.stop();
 }
 

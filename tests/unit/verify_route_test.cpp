@@ -12,6 +12,7 @@
 #include "app.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "support/routes.hpp"
 
 namespace authd::http {
 namespace {
@@ -19,12 +20,7 @@ namespace {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // The value of a response header, or nullopt when it is absent.
-std::optional<std::string> headerOf(const HttpResponse& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
+using testing::headerOf;
 
 verify::Verdict denied(Code c) {
   verify::Verdict v;
@@ -202,15 +198,11 @@ class VerifyRoute : public ::testing::Test {
     req.method = Method::kGet;
     req.path = "/verify";
     req.query = std::move(query);
-    req.headers[static_cast<size_t>(Hdr::kAuthorization)] = std::move(authorization);
-    req.headers[static_cast<size_t>(Hdr::kApiKey)] = std::move(apiKey);
+    testing::setHeader(req, Hdr::kAuthorization, std::move(authorization));
+    testing::setHeader(req, Hdr::kApiKey, std::move(apiKey));
     const Match m = app_->router().match(req);
-    if (!m.route) {
-      ADD_FAILURE() << "GET /verify is not registered";
-      return {};
-    }
-    EXPECT_EQ(m.route->exec, Exec::kInline);
-    return m.route->handler(req);
+    EXPECT_TRUE(m.route && m.route->exec == Exec::kInline) << "GET /verify must be an inline route";
+    return testing::dispatch(app_->router(), req);
   }
 
   static inline std::unique_ptr<config::Config> config_;
