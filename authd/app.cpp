@@ -13,28 +13,28 @@
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
 #include "http/verify_route.hpp"
 #include "keys/key_service.hpp"
 #include "metrics/metrics.hpp"
-#include "store/pg/pg_key_store.hpp"
-#include "store/redis/redis_key_l2.hpp"
-#include "store/redis/redis_last_used.hpp"
-#include "verify/key_cache.hpp"
-#include "verify/last_used.hpp"
-#include "verify/rate_limiter.hpp"
-#include "verify/user_status.hpp"
-#include "verify/verifier.hpp"
-#include "http/router.hpp"
-#include "http/server.hpp"
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_revoker.hpp"
 #include "store/redis/redis_counters.hpp"
+#include "store/redis/redis_key_l2.hpp"
+#include "store/redis/redis_last_used.hpp"
 #include "store/redis/redis_pool.hpp"
 #include "tokens/access_tokens.hpp"
 #include "tokens/denylist.hpp"
 #include "tokens/refresh_tokens.hpp"
 #include "verify/jwt_authenticator.hpp"
+#include "verify/key_cache.hpp"
+#include "verify/last_used.hpp"
+#include "verify/rate_limiter.hpp"
+#include "verify/user_status.hpp"
+#include "verify/verifier.hpp"
 
 namespace authd {
 
@@ -141,7 +141,8 @@ struct App::Parts {
   explicit Parts(const config::Config& c)
       : cfg(c),
         pg(makePgPool(c, c.dbPoolSize, true)),
-        redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout, std::chrono::milliseconds(200)}),
+        redis({c.redisHost, c.redisPort, c.redisPassword, c.redisPoolSize, c.redisTimeout,
+               std::chrono::milliseconds(200)}),
         workers(c.workerThreads, 4096, c.workerNice),
         bus(*pg, redis, clock, c.invalidationPoll, c.jwtExpiresIn),
         users(*pg),

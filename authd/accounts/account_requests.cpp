@@ -31,7 +31,9 @@ void checkEmail(std::optional<std::string>& email, std::vector<std::string>& err
   if (!normalizeEmail(*email)) errors.push_back("email must be an email");
 }
 
-bool isAsciiAlnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool isAsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 void checkPassword(const std::optional<std::string>& pw, std::vector<std::string>& errors) {
   if (!pw) return;
@@ -51,8 +53,8 @@ bool isValidEmail(std::string_view e) {
   const auto local = e.substr(0, at);
   const auto domain = e.substr(at + 1);
   for (unsigned char c : local) {
-    const bool ok = isAsciiAlnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) !=
-                                           std::string_view::npos;
+    const bool ok = isAsciiAlnum(c) ||
+                    std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) != std::string_view::npos;
     if (!ok) return false;
   }
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;

@@ -19,7 +19,7 @@ inline constexpr size_t kMaxEmail = 254;
 struct SignupRequest {
   std::string email;  // trimmed
   std::string password;
-  std::string name;   // trimmed
+  std::string name;  // trimmed
 };
 
 struct LoginRequest {

@@ -32,9 +32,9 @@ class Argon2idHasher final : public PasswordHasher {
     std::string encoded(argon2_encodedlen(params_.iterations, params_.memoryKiB, params_.parallelism, kSaltBytes,
                                           kHashBytes, Argon2_id),
                         '\0');
-    const int rc = argon2id_hash_encoded(params_.iterations, params_.memoryKiB, params_.parallelism, password.data(),
-                                         password.size(), salt.data(), salt.size(), kHashBytes, encoded.data(),
-                                         encoded.size());
+    const int rc =
+        argon2id_hash_encoded(params_.iterations, params_.memoryKiB, params_.parallelism, password.data(),
+                              password.size(), salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
     if (rc != ARGON2_OK) return fail(Code::kInternal, std::string("argon2id: ") + argon2_error_message(rc));
     // argon2_encodedlen() counts the terminating NUL and may overestimate.
     encoded.resize(encoded.find('\0'));

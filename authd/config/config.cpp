@@ -165,7 +165,8 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.integer("ARGON2_MEMORY_KIB", c.argon2MemoryKiB, 8, 4 << 20);
   r.integer("ARGON2_ITERATIONS", c.argon2Iterations, 1, 64);
   r.integer("ARGON2_PARALLELISM", c.argon2Parallelism, 1, 16);
-  if (!c.dev && c.argon2MemoryKiB < 19456) r.fail("ARGON2_MEMORY_KIB", "must be at least 19456 (OWASP) outside AUTHD_DEV=1");
+  if (!c.dev && c.argon2MemoryKiB < 19456)
+    r.fail("ARGON2_MEMORY_KIB", "must be at least 19456 (OWASP) outside AUTHD_DEV=1");
   if (!c.dev && c.argon2Iterations < 2) r.fail("ARGON2_ITERATIONS", "must be at least 2 (OWASP) outside AUTHD_DEV=1");
 
   r.integer("LOGIN_MAX_FAILURES", c.loginMaxFailures, 1, 1'000'000);

@@ -15,62 +15,62 @@ namespace authd::config {
 
 struct Config {
   // HTTP server.
-  std::string bindAddress = "127.0.0.1";    // BIND_ADDRESS
-  uint16_t port = 8081;                     // PORT
-  int httpThreads = 2;                      // HTTP_THREADS: Pistache I/O threads
-  int workerThreads = 4;                    // WORKER_THREADS: blocking work (argon2, SQL writes)
-  int workerNice = 19;                      // WORKER_NICE: the workers' nice value; /verify comes first
-  size_t maxBodyBytes = 1 << 20;            // MAX_BODY_BYTES: larger bodies answer 413
-  std::chrono::milliseconds headerTimeout{10'000};    // HTTP_HEADER_TIMEOUT_MS
-  std::chrono::milliseconds bodyTimeout{10'000};      // HTTP_BODY_TIMEOUT_MS
-  std::chrono::milliseconds keepaliveTimeout{75'000}; // HTTP_KEEPALIVE_TIMEOUT_MS
+  std::string bindAddress = "127.0.0.1";               // BIND_ADDRESS
+  uint16_t port = 8081;                                // PORT
+  int httpThreads = 2;                                 // HTTP_THREADS: Pistache I/O threads
+  int workerThreads = 4;                               // WORKER_THREADS: blocking work (argon2, SQL writes)
+  int workerNice = 19;                                 // WORKER_NICE: the workers' nice value; /verify comes first
+  size_t maxBodyBytes = 1 << 20;                       // MAX_BODY_BYTES: larger bodies answer 413
+  std::chrono::milliseconds headerTimeout{10'000};     // HTTP_HEADER_TIMEOUT_MS
+  std::chrono::milliseconds bodyTimeout{10'000};       // HTTP_BODY_TIMEOUT_MS
+  std::chrono::milliseconds keepaliveTimeout{75'000};  // HTTP_KEEPALIVE_TIMEOUT_MS
 
   // PostgreSQL.
-  std::string dbHost = "127.0.0.1";  // DB_HOST
-  uint16_t dbPort = 5432;            // DB_PORT
-  std::string dbUser = "authd";      // DB_USERNAME
-  std::string dbPassword;            // DB_PASSWORD
-  std::string dbName = "authd";      // DB_NAME
-  int dbPoolSize = 8;                // DB_POOL_SIZE
+  std::string dbHost = "127.0.0.1";                   // DB_HOST
+  uint16_t dbPort = 5432;                             // DB_PORT
+  std::string dbUser = "authd";                       // DB_USERNAME
+  std::string dbPassword;                             // DB_PASSWORD
+  std::string dbName = "authd";                       // DB_NAME
+  int dbPoolSize = 8;                                 // DB_POOL_SIZE
   std::chrono::milliseconds dbConnectTimeout{2'000};  // DB_CONNECT_TIMEOUT_MS
   std::chrono::milliseconds dbAcquireTimeout{2'000};  // DB_ACQUIRE_TIMEOUT_MS
 
   // Redis.
-  std::string redisHost = "127.0.0.1";  // REDIS_HOST
-  uint16_t redisPort = 6379;            // REDIS_PORT
-  std::string redisPassword;            // REDIS_PASSWORD
-  int redisPoolSize = 8;                // REDIS_POOL_SIZE
+  std::string redisHost = "127.0.0.1";          // REDIS_HOST
+  uint16_t redisPort = 6379;                    // REDIS_PORT
+  std::string redisPassword;                    // REDIS_PASSWORD
+  int redisPoolSize = 8;                        // REDIS_POOL_SIZE
   std::chrono::milliseconds redisTimeout{500};  // REDIS_TIMEOUT_MS: connect and command
 
   // Tokens.
-  std::string jwtSecret;                        // JWT_SECRET (required)
-  std::chrono::seconds jwtExpiresIn{3600};      // JWT_EXPIRES_IN
-  std::string jwtRefreshSecret;                 // JWT_REFRESH_SECRET (optional)
+  std::string jwtSecret;                             // JWT_SECRET (required)
+  std::chrono::seconds jwtExpiresIn{3600};           // JWT_EXPIRES_IN
+  std::string jwtRefreshSecret;                      // JWT_REFRESH_SECRET (optional)
   std::chrono::seconds refreshExpiresIn{7 * 86400};  // JWT_REFRESH_EXPIRES_IN
-  std::string jwtIssuer = "authd";              // JWT_ISSUER
+  std::string jwtIssuer = "authd";                   // JWT_ISSUER
 
   // Passwords: argon2id, OWASP minimums (m=19 MiB, t=2) enforced outside dev.
-  uint32_t argon2MemoryKiB = 19456;             // ARGON2_MEMORY_KIB
-  uint32_t argon2Iterations = 2;                // ARGON2_ITERATIONS
-  uint32_t argon2Parallelism = 1;               // ARGON2_PARALLELISM
+  uint32_t argon2MemoryKiB = 19456;  // ARGON2_MEMORY_KIB
+  uint32_t argon2Iterations = 2;     // ARGON2_ITERATIONS
+  uint32_t argon2Parallelism = 1;    // ARGON2_PARALLELISM
 
   // Login throttling.
-  int loginMaxFailures = 5;                     // LOGIN_MAX_FAILURES: per email
-  int loginMaxFailuresPerIp = 50;               // LOGIN_MAX_FAILURES_PER_IP: per client address
-  std::chrono::seconds loginWindow{900};        // LOGIN_WINDOW_SECONDS
+  int loginMaxFailures = 5;               // LOGIN_MAX_FAILURES: per email
+  int loginMaxFailuresPerIp = 50;         // LOGIN_MAX_FAILURES_PER_IP: per client address
+  std::chrono::seconds loginWindow{900};  // LOGIN_WINDOW_SECONDS
 
   // API keys.
-  int64_t apiKeyRateLimit = 0;                  // API_KEY_RATE_LIMIT: requests per window, 0 = unlimited
-  std::chrono::seconds apiKeyRateWindow{60};    // API_KEY_RATE_WINDOW
-  std::chrono::milliseconds lastUsedFlush{5000};  // LAST_USED_FLUSH_MS
+  int64_t apiKeyRateLimit = 0;                      // API_KEY_RATE_LIMIT: requests per window, 0 = unlimited
+  std::chrono::seconds apiKeyRateWindow{60};        // API_KEY_RATE_WINDOW
+  std::chrono::milliseconds lastUsedFlush{5000};    // LAST_USED_FLUSH_MS
   std::chrono::milliseconds invalidationPoll{500};  // INVALIDATION_POLL_MS: PostgreSQL change poll
 
   // Logs.
-  std::string logLevel = "info";                // LOG_LEVEL: trace|debug|info|warn|error|off
-  bool logJson = false;                         // LOG_FORMAT: text|json
+  std::string logLevel = "info";  // LOG_LEVEL: trace|debug|info|warn|error|off
+  bool logJson = false;           // LOG_FORMAT: text|json
 
   // Operator docs: the npm package swagger-ui-dist's folder; empty = /api/docs answers 404.
-  std::string swaggerUiDir;                     // SWAGGER_UI_DIR
+  std::string swaggerUiDir;  // SWAGGER_UI_DIR
 
   bool dev = false;  // AUTHD_DEV=1 allows weak secrets; never in production
 };

@@ -34,15 +34,15 @@ enum class Code {
   kKeyRevoked,           // API key revoked
   kWrongCredentialType,  // a credential of a kind the route does not accept (not checked further)
   // Authenticated, not allowed (family: denied, forbidden).
-  kInsufficientScope,    // key lacks a scope the route requires
-  kUserInactive,         // user deactivated
-  kRateLimited,          // API key over its rate limit (nginx tells clients "too many requests")
+  kInsufficientScope,  // key lacks a scope the route requires
+  kUserInactive,       // user deactivated
+  kRateLimited,        // API key over its rate limit (nginx tells clients "too many requests")
   // What was asked for does not fit the service's state.
-  kNotFound,             // route or resource does not exist (or is not yours)
-  kMethodNotAllowed,     // the path exists with another method
-  kEmailTaken,           // signup: the email is already registered
-  kDocsUnavailable,      // the API documentation's assets are not installed
-  kTooManyRequests,      // login throttling
+  kNotFound,          // route or resource does not exist (or is not yours)
+  kMethodNotAllowed,  // the path exists with another method
+  kEmailTaken,        // signup: the email is already registered
+  kDocsUnavailable,   // the API documentation's assets are not installed
+  kTooManyRequests,   // login throttling
   // A dependency or the server itself cannot answer now (family: unavailable).
   kOverloaded,           // the worker queue is full
   kDatabaseUnavailable,  // PostgreSQL unreachable
@@ -55,9 +55,9 @@ inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInternal) + 1;
 
 struct Error {
   Code code;
-  std::string message;                // human text; empty = http/error_table's default
-  std::vector<std::string> details;   // validation messages, if any
-  int retryAfterSeconds = 0;          // set for throttling/rate limits
+  std::string message;               // human text; empty = http/error_table's default
+  std::vector<std::string> details;  // validation messages, if any
+  int retryAfterSeconds = 0;         // set for throttling/rate limits
 
   Error(Code c, std::string msg = {}) : code(c), message(std::move(msg)) {}
   static Error validation(std::vector<std::string> msgs) {

@@ -107,8 +107,7 @@ auto LeasePool<Conn, Deleter>::acquire(Dial dial) -> Result<Lease> {
     while (idle_.empty() && open_.load() >= options_.size) {
       if (!waited) waits_.fetch_add(1);
       waited = true;
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_.load() >= options_.size) {
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_.load() >= options_.size) {
         return fail(options_.exhausted);
       }
     }

@@ -2,10 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace authd {
 

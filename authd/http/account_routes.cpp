@@ -10,9 +10,10 @@ using nlohmann::json;
 
 HttpResponse sessionResponse(int status, const Result<accounts::Session>& s) {
   if (!s) return errorResponse(s.error());
-  HttpResponse r = jsonResponse(status, {{"user", {{"id", s->user.id}, {"email", s->user.email}, {"name", s->user.name}}},
-                                         {"accessToken", s->accessToken},
-                                         {"refreshToken", s->refreshToken}});
+  HttpResponse r =
+      jsonResponse(status, {{"user", {{"id", s->user.id}, {"email", s->user.email}, {"name", s->user.name}}},
+                            {"accessToken", s->accessToken},
+                            {"refreshToken", s->refreshToken}});
   r.logAuthType = "password";
   r.logSubject = s->user.id;
   return r;

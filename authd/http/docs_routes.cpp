@@ -99,7 +99,9 @@ std::optional<std::string> readFile(const std::filesystem::path& path, std::stri
 }
 
 // The message says how to install the assets (a 404's message is public).
-HttpResponse docsUnavailable(const std::string& message) { return errorResponse(Error(Code::kDocsUnavailable, message)); }
+HttpResponse docsUnavailable(const std::string& message) {
+  return errorResponse(Error(Code::kDocsUnavailable, message));
+}
 
 HttpResponse fileResponse(const DocsAssets::File& f, std::string_view cacheControl) {
   HttpResponse r;

@@ -20,7 +20,7 @@ struct DocsAssets {
     std::string body;
   };
   std::map<std::string, File, std::less<>> files;  // file name → contents
-  std::string unavailable;  // non-empty: why the UI cannot be served (the 404 message)
+  std::string unavailable;                         // non-empty: why the UI cannot be served (the 404 message)
 };
 
 // Reads the served files from `swaggerUiDir` (swagger-ui-dist's folder). Never

@@ -5,8 +5,9 @@
 namespace authd::http {
 
 void addHealthRoutes(Router& router, std::vector<ReadinessProbe> probes) {
-  router.add(Method::kGet, "/healthz", Exec::kInline,
-             [](const HttpRequest&) { return jsonResponse(200, {{"status", "ok"}}); });
+  router.add(Method::kGet, "/healthz", Exec::kInline, [](const HttpRequest&) {
+    return jsonResponse(200, {{"status", "ok"}});
+  });
 
   router.add(Method::kGet, "/readyz", Exec::kWorker, [probes = std::move(probes)](const HttpRequest&) {
     OutJson checks = OutJson::object();

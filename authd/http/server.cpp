@@ -72,7 +72,8 @@ HttpRequest convert(const P::Http::Request& req) {
   r.body = req.body();
   // No GET or HEAD route reads a body (GET /verify, the hot path, has none).
   if (r.method != Method::kGet && r.method != Method::kHead) {
-    if (auto ct = h.tryGet<P::Http::Header::ContentType>()) r.headers[size_t(Hdr::kContentType)] = ct->mime().toString();
+    if (auto ct = h.tryGet<P::Http::Header::ContentType>())
+      r.headers[size_t(Hdr::kContentType)] = ct->mime().toString();
   }
   // One pass over the few raw headers a request carries, instead of a hashed,
   // lowercasing lookup (and a copy of the header) per name authd reads.
@@ -224,8 +225,7 @@ class PistacheHandler final : public P::Http::Handler {
     });
     if (!queued) {
       impl_->inFlight.fetch_sub(1);
-      impl_->finish(shared->first, shared->second, route, errorResponse(Error(Code::kOverloaded)),
-                    start);
+      impl_->finish(shared->first, shared->second, route, errorResponse(Error(Code::kOverloaded)), start);
     }
   }
 

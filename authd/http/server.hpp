@@ -18,8 +18,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8081;
   int threads = 2;
-  size_t maxBodyBytes = 1 << 20;                    // larger bodies answer 413 (JSON)
-  size_t maxRequestSize = (1 << 20) + (64 << 10);   // Pistache's own buffer: headers + body
+  size_t maxBodyBytes = 1 << 20;                   // larger bodies answer 413 (JSON)
+  size_t maxRequestSize = (1 << 20) + (64 << 10);  // Pistache's own buffer: headers + body
   std::chrono::milliseconds headerTimeout{10'000};
   std::chrono::milliseconds bodyTimeout{10'000};
   std::chrono::milliseconds keepaliveTimeout{75'000};
@@ -27,8 +27,8 @@ struct ServerOptions {
 };
 
 // Called once per answered request (metrics); must be cheap and thread-safe.
-using RequestObserver = std::function<void(const HttpRequest&, const Route*, const HttpResponse&,
-                                           std::chrono::nanoseconds)>;
+using RequestObserver =
+    std::function<void(const HttpRequest&, const Route*, const HttpResponse&, std::chrono::nanoseconds)>;
 
 class HttpServer {
  public:

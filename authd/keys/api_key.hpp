@@ -12,7 +12,7 @@ namespace authd::keys {
 inline constexpr std::string_view kKeyPrefix = "sk_";
 inline constexpr size_t kRandomHexLength = 56;
 inline constexpr size_t kChecksumHexLength = 8;
-inline constexpr size_t kKeyLength = 67;  // 3 + 56 + 8
+inline constexpr size_t kKeyLength = 67;            // 3 + 56 + 8
 inline constexpr size_t kDisplayPrefixLength = 11;  // "sk_" + 8 hex
 
 struct NewKey {

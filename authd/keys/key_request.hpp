@@ -29,10 +29,10 @@ struct RateLimit {
 };
 
 struct CreateKeyRequest {
-  std::string name;                     // trimmed
-  std::optional<SysTime> expiresAt;     // nullopt = never expires
-  std::vector<std::string> scopes;      // de-duplicated, in first-seen order
-  std::optional<RateLimit> rateLimit;   // nullopt = the server default
+  std::string name;                    // trimmed
+  std::optional<SysTime> expiresAt;    // nullopt = never expires
+  std::vector<std::string> scopes;     // de-duplicated, in first-seen order
+  std::optional<RateLimit> rateLimit;  // nullopt = the server default
 };
 
 // Validates the JSON body of POST /keys; every problem found becomes one message of a kValidationFailed Error.

@@ -123,8 +123,8 @@ void Metrics::registerRoutes(const http::Router& router) {
   // Unmatched paths: counted under route="unmatched" (bounded label set).
   std::array<Counter*, kStatuses.size()> unmatched{};
   for (size_t i = 0; i < kStatuses.size(); ++i) {
-    unmatched[i] = &impl_->requests.Add(
-        {{"route", "unmatched"}, {"method", "ANY"}, {"status", std::to_string(kStatuses[i])}});
+    unmatched[i] =
+        &impl_->requests.Add({{"route", "unmatched"}, {"method", "ANY"}, {"status", std::to_string(kStatuses[i])}});
   }
   impl_->perRoute[nullptr] = unmatched;
 }

@@ -106,8 +106,7 @@ void InvalidationBus::handleMessage(std::string_view payload) {
   if (auto c = decodeChange(payload)) {
     c->remote = true;
     deliver(*c);
-  }
-  else spdlog::warn("invalidation: ignoring malformed message");
+  } else spdlog::warn("invalidation: ignoring malformed message");
 }
 
 bool InvalidationBus::firstSighting(const char* kind, const std::string& id, int64_t versionUs) {

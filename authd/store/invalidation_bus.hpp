@@ -65,7 +65,7 @@ class InvalidationBus final : public ChangePublisher {
   std::atomic<uint64_t> polls_{0};
   int64_t watermarkMs_ = 0;  // database time of the last successful poll
   bool loadedRevocations_ = false;
-  bool afterBulk_ = false;   // the last poll found a bulk change
+  bool afterBulk_ = false;                         // the last poll found a bulk change
   std::unordered_map<std::string, int64_t> seen_;  // row versions delivered by the poll → updated_at µs
 };
 

@@ -139,8 +139,8 @@ class Hs256AccessTokens final : public AccessTokens {
   std::string issue(std::string_view userId, std::string_view email, std::string_view sessionId) const override {
     const int64_t now = toUnixSeconds(clock_.now());
     json payload = {
-        {"sub", userId}, {"email", email},   {"typ", "access"},           {"jti", crypto::uuidV4()},
-        {"iat", now},    {"iss", issuer_},   {"exp", now + ttl_.count()},
+        {"sub", userId}, {"email", email}, {"typ", "access"},           {"jti", crypto::uuidV4()},
+        {"iat", now},    {"iss", issuer_}, {"exp", now + ttl_.count()},
     };
     if (!sessionId.empty()) payload["sid"] = sessionId;
     // `replace` instead of throwing: emails are validated upstream, and issue()

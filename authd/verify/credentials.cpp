@@ -38,11 +38,13 @@ Credential extractCredential(Mode mode, const std::optional<std::string>& author
       present(authorization) ? std::optional(fromAuthorization(*authorization)) : std::nullopt;
   switch (mode) {
     case Mode::kJwt:
-      if (fromAuth) return fromAuth->kind == CredentialKind::kJwt ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
+      if (fromAuth)
+        return fromAuth->kind == CredentialKind::kJwt ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
       return {keyHeader ? CredentialKind::kWrongKind : CredentialKind::kNone, {}};
     case Mode::kApiKey:
       if (keyHeader) return {CredentialKind::kApiKey, *apiKey};
-      if (fromAuth) return fromAuth->kind == CredentialKind::kApiKey ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
+      if (fromAuth)
+        return fromAuth->kind == CredentialKind::kApiKey ? *fromAuth : Credential{CredentialKind::kWrongKind, {}};
       return {};
     case Mode::kAny:
       if (keyHeader) return {CredentialKind::kApiKey, *apiKey};

@@ -21,7 +21,8 @@ Result<tokens::AccessClaims> JwtAuthenticator::verifyToken(std::string_view toke
     if (!checked) return checked;
     claims = std::move(*checked);
     if (token.size() <= kMaxCachedToken) {
-      const auto ttl = std::min<std::chrono::steady_clock::duration>(kVerifiedFor, std::chrono::seconds(claims->exp - now));
+      const auto ttl =
+          std::min<std::chrono::steady_clock::duration>(kVerifiedFor, std::chrono::seconds(claims->exp - now));
       verified_.put(std::string(token), *claims, steadyNow + ttl);
     }
   }

@@ -104,8 +104,7 @@ void KeyCache::onChange(const Change& change) {
       (void)l2_.clear();
       if (scan_) (void)loadFilter(scan_);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

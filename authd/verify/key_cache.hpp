@@ -51,8 +51,8 @@ class KeyL2 {
 };
 
 struct KeyCacheOptions {
-  size_t capacity = 100'000;                    // L1 entries
-  std::chrono::milliseconds fresh{60'000};      // L1 positive freshness
+  size_t capacity = 100'000;                // L1 entries
+  std::chrono::milliseconds fresh{60'000};  // L1 positive freshness
   std::chrono::milliseconds negativeFresh{5'000};
   std::chrono::milliseconds staleMax{3'600'000};  // serve stale this long while the stores are down
   std::chrono::seconds l2Ttl{300};

@@ -30,7 +30,8 @@ class L1Cache {
   // `capacity` bounds the total entry count (0 disables caching); shards are
   // reduced so that each one holds at least one entry.
   explicit L1Cache(size_t capacity, size_t shards = 16)
-      : capacity_(capacity), shardCount_(std::max<size_t>(1, std::min(shards, capacity))),
+      : capacity_(capacity),
+        shardCount_(std::max<size_t>(1, std::min(shards, capacity))),
         shards_(std::make_unique<Shard[]>(shardCount_)) {
     // Spread the remainder so the per-shard caps add up to exactly `capacity`.
     for (size_t i = 0; i < shardCount_; ++i) {

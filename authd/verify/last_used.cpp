@@ -78,7 +78,11 @@ class LastUsedTracker::CountingStore final : public keys::LastUsedSink {
 
 LastUsedTracker::LastUsedTracker(LastUsedQueue& queue, keys::LastUsedSink& store, const Clock& clock,
                                  LastUsedOptions options)
-    : queue_(queue), store_(store), clock_(clock), options_(options), buffer_(options.maxKeys),
+    : queue_(queue),
+      store_(store),
+      clock_(clock),
+      options_(options),
+      buffer_(options.maxKeys),
       counting_(std::make_unique<CountingStore>(store, flushBatches_, flushedRows_)) {}
 
 LastUsedTracker::~LastUsedTracker() { stop(); }
@@ -148,7 +152,8 @@ bool LastUsedTracker::flushNow() {
   }
   if (!r) {
     flushFailures_.fetch_add(1);
-    if (!flushFailing_) spdlog::warn("lastUsedAt: flush failed ({}); retrying every interval", codeName(r.error().code));
+    if (!flushFailing_)
+      spdlog::warn("lastUsedAt: flush failed ({}); retrying every interval", codeName(r.error().code));
     flushFailing_ = true;
     return false;
   }

@@ -77,7 +77,7 @@ class LastUsedQueue {
 };
 
 struct LastUsedOptions {
-  std::chrono::milliseconds pushInterval{250};   // buffer → queue
+  std::chrono::milliseconds pushInterval{250};    // buffer → queue
   std::chrono::milliseconds flushInterval{5000};  // queue → PostgreSQL (LAST_USED_FLUSH_MS)
   size_t batchSize = 5000;                        // rows per UPDATE statement
   size_t maxKeys = 1'000'000;                     // bound of the in-memory buffer
@@ -147,8 +147,8 @@ class LastUsedTracker {
   std::atomic<uint64_t> pushFailures_{0};
   std::atomic<uint64_t> flushFailures_{0};
   std::optional<SteadyTime> nextFlush_;  // set by the first tick (one ticking thread)
-  bool pushFailing_ = false;   // for logging transitions only (under workMu_)
-  bool flushFailing_ = false;  // likewise
+  bool pushFailing_ = false;             // for logging transitions only (under workMu_)
+  bool flushFailing_ = false;            // likewise
 };
 
 }  // namespace authd::verify

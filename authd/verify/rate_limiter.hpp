@@ -20,7 +20,7 @@ namespace authd::verify {
 
 struct RateDecision {
   bool allowed = true;
-  int64_t limit = 0;         // 0: unlimited (no headers)
+  int64_t limit = 0;  // 0: unlimited (no headers)
   int64_t remaining = 0;
   int64_t resetSeconds = 0;  // until the window ends
   bool shared = true;        // false: counted locally (the shared counter unavailable)

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string_view>
 
+#include "accounts/user_store.hpp"
 #include "core/changes.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "accounts/user_store.hpp"
 #include "verify/l1_cache.hpp"
 
 namespace authd::verify {

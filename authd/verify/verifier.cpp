@@ -31,12 +31,8 @@ Verdict Verifier::verify(const VerifyInput& in) {
       extractCredential(in.mode, in.authorization ? *in.authorization : kNone, in.apiKey ? *in.apiKey : kNone);
   Verdict v;
   switch (c.kind) {
-    case CredentialKind::kNone:
-      v.error = Code::kMissingCredentials;
-      return v;
-    case CredentialKind::kWrongKind:
-      v.error = Code::kWrongCredentialType;
-      return v;
+    case CredentialKind::kNone: v.error = Code::kMissingCredentials; return v;
+    case CredentialKind::kWrongKind: v.error = Code::kWrongCredentialType; return v;
     case CredentialKind::kJwt: return verifyJwt(c.value, in.requiredScopes);
     case CredentialKind::kApiKey: return verifyKey(c.value, in.requiredScopes);
   }

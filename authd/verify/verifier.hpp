@@ -30,11 +30,11 @@ struct VerifyInput {
 
 // Where a key decision came from, for metrics.
 struct Verdict {
-  std::optional<Code> error;      // nullopt: allowed
-  std::string_view authType;      // "jwt" | "apiKey" when allowed
+  std::optional<Code> error;  // nullopt: allowed
+  std::string_view authType;  // "jwt" | "apiKey" when allowed
   std::string userId;
   std::string keyId;
-  std::string scopes;             // the key's scopes, comma-joined
+  std::string scopes;  // the key's scopes, comma-joined
   RateDecision rate;
   std::optional<KeyTier> keyTier;  // set when a key was looked up
 };
@@ -43,7 +43,12 @@ class Verifier {
  public:
   Verifier(const JwtAuthenticator& jwt, KeyCache& keys, UserStatusCache& users, RateLimiter& limiter,
            LastUsedTracker& lastUsed, const Clock& clock, keys::RateLimit serverDefault)
-      : jwt_(jwt), keys_(keys), users_(users), limiter_(limiter), lastUsed_(lastUsed), clock_(clock),
+      : jwt_(jwt),
+        keys_(keys),
+        users_(users),
+        limiter_(limiter),
+        lastUsed_(lastUsed),
+        clock_(clock),
         serverDefault_(serverDefault) {}
 
   // Decides one request. Never throws; store outages are kDatabaseUnavailable (fail closed).

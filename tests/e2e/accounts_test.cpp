@@ -79,7 +79,8 @@ Account newAccount(uint16_t port, std::string_view tag) {
 
 // Sets users.is_active for one user directly in PostgreSQL, as an operator would.
 void setActive(const std::string& userId, bool active) {
-  const char* sql = active ? "UPDATE users SET is_active = true WHERE id = $1" : "UPDATE users SET is_active = false WHERE id = $1";
+  const char* sql =
+      active ? "UPDATE users SET is_active = true WHERE id = $1" : "UPDATE users SET is_active = false WHERE id = $1";
   ASSERT_EQ(execSql(sql, userId), 1);
 }
 
@@ -208,8 +209,8 @@ TEST(E2eAccountsTest, LogoutRevokesTheSessionsOlderAccessTokens) {
         EXPECT_TRUE(isError(last, 401, "token_revoked")) << name << " on instance " << n;
       }
       // Nor can t0 do anything else, such as create a key.
-      EXPECT_TRUE(isError(postJson(env.authdPort(n), "/keys", {{"name", "after-logout"}}, bearer(t0.accessToken)),
-                          401, "token_revoked"))
+      EXPECT_TRUE(isError(postJson(env.authdPort(n), "/keys", {{"name", "after-logout"}}, bearer(t0.accessToken)), 401,
+                          "token_revoked"))
           << "instance " << n;
     }
     EXPECT_TRUE(isError(refresh(env.authdPort(to), t1.refreshToken), 401, "invalid_refresh_token"));
@@ -702,7 +703,7 @@ std::string signedToken(const std::string& headerJson, const std::string& payloa
 // The payload authd would issue for the account now, as a JSON object to tamper with.
 json payloadFor(const Account& a) {
   const int64_t now = toUnixSeconds(std::chrono::system_clock::now());
-  return {{"sub", a.id}, {"email", a.email}, {"typ", "access"}, {"jti", crypto::uuidV4()},
+  return {{"sub", a.id}, {"email", a.email}, {"typ", "access"},  {"jti", crypto::uuidV4()},
           {"iat", now},  {"iss", "authd"},   {"exp", now + 3600}};
 }
 
@@ -728,8 +729,8 @@ TEST(E2eAccountsHardeningTest, LenientJwtsAreRefusedThroughNginxAndDirect) {
   const std::vector<std::pair<std::string, std::string>> refused{
       {"crit", signedToken(R"({"alg":"HS256","typ":"JWT","crit":["exp"]})", payloadFor(a).dump())},
       {"duplicate alg", signedToken(R"({"alg":"none","alg":"HS256","typ":"JWT"})", payloadFor(a).dump())},
-      {"duplicate sub", signedToken(hs256, dupPayload.substr(0, dupPayload.size() - 1) + R"(,"sub":")" +
-                                               crypto::uuidV4() + R"("})")},
+      {"duplicate sub",
+       signedToken(hs256, dupPayload.substr(0, dupPayload.size() - 1) + R"(,"sub":")" + crypto::uuidV4() + R"("})")},
       {"future nbf", with([&](json& p) { p["nbf"] = now + 600; })},
       {"future iat", with([&](json& p) { p["iat"] = now + 600; })},
       {"negative iat", with([&](json& p) { p["iat"] = -1; })},
@@ -818,7 +819,8 @@ TEST(E2eAccountsHardeningTest, HeadAnswersCarryNoBody) {
       ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
       // Whatever follows the header within 300 ms would be a body.
       const std::string head = sendAndRead(fd, "HEAD " + path + " HTTP/1.1\r\nHost: authd.test\r\n\r\n", 300ms);
-      ASSERT_NE(head.find("\r\n\r\n"), std::string::npos) << port << " " << path << ": no complete header in '" << head << "'";
+      ASSERT_NE(head.find("\r\n\r\n"), std::string::npos)
+          << port << " " << path << ": no complete header in '" << head << "'";
       EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << port << " HEAD " << path << " sent a body";
       EXPECT_TRUE(head.starts_with("HTTP/1.1 401") || head.starts_with("HTTP/1.1 404") ||
                   head.starts_with("HTTP/1.1 405"))

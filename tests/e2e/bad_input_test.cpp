@@ -41,8 +41,8 @@ TEST(E2eBadInputTest, FramingLiesThroughNginx) {
   }
   // Two Content-Length headers that disagree (request smuggling).
   EXPECT_TRUE(isErrorShape(rawRequest(port,
-                                     "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-                                     "Content-Length: 40\r\nConnection: close\r\n\r\n{}")));
+                                      "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                      "Content-Length: 40\r\nConnection: close\r\n\r\n{}")));
   // A garbage request line.
   EXPECT_TRUE(isErrorShape(rawRequest(port, "GARBAGE\r\n\r\n")));
 }
@@ -66,8 +66,9 @@ TEST(E2eBadInputTest, SqlLookingAndOddStrings) {
   const uint16_t port = testEnv().nginxPort;
   const Account s = signup(port, "bad");
   ASSERT_FALSE(s.accessToken.empty());
-  const std::string names[] = {"'; DROP TABLE users; --", "Robert'); DELETE FROM api_keys;--", "\" OR 1=1 --",
-                               "名前 🔑", "$1::uuid", "%s%n%x", "<script>alert(1)</script>"};
+  const std::string names[] = {
+      "'; DROP TABLE users; --",  "Robert'); DELETE FROM api_keys;--", "\" OR 1=1 --", "名前 🔑", "$1::uuid", "%s%n%x",
+      "<script>alert(1)</script>"};
   for (const auto& name : names) {
     const auto r = postJson(port, "/keys", {{"name", name}}, {{"Authorization", "Bearer " + s.accessToken}});
     ASSERT_TRUE(r) << lastError();
@@ -78,8 +79,8 @@ TEST(E2eBadInputTest, SqlLookingAndOddStrings) {
   ASSERT_TRUE(list && list->status == 200);
   EXPECT_EQ(list->json().size(), std::size(names));
   // SQL-looking emails are invalid emails: 400, and login with one is a plain 401.
-  EXPECT_TRUE(isErrorShape(postJson(port, "/auth/signup",
-                                   {{"email", "x' OR '1'='1"}, {"password", "Password123!"}, {"name", "x"}})));
+  EXPECT_TRUE(isErrorShape(
+      postJson(port, "/auth/signup", {{"email", "x' OR '1'='1"}, {"password", "Password123!"}, {"name", "x"}})));
   const auto login = postJson(port, "/auth/login", {{"email", "' OR 1=1 --@x.io"}, {"password", "' OR 1=1 --"}});
   ASSERT_TRUE(isErrorShape(login));
   EXPECT_EQ(login->json()["code"], "invalid_credentials");
@@ -90,8 +91,12 @@ TEST(E2eBadInputTest, InvalidKeyIds) {
   const uint16_t port = testEnv().nginxPort;
   const Account s = signup(port, "bad");
   ASSERT_FALSE(s.accessToken.empty());
-  const std::string ids[] = {"not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g", "%27%20OR%201%3D1",
-                             "00000000000000000000000000000000", std::string(300, 'f')};
+  const std::string ids[] = {"not-a-uuid",
+                             "1",
+                             "00000000-0000-0000-0000-00000000000g",
+                             "%27%20OR%201%3D1",
+                             "00000000000000000000000000000000",
+                             std::string(300, 'f')};
   for (const auto& id : ids) {
     const auto r = request(port, "DELETE", "/keys/" + id, {{"Authorization", "Bearer " + s.accessToken}});
     ASSERT_TRUE(isErrorShape(r)) << id;
@@ -104,10 +109,10 @@ TEST(E2eBadInputTest, JwtAttacks) {
   const TestEnv& env = testEnv();
   const Account s = signup(env.nginxPort, "bad");
   ASSERT_FALSE(s.accessToken.empty());
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const json good{{"sub", s.id}, {"email", "x@example.com"}, {"typ", "access"}, {"jti", crypto::uuidV4()},
-                  {"iat", now},      {"exp", now + 600},         {"iss", "authd"}};
+                  {"iat", now},  {"exp", now + 600},         {"iss", "authd"}};
   const json hs256{{"alg", "HS256"}, {"typ", "JWT"}};
   auto with = [&](const char* k, const json& v) {
     json p = good;
@@ -120,8 +125,8 @@ TEST(E2eBadInputTest, JwtAttacks) {
   // The real token with its payload swapped for another user's (signature kept).
   const auto dot1 = s.accessToken.find('.');
   const auto dot2 = s.accessToken.rfind('.');
-  const std::string tampered = s.accessToken.substr(0, dot1 + 1) + base64Json(with("sub", crypto::uuidV4())) +
-                               s.accessToken.substr(dot2);
+  const std::string tampered =
+      s.accessToken.substr(0, dot1 + 1) + base64Json(with("sub", crypto::uuidV4())) + s.accessToken.substr(dot2);
   const std::pair<std::string, std::string> attacks[] = {
       {"alg none, no signature", craftToken({{"alg", "none"}, {"typ", "JWT"}}, good, secret, false)},
       {"alg none, signed", craftToken({{"alg", "none"}}, good, secret)},
@@ -142,7 +147,8 @@ TEST(E2eBadInputTest, JwtAttacks) {
       {"oversized", std::string(4500, 'a') + "." + std::string(4500, 'b') + "." + std::string(43, 'c')},
   };
   for (const auto& [what, token] : attacks) {
-    for (const auto& [port, path] : {std::pair{env.nginxPort, "/protected/user-only"}, {env.authdPort(1), "/auth/me"}}) {
+    for (const auto& [port, path] :
+         {std::pair{env.nginxPort, "/protected/user-only"}, {env.authdPort(1), "/auth/me"}}) {
       const auto r = get(port, path, {{"Authorization", "Bearer " + token}});
       ASSERT_TRUE(isErrorShape(r)) << what << " on " << path;
       EXPECT_EQ(r->status, 401) << what << " on " << path << ": " << *r;
@@ -151,7 +157,8 @@ TEST(E2eBadInputTest, JwtAttacks) {
     }
   }
   // The control: a correctly crafted token with the real secret is accepted.
-  const auto ok = get(env.nginxPort, "/protected/user-only", {{"Authorization", "Bearer " + craftToken(hs256, good, secret)}});
+  const auto ok =
+      get(env.nginxPort, "/protected/user-only", {{"Authorization", "Bearer " + craftToken(hs256, good, secret)}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << *ok;
 }

@@ -72,11 +72,15 @@ using Values = std::vector<std::string>;
 
 // What a client sends to impersonate someone, or to plant addresses and ids.
 const Headers kSpoofed{
-    {"X-User-Id", "spoofed-user"},        {"X-Key-Id", "spoofed-key"},
-    {"X-Auth-Type", "apiKey"},            {"X-Auth-Scopes", "spoofed:scope"},
-    {"X_User_Id", "spoofed-user"},        {"X-Real-IP", "203.0.113.7"},
+    {"X-User-Id", "spoofed-user"},
+    {"X-Key-Id", "spoofed-key"},
+    {"X-Auth-Type", "apiKey"},
+    {"X-Auth-Scopes", "spoofed:scope"},
+    {"X_User_Id", "spoofed-user"},
+    {"X-Real-IP", "203.0.113.7"},
     {"X-Forwarded-For", "203.0.113.7, 198.51.100.1"},
-    {"X-Forwarded-Proto", "https"},       {"X-Request-Id", "spoofed-request-id"},
+    {"X-Forwarded-Proto", "https"},
+    {"X-Request-Id", "spoofed-request-id"},
 };
 
 Headers with(Headers a, const Headers& b) {
@@ -113,7 +117,8 @@ TEST(E2eGuardUpstreamTest, JwtIdentityOnlyFromAuthd) {
 TEST(E2eGuardUpstreamTest, ApiKeyIdentityOnlyFromAuthd) {
   const Account a = signup(testEnv().nginxPort, "e2e-guard-key");
   ASSERT_FALSE(a.id.empty());
-  const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "echo"}, {"scopes", {"reports:read", "reports:write"}}});
+  const Key k =
+      createKnownKey(testEnv().nginxPort, a, {{"name", "echo"}, {"scopes", {"reports:read", "reports:write"}}});
   ASSERT_FALSE(k.id.empty());
   // The scopes header as authd itself gives it.
   const auto direct = verifyOn(1, "?mode=any", apiKey(k.key));
@@ -173,9 +178,8 @@ TEST(E2eGuardUpstreamTest, KeepAliveToUpstream) {
 // Denials are nginx's JSON, never the upstream's, and carry the server's add_header too.
 TEST(E2eGuardUpstreamTest, DenialsNeverReachTheUpstream) {
   const uint16_t port = testEnv().nginxPort;
-  for (const auto& [headers, status, code] :
-       std::vector<std::tuple<Headers, int, std::string>>{{kSpoofed, 401, "missing_credentials"},
-                                                          {with(bearer("not.a.jwt"), kSpoofed), 401, "invalid_token"}}) {
+  for (const auto& [headers, status, code] : std::vector<std::tuple<Headers, int, std::string>>{
+           {kSpoofed, 401, "missing_credentials"}, {with(bearer("not.a.jwt"), kSpoofed), 401, "invalid_token"}}) {
     const auto r = get(port, "/protected/echo/denied", headers);
     ASSERT_TRUE(r) << lastError();
     EXPECT_EQ(r->status, status) << *r;

@@ -101,9 +101,9 @@ TEST(E2eNginxFrontTest, GuardedRequestsLeaveTheErrorLogEmpty) {
     int status;
   };
   const std::vector<Case> cases{
-      {"/protected/user-only", bearer(jwt), 200},    {"/protected/service-only", apiKey(key), 200},
-      {"/protected/flexible", bearer(jwt), 200},     {"/protected/flexible", apiKey(key), 200},
-      {"/protected/user-only", {}, 401},             {"/protected/service-only", bearer("not.a.jwt"), 401},
+      {"/protected/user-only", bearer(jwt), 200}, {"/protected/service-only", apiKey(key), 200},
+      {"/protected/flexible", bearer(jwt), 200},  {"/protected/flexible", apiKey(key), 200},
+      {"/protected/user-only", {}, 401},          {"/protected/service-only", bearer("not.a.jwt"), 401},
       {"/protected/reports", apiKey(key), 403},
   };
   for (const auto& c : cases) {

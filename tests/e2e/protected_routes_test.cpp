@@ -310,9 +310,7 @@ Credential prepare(Kind kind) {
   c.userId = a.id;
   const auto plainKey = [&a] { return createKnownKey(testEnv().nginxPort, a, {{"name", "plain"}}); };
   switch (kind) {
-    case Kind::kJwt:
-      c.headers = bearer(a.accessToken);
-      break;
+    case Kind::kJwt: c.headers = bearer(a.accessToken); break;
     case Kind::kJwtCraftedWithRealSecret: {
       const SystemClock clock;
       c.headers = bearer(issueToken(testEnv().jwtSecret, clock, a));
@@ -327,22 +325,16 @@ Credential prepare(Kind kind) {
     }
     case Kind::kScopedKeyHeader:
     case Kind::kScopedKeyBearer: {
-      const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "scoped"}, {"scopes", {"reports:read", "other.scope"}}});
+      const Key k =
+          createKnownKey(testEnv().nginxPort, a, {{"name", "scoped"}, {"scopes", {"reports:read", "other.scope"}}});
       c.keyId = k.id;
       c.headers = kind == Kind::kScopedKeyHeader ? apiKey(k.key) : bearer(k.key);
       break;
     }
-    case Kind::kNone:
-      break;
-    case Kind::kEmptyApiKeyHeader:
-      c.headers = {{"x-api-key", ""}};
-      break;
-    case Kind::kGarbageBearer:
-      c.headers = bearer("garbage");
-      break;
-    case Kind::kGarbageApiKey:
-      c.headers = apiKey("garbage");
-      break;
+    case Kind::kNone: break;
+    case Kind::kEmptyApiKeyHeader: c.headers = {{"x-api-key", ""}}; break;
+    case Kind::kGarbageBearer: c.headers = bearer("garbage"); break;
+    case Kind::kGarbageApiKey: c.headers = apiKey("garbage"); break;
     case Kind::kBadChecksumHeader:
     case Kind::kBadChecksumBearer: {
       const std::string bad = flipLastDigit(plainKey().key);
@@ -508,12 +500,13 @@ TEST(E2eProtectedRoutesGuardTest, EachModeReadsOnlyTheKindsItAccepts) {
   std::string badJwt = a.accessToken;
   badJwt.back() = badJwt.back() == 'A' ? 'B' : 'A';
   const std::string badKey = unknownWellFormedKey();
-  const std::array<std::pair<std::string_view, Route>, 3> modes{{
-      {"jwt", kRoutes[0]}, {"apikey", kRoutes[1]}, {"any", kRoutes[2]}}};
+  const std::array<std::pair<std::string_view, Route>, 3> modes{
+      {{"jwt", kRoutes[0]}, {"apikey", kRoutes[1]}, {"any", kRoutes[2]}}};
   for (const Sent jwt : {Sent::kNone, Sent::kValid, Sent::kInvalid}) {
     for (const Sent key : {Sent::kNone, Sent::kValid, Sent::kInvalid}) {
       Headers h;
-      if (jwt != Sent::kNone) h.emplace_back("Authorization", "Bearer " + (jwt == Sent::kValid ? a.accessToken : badJwt));
+      if (jwt != Sent::kNone)
+        h.emplace_back("Authorization", "Bearer " + (jwt == Sent::kValid ? a.accessToken : badJwt));
       if (key != Sent::kNone) h.emplace_back("x-api-key", key == Sent::kValid ? k.key : badKey);
       for (const auto& [mode, route] : modes) {
         const Expect e = expectedFor(mode, jwt, key);

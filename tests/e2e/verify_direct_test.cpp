@@ -95,7 +95,8 @@ TEST(E2eVerifyDirectTest, JwtSuccessHeadersAndEmptyBody) {
 TEST(E2eVerifyDirectTest, KeySuccessHeadersAndEmptyBody) {
   const Account a = signup(testEnv().nginxPort, "e2e-verify-key");
   ASSERT_FALSE(a.id.empty());
-  const Key k = createKnownKey(testEnv().nginxPort, a, {{"name", "scoped"}, {"scopes", {"reports:read", "billing.write"}}});
+  const Key k =
+      createKnownKey(testEnv().nginxPort, a, {{"name", "scoped"}, {"scopes", {"reports:read", "billing.write"}}});
   ASSERT_FALSE(k.key.empty());
   for (const int n : {1, 2}) {
     for (const auto& [query, headers] :

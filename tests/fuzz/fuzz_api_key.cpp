@@ -23,8 +23,7 @@ bool referenceWellFormed(std::string_view s) {
   for (size_t i = 3; i < 67; ++i) {
     if (!isLowerHex(s[i])) return false;
   }
-  const auto crc = static_cast<uint32_t>(
-      ::crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(59)));
+  const auto crc = static_cast<uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(59)));
   char hex[9];
   static constexpr char kDigits[] = "0123456789abcdef";
   for (int i = 0; i < 8; ++i) hex[i] = kDigits[(crc >> (28 - 4 * i)) & 0xf];
@@ -99,8 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (size_t i = 3; i < fixed.size(); ++i) {
         if (!isLowerHex(fixed[i])) fixed[i] = "0123456789abcdef"[static_cast<unsigned char>(fixed[i]) & 0xf];
       }
-      const auto crc = static_cast<uint32_t>(
-          ::crc32(0L, reinterpret_cast<const Bytef*>(fixed.data()), static_cast<uInt>(59)));
+      const auto crc =
+          static_cast<uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(fixed.data()), static_cast<uInt>(59)));
       for (int i = 0; i < 8; ++i) fixed[59 + i] = "0123456789abcdef"[(crc >> (28 - 4 * i)) & 0xf];
       if (!keys::isWellFormedKey(fixed)) __builtin_trap();
     }

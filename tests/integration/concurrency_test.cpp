@@ -134,7 +134,8 @@ class Client {
     ++ops_.verifies;
     std::string where = "instance " + std::to_string(n) + ", key " + k.id + " created " +
                         std::to_string(msSince(k.createdAt)) + " ms before";
-    if (k.revocation == Revocation::kAcknowledged) where += ", revoked " + std::to_string(msSince(k.revokedAt)) + " ms before";
+    if (k.revocation == Revocation::kAcknowledged)
+      where += ", revoked " + std::to_string(msSince(k.revokedAt)) + " ms before";
     where += ": " + describe(r);
     const bool accepted = r && r->status == 200;
     const bool refused = r && r->status == 401;
@@ -155,8 +156,7 @@ class Client {
           findings_.add(Kind::kNote, "key being revoked refused with another code", where);
         }
         break;
-      case Revocation::kUnknown:
-        break;
+      case Revocation::kUnknown: break;
     }
   }
 
@@ -306,7 +306,13 @@ TEST(ConcurrencyTest, RevocationWithinOneSecondUnderWriteLoad) {
       const auto c = postJson(env.authdPort(1), "/keys/create", {{"name", "probe"}}, bearer(token));
       if (!c || c->status != 201) continue;
       const std::string id = c->json().value("id", ""), key = c->json().value("key", "");
-      if (!eventually([&] { const auto r = verifyKeyOn(2, key); return r && r->status == 200; }, 3s)) continue;
+      if (!eventually(
+              [&] {
+                const auto r = verifyKeyOn(2, key);
+                return r && r->status == 200;
+              },
+              3s))
+        continue;
       const auto del = request(env.authdPort(1), "DELETE", "/keys/" + id, bearer(token));
       if (!del || del->status != 200) continue;
       const auto revokedAt = Clock::now();

@@ -48,23 +48,26 @@ TEST(DenylistPruneTest, StartingInstancePrunesLapsedRowsOnly) {
   const std::string deadFamily = crypto::uuidV4(), liveFamily = crypto::uuidV4(), recentFamily = crypto::uuidV4();
   auto seeded = pg->run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params0("INSERT INTO revoked_access_tokens (jti, user_id, expires_at) VALUES "
-                    "($1::uuid, $3::uuid, now() - interval '1 minute'), "
-                    "($2::uuid, $3::uuid, now() + interval '1 hour')",
-                    expiredJti, liveJti, userId);
+    tx.exec_params0(
+        "INSERT INTO revoked_access_tokens (jti, user_id, expires_at) VALUES "
+        "($1::uuid, $3::uuid, now() - interval '1 minute'), "
+        "($2::uuid, $3::uuid, now() + interval '1 hour')",
+        expiredJti, liveJti, userId);
     // Quiet for a day: dead if every token expired, kept while one can still refresh.
-    tx.exec_params0("INSERT INTO refresh_families (id, user_id, created_at, updated_at, revoked_at) VALUES "
-                    "($1::uuid, $4::uuid, now() - interval '1 day', now() - interval '1 day', "
-                    "now() - interval '1 day'), "
-                    "($2::uuid, $4::uuid, now() - interval '1 day', now() - interval '1 day', NULL), "
-                    "($3::uuid, $4::uuid, now(), now(), now())",
-                    deadFamily, liveFamily, recentFamily, userId);
-    tx.exec_params0("INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES "
-                    "($4::uuid, $1::uuid, $5, now() - interval '1 hour'), "
-                    "($4::uuid, $2::uuid, $6, now() + interval '1 day'), "
-                    "($4::uuid, $3::uuid, $7, now() - interval '1 hour')",
-                    deadFamily, liveFamily, recentFamily, userId, crypto::sha256Hex(crypto::uuidV4()),
-                    crypto::sha256Hex(crypto::uuidV4()), crypto::sha256Hex(crypto::uuidV4()));
+    tx.exec_params0(
+        "INSERT INTO refresh_families (id, user_id, created_at, updated_at, revoked_at) VALUES "
+        "($1::uuid, $4::uuid, now() - interval '1 day', now() - interval '1 day', "
+        "now() - interval '1 day'), "
+        "($2::uuid, $4::uuid, now() - interval '1 day', now() - interval '1 day', NULL), "
+        "($3::uuid, $4::uuid, now(), now(), now())",
+        deadFamily, liveFamily, recentFamily, userId);
+    tx.exec_params0(
+        "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES "
+        "($4::uuid, $1::uuid, $5, now() - interval '1 hour'), "
+        "($4::uuid, $2::uuid, $6, now() + interval '1 day'), "
+        "($4::uuid, $3::uuid, $7, now() - interval '1 hour')",
+        deadFamily, liveFamily, recentFamily, userId, crypto::sha256Hex(crypto::uuidV4()),
+        crypto::sha256Hex(crypto::uuidV4()), crypto::sha256Hex(crypto::uuidV4()));
     tx.commit();
   });
   ASSERT_TRUE(seeded.has_value()) << seeded.error().message;

@@ -194,7 +194,9 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
     const auto use = verifyKeyOn(1, usedKeySecret);
     EXPECT_TRUE(use && use->status == 200) << describe(use);
     const int64_t usedAt = nowMs();
-    EXPECT_TRUE(eventually([&] { return queuedInRedis(*redis, usedKeyId, LastUsedSets::kLiveOrFlushing) || lastUsedMs(*pg, usedKeyId); }, 2s))
+    EXPECT_TRUE(eventually(
+        [&] { return queuedInRedis(*redis, usedKeyId, LastUsedSets::kLiveOrFlushing) || lastUsedMs(*pg, usedKeyId); },
+        2s))
         << "the use on instance 1 never reached Redis";
     std::this_thread::sleep_until(loadStart + kKillAfter);
     EXPECT_EQ(stack("authd-kill", 1), 0);
@@ -243,7 +245,8 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
     for (const int n : {1, 2}) {
       const auto r = verifyKeyOn(n, k.key);
       if (r && r->status == 200 && r->header("x-key-id") == k.id) continue;
-      if (++lost <= 5) ADD_FAILURE() << "key " << k.id << " (acknowledged 201) on instance " << n << ": " << describe(r);
+      if (++lost <= 5)
+        ADD_FAILURE() << "key " << k.id << " (acknowledged 201) on instance " << n << ": " << describe(r);
     }
   }
   EXPECT_EQ(lost, 0) << "of " << created.size() << " acknowledged keys";

@@ -242,7 +242,8 @@ TEST(FaultPostgresTest, KillKeepsCachedCredentialsAndRecovers) {
   }
 
   expectRecovered(w, "kill-back");
-  if (!acknowledged.empty()) std::cerr << "note: " << acknowledged.size() << " signups answered 201 just after the kill\n";
+  if (!acknowledged.empty())
+    std::cerr << "note: " << acknowledged.size() << " signups answered 201 just after the kill\n";
   EXPECT_EQ(authdPid(1), pid1) << "authd instance 1 was restarted";
   EXPECT_EQ(authdPid(2), pid2) << "authd instance 2 was restarted";
 }
@@ -272,7 +273,8 @@ TEST(FaultPostgresTest, KeyUsedJustBeforeOutageStillVerifies) {
   ASSERT_TRUE(outage.stopped());
   for (const int n : {1, 2}) {
     EXPECT_TRUE(directIs(verifyKeyOn(n, k.key), 200, "")) << "key used before the poll and outage, instance " << n;
-    EXPECT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "JWT used before the poll and outage, instance " << n;
+    EXPECT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, ""))
+        << "JWT used before the poll and outage, instance " << n;
   }
 }
 

@@ -44,7 +44,8 @@ constexpr const char* kPassword = "fault-redis-pw-123";
 
 // A key limited to kLimit uses per kWindowSeconds, created on `port`.
 Key createLimitedKey(uint16_t port, const Account& a) {
-  return createKey(port, a, {{"name", "limited"}, {"rateLimit", {{"limit", kLimit}, {"windowSeconds", kWindowSeconds}}}});
+  return createKey(port, a,
+                   {{"name", "limited"}, {"rateLimit", {{"limit", kLimit}, {"windowSeconds", kWindowSeconds}}}});
 }
 
 // DELETE /keys/:id on `port`; the status (0 without a response).
@@ -126,8 +127,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
     // /readyz names the cache, on both instances and through nginx.
     for (const int n : {1, 2}) {
       std::optional<HttpResult> r;
-      EXPECT_TRUE(eventually(
-          [&] { return (r = get(env.authdPort(n), "/readyz")) && r->status == 503; }, 3s))
+      EXPECT_TRUE(eventually([&] { return (r = get(env.authdPort(n), "/readyz")) && r->status == 503; }, 3s))
           << "instance " << n << " /readyz: " << describe(r);
       EXPECT_TRUE(nginxIs(r, 503, "cache_unavailable")) << "instance " << n;
     }
@@ -191,7 +191,8 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
   EXPECT_TRUE(nginxIs(get(nginx, "/readyz"), 200, ""));
   for (const int n : {1, 2}) {
     std::optional<double> subscribed;
-    EXPECT_TRUE(eventually([&] { return (subscribed = metricOn(n, R"(authd_state{what="invalidation_subscribed"})")) == 1.0; }, 5s))
+    EXPECT_TRUE(eventually(
+        [&] { return (subscribed = metricOn(n, R"(authd_state{what="invalidation_subscribed"})")) == 1.0; }, 5s))
         << "instance " << n << " did not resubscribe to the invalidation channel (gauge "
         << (subscribed ? std::to_string(*subscribed) : "absent") << ")";
   }

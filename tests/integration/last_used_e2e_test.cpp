@@ -119,7 +119,9 @@ TEST(LastUsedEndToEndTest, CrashAfterQueueingLosesNothing) {
     InstanceRestarter restart2(2);
     useOn(2, k.key);
     // The buffer is pushed to Redis every 250 ms.
-    ASSERT_TRUE(eventually([&] { return queuedInRedis(*redis, k.keyId, LastUsedSets::kLive) || lastUsedMs(pg(), k.keyId).has_value(); }, 2s))
+    ASSERT_TRUE(eventually(
+        [&] { return queuedInRedis(*redis, k.keyId, LastUsedSets::kLive) || lastUsedMs(pg(), k.keyId).has_value(); },
+        2s))
         << "the use never reached Redis";
     const bool alreadyFlushed = lastUsedMs(pg(), k.keyId).has_value();
     ASSERT_EQ(stack("authd-kill", 2), 0);

@@ -13,12 +13,12 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "support/api.hpp"
 #include "support/test_env.hpp"
-#include "core/clock.hpp"
 
 namespace authd::testing {
 namespace {
@@ -73,9 +73,10 @@ class LastUsedRedisTest : public ::testing::Test {
 
     auto user = pg_->run([](pqxx::connection& c) {
       pqxx::work tx(c);
-      auto row = tx.exec_params1("INSERT INTO users (email, password_hash, name) VALUES ($1, 'x', 'last used') "
-                                 "RETURNING id::text",
-                                 "lastused-" + crypto::uuidV4() + "@test.invalid");
+      auto row = tx.exec_params1(
+          "INSERT INTO users (email, password_hash, name) VALUES ($1, 'x', 'last used') "
+          "RETURNING id::text",
+          "lastused-" + crypto::uuidV4() + "@test.invalid");
       tx.commit();
       return row[0].as<std::string>();
     });
@@ -104,11 +105,11 @@ class LastUsedRedisTest : public ::testing::Test {
     auto ids = pg_->run([&](pqxx::connection& c) {
       pqxx::work tx(c);
       std::vector<std::string> out;
-      for (const auto& row : tx.exec_params(
-               "INSERT INTO api_keys (user_id, name, key_hash, prefix) "
-               "SELECT $1::uuid, 'lu', encode(sha256(convert_to($2 || ':' || i, 'UTF8')), 'hex'), 'sk_test' "
-               "FROM generate_series(1, $3) AS i RETURNING id::text",
-               userId_, tag, n)) {
+      for (const auto& row :
+           tx.exec_params("INSERT INTO api_keys (user_id, name, key_hash, prefix) "
+                          "SELECT $1::uuid, 'lu', encode(sha256(convert_to($2 || ':' || i, 'UTF8')), 'hex'), 'sk_test' "
+                          "FROM generate_series(1, $3) AS i RETURNING id::text",
+                          userId_, tag, n)) {
         out.push_back(row[0].as<std::string>());
       }
       tx.commit();
@@ -123,10 +124,10 @@ class LastUsedRedisTest : public ::testing::Test {
     auto rows = pg_->run([&](pqxx::connection& c) {
       pqxx::nontransaction tx(c);
       std::map<std::string, std::optional<int64_t>> out;
-      for (const auto& row : tx.exec_params(
-               "SELECT id::text, (extract(epoch FROM last_used_at) * 1000)::bigint FROM api_keys "
-               "WHERE user_id = $1::uuid",
-               userId_)) {
+      for (const auto& row :
+           tx.exec_params("SELECT id::text, (extract(epoch FROM last_used_at) * 1000)::bigint FROM api_keys "
+                          "WHERE user_id = $1::uuid",
+                          userId_)) {
         out[row[0].as<std::string>()] = row[1].is_null() ? std::nullopt : std::optional(row[1].as<int64_t>());
       }
       return out;

@@ -195,7 +195,7 @@ TEST(RefreshRaceTest, RefreshRacingLogoutLeavesNoLiveToken) {
       ++live;
       if (liveSamples.size() < 3) {
         liveSamples.push_back("trial " + std::to_string(trial) + " after " + std::to_string(rotations) +
-                          " rotations: " + describe(again));
+                              " rotations: " + describe(again));
       }
     }
     std::string why;

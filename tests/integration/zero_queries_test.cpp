@@ -74,8 +74,7 @@ std::vector<std::string> flood(const std::vector<std::string>& keys, const std::
         // Both headers a key can come in.
         const Headers h =
             i % 2 == 0 ? Headers{{"x-api-key", keys[i]}} : Headers{{"Authorization", "Bearer " + keys[i]}};
-        const auto r = viaNginx ? get(env.nginxPort, "/protected/service-only", h)
-                                : verifyOn(1, "?mode=apikey", h);
+        const auto r = viaNginx ? get(env.nginxPort, "/protected/service-only", h) : verifyOn(1, "?mode=apikey", h);
         const std::string why = checkRefusal(r, viaNginx, code);
         if (!why.empty()) {
           ++bad;

@@ -67,8 +67,7 @@ std::string hs256Token(std::string_view headerJson, std::string_view payloadJson
   const std::string input = crypto::base64UrlEncode(headerJson) + "." + crypto::base64UrlEncode(payloadJson);
   if (!sign) return input + ".";
   const auto mac = crypto::hmacSha256(secret, input);
-  return input + "." +
-         crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  return input + "." + crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 }  // namespace authd::testing

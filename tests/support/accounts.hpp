@@ -27,8 +27,8 @@ struct Account {
 // A key as POST /keys/create answered it.
 struct Key {
   std::string id;
-  std::string key;          // the secret, shown once
-  nlohmann::json created;   // the whole 201 body (rateLimit, scopes, ...)
+  std::string key;         // the secret, shown once
+  nlohmann::json created;  // the whole 201 body (rateLimit, scopes, ...)
 };
 
 // "<prefix>-<12 random hex>@example.com": a fresh address, so reruns never collide.

@@ -42,7 +42,9 @@ std::optional<HttpResult> verifyOn(int n, std::string_view query, const Headers&
   return get(testEnv().authdPort(n), "/verify" + std::string(query), headers);
 }
 
-std::optional<HttpResult> verifyKeyOn(int n, const std::string& key) { return verifyOn(n, "?mode=apikey", apiKey(key)); }
+std::optional<HttpResult> verifyKeyOn(int n, const std::string& key) {
+  return verifyOn(n, "?mode=apikey", apiKey(key));
+}
 
 std::optional<HttpResult> verifyJwtOn(int n, const std::string& token) {
   return verifyOn(n, "?mode=jwt", bearer(token));

@@ -308,21 +308,19 @@ std::optional<HttpResult> request(uint16_t port, std::string_view method, std::s
 }
 
 std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,
-                                                          const Headers& headers,
-                                                          std::chrono::milliseconds timeout) {
+                                                          const Headers& headers, std::chrono::milliseconds timeout) {
   Headers keepAlive = headers;
   keepAlive.emplace_back("Connection", "keep-alive");
-  return onConnection(
-      port, timeout, [&](int fd, Clock::time_point deadline) -> std::optional<std::vector<HttpResult>> {
-        std::vector<HttpResult> answers;
-        for (const auto& target : targets) {
-          if (!sendAll(fd, buildRequest(port, "GET", target, keepAlive, ""), deadline)) return std::nullopt;
-          auto r = readResponse(fd, false, deadline, "");
-          if (!r) return std::nullopt;
-          answers.push_back(std::move(*r));
-        }
-        return answers;
-      });
+  return onConnection(port, timeout, [&](int fd, Clock::time_point deadline) -> std::optional<std::vector<HttpResult>> {
+    std::vector<HttpResult> answers;
+    for (const auto& target : targets) {
+      if (!sendAll(fd, buildRequest(port, "GET", target, keepAlive, ""), deadline)) return std::nullopt;
+      auto r = readResponse(fd, false, deadline, "");
+      if (!r) return std::nullopt;
+      answers.push_back(std::move(*r));
+    }
+    return answers;
+  });
 }
 
 std::optional<HttpResult> rawRequest(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -86,10 +86,8 @@ TestEnv load() {
 std::string shellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out.push_back(c);
+    if (c == '\'') out += "'\\''";
+    else out.push_back(c);
   }
   return out + "'";
 }

@@ -228,8 +228,8 @@ TEST_F(AccessTokensTest, RejectsEmptyParts) {
   const std::string token = tokens_->issue(kUserId, "a@example.com");
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
-  expectCode(token.substr(dot1), Code::kInvalidToken);                                // ".payload.sig"
-  expectCode(token.substr(0, dot1 + 1) + token.substr(dot2), Code::kInvalidToken);    // "header..sig"
+  expectCode(token.substr(dot1), Code::kInvalidToken);                              // ".payload.sig"
+  expectCode(token.substr(0, dot1 + 1) + token.substr(dot2), Code::kInvalidToken);  // "header..sig"
   expectCode("..", Code::kInvalidToken);
 }
 
@@ -248,8 +248,8 @@ TEST_F(AccessTokensTest, RejectsNonBase64UrlCharacters) {
   expectCode(token + "=", Code::kInvalidToken);
   expectCode(" " + token, Code::kInvalidToken);
   expectCode("Bearer " + token, Code::kInvalidToken);
-  for (const std::string& bad : {std::string("+"), std::string("/"), std::string("%"), std::string("\xc3\xa9"),
-                                 std::string(1, '\0')}) {
+  for (const std::string& bad :
+       {std::string("+"), std::string("/"), std::string("%"), std::string("\xc3\xa9"), std::string(1, '\0')}) {
     std::string t = token;
     t.insert(5, bad);
     expectCode(t, Code::kInvalidToken);

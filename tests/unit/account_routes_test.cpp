@@ -18,8 +18,8 @@
 #include "support/fakes/fake_account_stores.hpp"
 #include "support/fakes/fake_refresh_token_store.hpp"
 #include "support/fakes/fake_windowed_counter.hpp"
-#include "tokens/denylist.hpp"
 #include "support/routes.hpp"
+#include "tokens/denylist.hpp"
 
 namespace authd::http {
 namespace {
@@ -187,8 +187,7 @@ TEST_F(AccountRoutesTest, SignupValidationIs400WithEveryMessage) {
 TEST_F(AccountRoutesTest, BadBodiesAreRefusedOnEveryBodyRoute) {
   for (const char* path : {"/auth/signup", "/auth/login", "/auth/refresh"}) {
     expectError(post(path, R"({"email":)"), 400, "invalid_json");
-    expectError(post(path, R"({"refreshToken":"x"})", typed("text/plain")), 415,
-                "unsupported_media_type");
+    expectError(post(path, R"({"refreshToken":"x"})", typed("text/plain")), 415, "unsupported_media_type");
     expectError(post(path, ""), 400, "validation_failed");
     expectError(post(path, "[]"), 400, "validation_failed");
   }

@@ -152,10 +152,10 @@ const std::vector<IntVar> kIntVars{
 TEST(ConfigTest, EveryIntegerRejectsBadValues) {
   for (const auto& var : kIntVars) {
     const std::string prefix = std::string(var.name) + ": ";
-    for (const std::string& bad : {std::string("abc"), std::string(""), std::string("12abc"), std::string("1.5"),
-                                  std::string(" 5"), std::string("+5"), std::string("0x10"),
-                                  std::to_string(var.min - 1), std::to_string(var.max + 1),
-                                  std::string("99999999999999999999999")}) {
+    for (const std::string& bad :
+         {std::string("abc"), std::string(""), std::string("12abc"), std::string("1.5"), std::string(" 5"),
+          std::string("+5"), std::string("0x10"), std::to_string(var.min - 1), std::to_string(var.max + 1),
+          std::string("99999999999999999999999")}) {
       const std::string err = loadError(envWith({{var.name, bad}}));
       EXPECT_TRUE(err.starts_with(prefix)) << var.name << "='" << bad << "' -> " << err;
     }
@@ -222,8 +222,8 @@ TEST(ConfigTest, DurationsAcceptUnits) {
 // fractions, empty and overflow, with an error naming the variable.
 TEST(ConfigTest, DurationsRejectBadValues) {
   for (const char* name : {"JWT_EXPIRES_IN", "JWT_REFRESH_EXPIRES_IN", "LOGIN_WINDOW_SECONDS", "API_KEY_RATE_WINDOW"}) {
-    for (const char* bad : {"0", "0s", "-5m", "1w", "m", "1.5h", "", "abc", "99999999999999999999d",
-                            "9223372036854775807"}) {
+    for (const char* bad :
+         {"0", "0s", "-5m", "1w", "m", "1.5h", "", "abc", "99999999999999999999d", "9223372036854775807"}) {
       const std::string err = loadError(envWith({{name, bad}}));
       EXPECT_TRUE(err.starts_with(std::string(name) + ": ")) << name << "='" << bad << "' -> " << err;
     }
@@ -243,9 +243,27 @@ TEST(ConfigTest, ParseDurationUnits) {
 // parseDuration refuses zero, negatives, unknown or upper-case units, missing numbers,
 // fractions, signs, spaces and anything that would overflow in milliseconds.
 TEST(ConfigTest, ParseDurationRejects) {
-  for (const char* bad : {"", "0", "0m", "-5m", "-1", "+5m", "1w", "5M", "m", "s", "1.5h", " 5m", "5m ", "5 m",
-                          "1hh", "1h30m", "abc", "99999999999999999999", "9223372036854775807",
-                          "106751991168d", "99999999999999999999999"}) {
+  for (const char* bad : {"",
+                          "0",
+                          "0m",
+                          "-5m",
+                          "-1",
+                          "+5m",
+                          "1w",
+                          "5M",
+                          "m",
+                          "s",
+                          "1.5h",
+                          " 5m",
+                          "5m ",
+                          "5 m",
+                          "1hh",
+                          "1h30m",
+                          "abc",
+                          "99999999999999999999",
+                          "9223372036854775807",
+                          "106751991168d",
+                          "99999999999999999999999"}) {
     EXPECT_FALSE(parseDuration(bad).has_value()) << "'" << bad << "'";
   }
 }
@@ -319,8 +337,8 @@ TEST(ConfigTest, RefreshSecretOptionalButNotWeak) {
   EXPECT_EQ(loadOk(envWith({{"JWT_REFRESH_SECRET", strong}})).jwtRefreshSecret, strong);
   const std::string err = loadError(envWith({{"JWT_REFRESH_SECRET", "weak"}}));
   EXPECT_TRUE(err.starts_with("JWT_REFRESH_SECRET: ")) << err;
-  EXPECT_TRUE(loadError(envWith({{"JWT_REFRESH_SECRET", std::string(kExampleSecret)}}))
-                  .starts_with("JWT_REFRESH_SECRET: "));
+  EXPECT_TRUE(
+      loadError(envWith({{"JWT_REFRESH_SECRET", std::string(kExampleSecret)}})).starts_with("JWT_REFRESH_SECRET: "));
   // Dev mode relaxes it too.
   EXPECT_TRUE(load(envWith({{"JWT_REFRESH_SECRET", "weak"}, {"AUTHD_DEV", "1"}})));
 }

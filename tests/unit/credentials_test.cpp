@@ -90,8 +90,9 @@ TEST(CredentialsExtractTest, OnlyTheOtherKindIsWrongKind) {
   const std::optional<std::string> jwtAuth = "Bearer " + kJwt;
   const std::optional<std::string> keyAuth = "Bearer " + kKey;
   const std::optional<std::string> key = kKey;
-  for (const Credential& c : {extractCredential(Mode::kJwt, kNoHeader, key), extractCredential(Mode::kJwt, keyAuth, kNoHeader),
-                              extractCredential(Mode::kJwt, keyAuth, key), extractCredential(Mode::kApiKey, jwtAuth, kNoHeader)}) {
+  for (const Credential& c :
+       {extractCredential(Mode::kJwt, kNoHeader, key), extractCredential(Mode::kJwt, keyAuth, kNoHeader),
+        extractCredential(Mode::kJwt, keyAuth, key), extractCredential(Mode::kApiKey, jwtAuth, kNoHeader)}) {
     EXPECT_EQ(c.kind, CredentialKind::kWrongKind);
     EXPECT_TRUE(c.value.empty());
   }

@@ -53,9 +53,7 @@ TEST(CryptoTest, HmacSha256NullKeyAndData) {
 }
 
 // Different keys give different MACs for the same data.
-TEST(CryptoTest, HmacDependsOnKey) {
-  EXPECT_NE(hmacSha256("key-a", "data"), hmacSha256("key-b", "data"));
-}
+TEST(CryptoTest, HmacDependsOnKey) { EXPECT_NE(hmacSha256("key-a", "data"), hmacSha256("key-b", "data")); }
 
 // toHex is lowercase, two digits per byte.
 TEST(CryptoTest, ToHex) {

@@ -5,8 +5,8 @@
 #include <functional>
 #include <map>
 
-#include "core/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 
 namespace authd::verify {

@@ -20,8 +20,8 @@
 #include "keys/api_key.hpp"
 #include "support/fakes/fake_key_repository.hpp"
 #include "support/fakes/fake_key_stores.hpp"
-#include "tokens/denylist.hpp"
 #include "support/routes.hpp"
+#include "tokens/denylist.hpp"
 
 namespace authd::http {
 namespace {
@@ -123,8 +123,8 @@ TEST_F(KeyRoutesTest, CreateAnswers201WithTheKeyOnce) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.contentType, "application/json");
   const json b = bodyOf(r);
-  EXPECT_EQ(keysOf(b), (std::vector<std::string>{"createdAt", "expiresAt", "id", "key", "name", "prefix",
-                                                 "rateLimit", "scopes"}));
+  EXPECT_EQ(keysOf(b),
+            (std::vector<std::string>{"createdAt", "expiresAt", "id", "key", "name", "prefix", "rateLimit", "scopes"}));
   const std::string key = b.value("key", "");
   EXPECT_TRUE(keys::isWellFormedKey(key)) << key;
   const std::string id = b.value("id", "");

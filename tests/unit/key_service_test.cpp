@@ -20,7 +20,8 @@ constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 class KeyServiceTest : public ::testing::Test {
  protected:
   CreatedKey create(std::string_view user = kAnn) {
-    auto k = service_.create(user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}});
+    auto k =
+        service_.create(user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}});
     EXPECT_TRUE(k.has_value());
     return k ? *k : CreatedKey{};
   }

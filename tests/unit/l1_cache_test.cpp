@@ -149,9 +149,7 @@ TEST(L1CacheTest, ConcurrentPutGetEraseIsSafe) {
         // Deadlines straddle `now` so expiry-on-get races with puts as well.
         const auto now = kT0 + std::chrono::milliseconds(x % 100);
         switch ((x >> 8) % 8) {
-          case 0:
-            c.erase(key);
-            break;
+          case 0: c.erase(key); break;
           case 1:
             if ((x >> 12) % 64 == 0) c.clear();
             break;

@@ -81,7 +81,7 @@ TEST_F(LoginThrottleTest, SuccessClearsTheEmailAndGivesTheAttemptBack) {
   ASSERT_TRUE(throttle_.admit("ann@example.com", "10.0.0.1").has_value());
   throttle_.succeeded("ann@example.com", "10.0.0.1");
   EXPECT_TRUE(throttle_.admit("ann@example.com", "10.0.0.1").has_value());  // email cleared (1); address at 3
-  throttle_.succeeded("ann@example.com", "10.0.0.1");                      // address back at 2
+  throttle_.succeeded("ann@example.com", "10.0.0.1");                       // address back at 2
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(throttle_.admit("ann@example.com", "10.0.0.1").has_value()) << "success " << i;
     throttle_.succeeded("ann@example.com", "10.0.0.1");

@@ -54,9 +54,9 @@ http::HttpRequest request(http::Method method) {
 TEST(MetricsTest, FamiliesExistBeforeAnyEvent) {
   Metrics m{nullptr};
   const std::string text = m.render();
-  for (const char* family : {"authd_verify_duration_seconds", "authd_verify_total",
-                             "authd_key_cache_lookups_total", "authd_key_cache_misses_total",
-                             "authd_rate_limited_total", "authd_state", "authd_events_total"}) {
+  for (const char* family :
+       {"authd_verify_duration_seconds", "authd_verify_total", "authd_key_cache_lookups_total",
+        "authd_key_cache_misses_total", "authd_rate_limited_total", "authd_state", "authd_events_total"}) {
     EXPECT_NE(text.find("# TYPE " + std::string(family) + " "), std::string::npos) << family;
   }
   EXPECT_EQ(sample(text, R"(authd_verify_total{result="ok",type="jwt"})"), 0.0);

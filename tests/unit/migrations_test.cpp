@@ -161,8 +161,8 @@ TEST(MigrationsTest, StopsAtFirstFailureAndUnlocks) {
   EXPECT_TRUE(r.error().message.starts_with("002_second.sql: ")) << r.error().message;
   EXPECT_NE(r.error().message.find("syntax error"), std::string::npos) << r.error().message;
   EXPECT_EQ(ledger.versions, (std::set<int>{1}));
-  EXPECT_EQ(ledger.calls, (std::vector<std::string>{"lock", "applied", "apply 001_first.sql", "apply 002_second.sql",
-                                                    "unlock"}));
+  EXPECT_EQ(ledger.calls,
+            (std::vector<std::string>{"lock", "applied", "apply 001_first.sql", "apply 002_second.sql", "unlock"}));
   EXPECT_FALSE(ledger.locked);
 }
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -148,7 +148,8 @@ TEST(OpenApi, ErrorSchemaListsEveryCode) {
     const auto name = std::string(codeName(static_cast<Code>(i)));
     EXPECT_TRUE(listed.contains(name)) << name;
   }
-  for (const char* nginx : {"bad_request", "payload_too_large", "headers_too_large", "auth_unavailable", "rate_limited"}) {
+  for (const char* nginx :
+       {"bad_request", "payload_too_large", "headers_too_large", "auth_unavailable", "rate_limited"}) {
     EXPECT_TRUE(listed.contains(nginx)) << nginx;
   }
 }

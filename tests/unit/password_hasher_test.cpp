@@ -111,7 +111,8 @@ std::chrono::nanoseconds threadCpu(F&& f) {
 // the hash, or used the cheap parameters under the default ones, would cost a small fraction of it. Runs are
 // interleaved and the fastest of each kind compared, so a busy machine slows both alike.
 TEST(PasswordHasherDummyTest, DummyCostsWhatARealVerifyCosts) {
-  for (const Argon2Params params : {Argon2Params{.memoryKiB = 8192, .iterations = 2, .parallelism = 1}, Argon2Params{}}) {
+  for (const Argon2Params params :
+       {Argon2Params{.memoryKiB = 8192, .iterations = 2, .parallelism = 1}, Argon2Params{}}) {
     const auto hasher = PasswordHasher::createArgon2id(params);
     const auto phc = hasher->hash("the real password");
     ASSERT_TRUE(phc.has_value());

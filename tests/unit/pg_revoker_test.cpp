@@ -20,8 +20,8 @@ TEST(PgRevokerTest, DenialMillisOfOrdinaryExpiry) {
 // saturates at 9999-12-31T23:59:59Z, which PostgreSQL stores; a negative one at the epoch.
 TEST(PgRevokerTest, DenialMillisSaturates) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  for (const int64_t exp : {kMax, kMax / 1000 + 1, int64_t{9'223'372'036'854'776}, int64_t{300'000'000'000},
-                            kMaxDenialSeconds + 1}) {
+  for (const int64_t exp :
+       {kMax, kMax / 1000 + 1, int64_t{9'223'372'036'854'776}, int64_t{300'000'000'000}, kMaxDenialSeconds + 1}) {
     EXPECT_EQ(denialMillis(exp), kMaxDenialSeconds * 1000) << exp;
   }
   EXPECT_EQ(denialMillis(kMaxDenialSeconds), kMaxDenialSeconds * 1000);

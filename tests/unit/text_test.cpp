@@ -35,9 +35,9 @@ TEST(TextTest, TrimRemovesAsciiWhitespaceAtTheEnds) {
 TEST(TextTest, CodePointsCountsCharacters) {
   EXPECT_EQ(codePoints(""), 0u);
   EXPECT_EQ(codePoints("ann"), 3u);
-  EXPECT_EQ(codePoints("\u00E9"), 1u);          // 2 bytes
-  EXPECT_EQ(codePoints("\u20AC"), 1u);          // 3 bytes
-  EXPECT_EQ(codePoints("\U0001F600"), 1u);      // 4 bytes
+  EXPECT_EQ(codePoints("\u00E9"), 1u);      // 2 bytes
+  EXPECT_EQ(codePoints("\u20AC"), 1u);      // 3 bytes
+  EXPECT_EQ(codePoints("\U0001F600"), 1u);  // 4 bytes
   EXPECT_EQ(codePoints("caf\u00E9 \u20AC5"), 7u);
   EXPECT_EQ(codePoints(std::string(100, 'x')), 100u);
 }
@@ -95,8 +95,7 @@ TEST(TextTest, IntegerInRefusesNonIntegers) {
 TEST(TextTest, CheckUnknownFieldsNamesEachExtraMember) {
   constexpr std::array<std::string_view, 2> allowed{"limit", "windowSeconds"};
   std::vector<std::string> errors{"earlier problem"};
-  checkUnknownFields(json::parse(R"({"limit":1,"burst":2,"windowSeconds":3,"x":null})"), "rateLimit.", allowed,
-                     errors);
+  checkUnknownFields(json::parse(R"({"limit":1,"burst":2,"windowSeconds":3,"x":null})"), "rateLimit.", allowed, errors);
   EXPECT_EQ(errors, (std::vector<std::string>{"earlier problem", "property rateLimit.burst should not exist",
                                               "property rateLimit.x should not exist"}));
 }

@@ -11,8 +11,7 @@ namespace {
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
-SysTime utc(int y, unsigned mo, unsigned d, hours h = 0h, minutes mi = 0min, seconds s = 0s,
-            milliseconds ms = 0ms) {
+SysTime utc(int y, unsigned mo, unsigned d, hours h = 0h, minutes mi = 0min, seconds s = 0s, milliseconds ms = 0ms) {
   return SysTime(sys_days(year{y} / mo / d) + h + mi + s + ms);
 }
 
@@ -97,11 +96,27 @@ TEST(TimeFormatTest, RejectsInvalidTimes) {
 
 // Anything not in the accepted grammar is refused rather than half-parsed.
 TEST(TimeFormatTest, RejectsJunk) {
-  for (const char* s : {"", "junk", "2025", "2025-01", "2025-1-01", "2025-01-1", "25-01-01", "2025/01/01",
-                        "2025-01-01T", "2025-01-01T12:00", "2025-01-01T12:00:00", "2025-01-01T12:00:00.Z",
-                        "2025-01-01T12:00:00Zjunk", "2025-01-01junk", "2025-01-01 12:00:00Z",
-                        "2025-01-01T12:00:00+0100", "2025-01-01T12:00:00+01", "+2025-01-01",
-                        " 2025-01-01", "2025-01-01T12:00:00,5Z", "2025-01-01T1a:00:00Z"}) {
+  for (const char* s : {"",
+                        "junk",
+                        "2025",
+                        "2025-01",
+                        "2025-1-01",
+                        "2025-01-1",
+                        "25-01-01",
+                        "2025/01/01",
+                        "2025-01-01T",
+                        "2025-01-01T12:00",
+                        "2025-01-01T12:00:00",
+                        "2025-01-01T12:00:00.Z",
+                        "2025-01-01T12:00:00Zjunk",
+                        "2025-01-01junk",
+                        "2025-01-01 12:00:00Z",
+                        "2025-01-01T12:00:00+0100",
+                        "2025-01-01T12:00:00+01",
+                        "+2025-01-01",
+                        " 2025-01-01",
+                        "2025-01-01T12:00:00,5Z",
+                        "2025-01-01T1a:00:00Z"}) {
     EXPECT_FALSE(parseIso8601(s)) << '"' << s << '"';
   }
 }

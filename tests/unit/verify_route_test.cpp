@@ -76,16 +76,17 @@ TEST(VerdictResponse, AllowedKeyCarriesKeyScopesAndRateLimit) {
 TEST(VerdictResponse, MissingCredentialsIsTheBareChallenge) {
   const HttpResponse r = verdictResponse(denied(Code::kMissingCredentials));
   EXPECT_EQ(r.status, 401);
-  EXPECT_EQ(r.headers, (Headers{{"X-Auth-Error", "missing_credentials"}, {"WWW-Authenticate", "Bearer realm=\"authd\""}}));
+  EXPECT_EQ(r.headers,
+            (Headers{{"X-Auth-Error", "missing_credentials"}, {"WWW-Authenticate", "Bearer realm=\"authd\""}}));
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(r.logError, "missing_credentials");
 }
 
 // Every bad credential: 401 with error="invalid_token" in the challenge, and the key id (if any) in the log.
 TEST(VerdictResponse, InvalidCredentialsNameInvalidTokenInTheChallenge) {
-  for (const Code c : {Code::kInvalidToken, Code::kTokenExpired, Code::kTokenRevoked, Code::kMalformedKey,
-                       Code::kInvalidKey, Code::kKeyExpired, Code::kKeyRevoked, Code::kWrongCredentialType,
-                       Code::kInvalidCredentials}) {
+  for (const Code c :
+       {Code::kInvalidToken, Code::kTokenExpired, Code::kTokenRevoked, Code::kMalformedKey, Code::kInvalidKey,
+        Code::kKeyExpired, Code::kKeyRevoked, Code::kWrongCredentialType, Code::kInvalidCredentials}) {
     SCOPED_TRACE(codeName(c));
     verify::Verdict v = denied(c);
     v.keyId = "k-9";

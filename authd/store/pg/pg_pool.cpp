@@ -24,8 +24,8 @@ std::string makeConninfo(const std::string& host, int port, const std::string& u
   const auto connectSeconds = std::max<int64_t>(1, (connectTimeout.count() + 999) / 1000);
   std::string ci = "host=" + quote(host) + " port=" + std::to_string(port) + " user=" + quote(user) +
                    " dbname=" + quote(dbname) + " connect_timeout=" + std::to_string(connectSeconds) +
-                   " application_name=authd" + " options='-c statement_timeout=" +
-                   std::to_string(statementTimeout.count()) + "'";
+                   " application_name=authd" +
+                   " options='-c statement_timeout=" + std::to_string(statementTimeout.count()) + "'";
   if (!password.empty()) ci += " password=" + quote(password);
   return ci;
 }

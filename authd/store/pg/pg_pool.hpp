@@ -31,8 +31,8 @@ template <typename F>
 using RunResult = Result<typename Unwrap<std::invoke_result_t<F, pqxx::connection&>>::type>;
 
 struct PgPoolOptions {
-  std::string conninfo;     // libpq connection string
-  int size = 8;             // most connections open at once
+  std::string conninfo;  // libpq connection string
+  int size = 8;          // most connections open at once
   std::chrono::milliseconds acquireTimeout{2000};
   // Runs on each new connection (prepares statements).
   std::function<void(pqxx::connection&)> onConnect;
@@ -67,8 +67,8 @@ class PgPool {
   // SELECT 1 on a pooled connection.
   Status ping();
 
-  int open() const { return pool_.open(); }          // connections open now
-  uint64_t waits() const { return pool_.waits(); }   // acquires that had to wait
+  int open() const { return pool_.open(); }         // connections open now
+  uint64_t waits() const { return pool_.waits(); }  // acquires that had to wait
   int size() const { return pool_.size(); }
 
  private:

@@ -14,12 +14,10 @@ namespace authd::store::pg::sql {
 inline constexpr const char* kInsertUser =
     "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) "
     "RETURNING id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at");
-inline constexpr const char* kUserByEmail =
-    "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at")
-    " FROM users WHERE lower(email) = $1";  // $1: accounts::normalizeEmail's form
+inline constexpr const char* kUserByEmail = "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS(
+    "created_at") " FROM users WHERE lower(email) = $1";  // $1: accounts::normalizeEmail's form
 inline constexpr const char* kUserById =
-    "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at")
-    " FROM users WHERE id = $1::uuid";
+    "SELECT id::text, email, name, password_hash, is_active, " AUTHD_MS("created_at") " FROM users WHERE id = $1::uuid";
 
 // Refresh tokens and their families (sessions). Rotation and revocation lock the family row first, so they are
 // serialised per family (see PgRefreshStore::rotate).
@@ -28,9 +26,8 @@ inline constexpr const char* kInsertFamily =
 inline constexpr const char* kInsertRefresh =
     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) "
     "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, to_timestamp($5::double precision / 1000))";
-inline constexpr const char* kRefreshByHash =
-    "SELECT id::text, user_id::text, family_id::text, " AUTHD_MS("expires_at")
-    ", used_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens WHERE token_hash = $1";
+inline constexpr const char* kRefreshByHash = "SELECT id::text, user_id::text, family_id::text, " AUTHD_MS(
+    "expires_at") ", used_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens WHERE token_hash = $1";
 // true when the family is revoked; no row when there is no such family.
 inline constexpr const char* kLockFamily =
     "SELECT revoked_at IS NOT NULL FROM refresh_families WHERE id = $1::uuid FOR UPDATE";
@@ -60,7 +57,7 @@ inline constexpr const char* kPruneFamilies =
     "(SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > now()) LIMIT $2::integer)";
 
 // Nullable columns come back as -1 (or an empty JSON array) to keep row parsing simple.
-#define AUTHD_KEY_COLUMNS                                                                              \
+#define AUTHD_KEY_COLUMNS \
   "id::text, user_id::text, name, prefix, array_to_json(scopes)::text, coalesce(rate_limit, -1), "   \
   "coalesce(rate_window_seconds, -1), is_active, coalesce(" AUTHD_MS("expires_at") ", -1), "         \
   "coalesce(" AUTHD_MS("last_used_at") ", -1), " AUTHD_MS("created_at")

@@ -17,7 +17,8 @@ Result<WindowCount> RedisWindowedCounter::increment(std::string_view key, std::c
   if (!lease) return fail(lease.error());
   const std::string k(key);
   // SET NX EX starts the window exactly once; INCR never creates a key without a TTL.
-  auto replies = lease->pipeline({{"SET", k, "0", "EX", std::to_string(window.count()), "NX"}, {"INCR", k}, {"TTL", k}});
+  auto replies =
+      lease->pipeline({{"SET", k, "0", "EX", std::to_string(window.count()), "NX"}, {"INCR", k}, {"TTL", k}});
   if (!replies) return fail(replies.error());
   return WindowCount{asInt((*replies)[1]), std::max<int64_t>(0, asInt((*replies)[2]))};
 }

@@ -12,8 +12,7 @@ std::string cacheKey(std::string_view hash) { return "authd:key:" + std::string(
 }  // namespace
 
 std::string encodeKeyInfo(const verify::KeyInfo& k) {
-  nlohmann::json j{{"id", k.id},         {"u", k.userId},        {"s", k.scopes},
-                   {"a", k.isActive},    {"e", k.expiresAtMs}};
+  nlohmann::json j{{"id", k.id}, {"u", k.userId}, {"s", k.scopes}, {"a", k.isActive}, {"e", k.expiresAtMs}};
   if (k.rateLimit) j["rl"] = {k.rateLimit->limit, k.rateLimit->windowSeconds};
   return j.dump();
 }

@@ -54,8 +54,12 @@ std::optional<int64_t> parseScore(const redisReply* r) {
 
 RedisLastUsedQueue::RedisLastUsedQueue(RedisPool& pool, std::string key, std::chrono::milliseconds lockTtl,
                                        size_t writers)
-    : pool_(pool), key_(std::move(key)), flushingKey_(key_ + ":flushing"), lockKey_(key_ + ":lock"),
-      lockTtl_(lockTtl), writers_(std::max<size_t>(1, writers)) {}
+    : pool_(pool),
+      key_(std::move(key)),
+      flushingKey_(key_ + ":flushing"),
+      lockKey_(key_ + ":lock"),
+      lockTtl_(lockTtl),
+      writers_(std::max<size_t>(1, writers)) {}
 
 Status RedisLastUsedQueue::push(const std::vector<keys::KeyUse>& uses) {
   if (uses.empty()) return {};

@@ -22,8 +22,7 @@ class RedisLastUsedQueue final : public verify::LastUsedQueue {
   // The lock expires after `lockTtl` unless the flush holding it keeps renewing it (each chunk does).
   // A flush writes up to `writers` batches at once (each on its own PostgreSQL connection).
   explicit RedisLastUsedQueue(RedisPool& pool, std::string key = "authd:lastused",
-                              std::chrono::milliseconds lockTtl = std::chrono::milliseconds(30000),
-                              size_t writers = 2);
+                              std::chrono::milliseconds lockTtl = std::chrono::milliseconds(30000), size_t writers = 2);
 
   // ZADD GT, 1000 pairs per command, pipelined in one round trip.
   Status push(const std::vector<keys::KeyUse>& uses) override;

@@ -34,8 +34,8 @@ struct RedisPoolOptions {
   int port = 6379;
   std::string password;
   int size = 8;
-  std::chrono::milliseconds timeout{500};     // connect and per-command
-  std::chrono::milliseconds backoff{200};     // fail fast this long after a failed connect
+  std::chrono::milliseconds timeout{500};  // connect and per-command
+  std::chrono::milliseconds backoff{200};  // fail fast this long after a failed connect
 };
 
 // Opens one context with the options' timeouts (and AUTH); nullptr on failure.

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "support/text.hpp"
 #include "accounts/account_service.hpp"
 #include "accounts/user_store.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "support/text.hpp"
 
 namespace authd::testing {
 
@@ -26,8 +26,7 @@ class FakeUserStore final : public accounts::UserStore {
  public:
   explicit FakeUserStore(const Clock& clock) : clock_(clock) {}
 
-  Result<accounts::User> create(std::string_view email, std::string_view name,
-                                std::string_view passwordHash) override {
+  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     for (const auto& [id, u] : users)
       if (lowerCase(u.email) == lowerCase(email)) return fail(Code::kEmailTaken);
