@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks formatting (scripts/check-format.sh), then runs every test: the same
+# Checks the layers (scripts/check-layers.sh) and formatting (scripts/check-format.sh), then runs every test: the same
 # bootstrap as scripts/run.sh on other ports with a throwaway data folder (two
 # authd instances behind nginx), then ctest (unit, integration and end-to-end),
 # then tear-down. The exit code is the result.
