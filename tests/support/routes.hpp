@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +49,24 @@ inline std::optional<std::string> headerOf(const http::HttpResponse& r, std::str
     if (k == name) return v;
   }
   return std::nullopt;
+}
+
+// The response body as JSON (an empty object when it is not JSON, which fails the test).
+inline nlohmann::json bodyOf(const http::HttpResponse& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << r.body;
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+// An error answer in the documented shape (statusCode, error, message, code), JSON, logged under its code.
+inline void expectError(const http::HttpResponse& r, int status, std::string_view code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const nlohmann::json b = bodyOf(r);
+  EXPECT_EQ(b.value("statusCode", 0), status) << r.body;
+  EXPECT_EQ(b.value("code", ""), code) << r.body;
+  EXPECT_TRUE(b.contains("error") && b.contains("message")) << r.body;
+  EXPECT_EQ(r.logError, code);
+  EXPECT_EQ(r.contentType, "application/json");
 }
 
 }  // namespace authd::testing

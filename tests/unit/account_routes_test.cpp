@@ -26,6 +26,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::bodyOf;
+using testing::expectError;
 
 constexpr std::string_view kPassword = "correct horse battery";
 constexpr std::string_view kPeer = "203.0.113.7";
@@ -76,22 +78,6 @@ class AccountRoutesTest : public ::testing::Test {
     return s;
   }
 
-  // The response body as JSON (an empty object when it is not JSON, which fails the test).
-  static json bodyOf(const HttpResponse& r) {
-    auto j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-    EXPECT_FALSE(j.is_discarded()) << r.body;
-    return j.is_discarded() ? json::object() : j;
-  }
-  // An error answer in the documented shape (statusCode, error, message, code), logged under its code.
-  static void expectError(const HttpResponse& r, int status, std::string_view code) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const json b = bodyOf(r);
-    EXPECT_EQ(b.value("statusCode", 0), status) << r.body;
-    EXPECT_EQ(b.value("code", ""), code) << r.body;
-    EXPECT_TRUE(b.contains("error") && b.contains("message")) << r.body;
-    EXPECT_EQ(r.logError, code);
-    EXPECT_EQ(r.contentType, "application/json");
-  }
   static std::vector<std::string> keysOf(const json& j) {
     std::vector<std::string> out;
     for (const auto& [k, v] : j.items()) out.push_back(k);

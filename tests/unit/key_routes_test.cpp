@@ -28,6 +28,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::bodyOf;
+using testing::expectError;
 
 constexpr std::string_view kAnn = "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5f";
 constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
@@ -67,19 +69,6 @@ class KeyRoutesTest : public ::testing::Test {
     return bodyOf(r);
   }
 
-  static json bodyOf(const HttpResponse& r) {
-    auto j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-    EXPECT_FALSE(j.is_discarded()) << r.body;
-    return j.is_discarded() ? json::object() : j;
-  }
-  static void expectError(const HttpResponse& r, int status, std::string_view code) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const json b = bodyOf(r);
-    EXPECT_EQ(b.value("statusCode", 0), status) << r.body;
-    EXPECT_EQ(b.value("code", ""), code) << r.body;
-    EXPECT_TRUE(b.contains("error") && b.contains("message")) << r.body;
-    EXPECT_EQ(r.logError, code);
-  }
   static std::vector<std::string> keysOf(const json& j) {
     std::vector<std::string> out;
     for (const auto& [k, v] : j.items()) out.push_back(k);

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "http/router.hpp"
+#include "support/offline_config.hpp"
 
 namespace authd {
 namespace {
@@ -45,15 +46,7 @@ std::string openApiPath(const std::string& pattern) {
 // nothing (pools are lazy; start() is never called), so no server is needed.
 const std::set<Operation>& registeredOperations() {
   static const config::Config kConfig = [] {
-    auto c = config::load({{"JWT_SECRET", std::string(48, 'k')},
-                           {"AUTHD_DEV", "1"},
-                           {"ARGON2_MEMORY_KIB", "8"},
-                           {"ARGON2_ITERATIONS", "1"},
-                           {"WORKER_THREADS", "1"},
-                           // Closed ports: the stop-time flush fails at once instead of finding a server.
-                           {"DB_PORT", "1"},
-                           {"REDIS_PORT", "1"},
-                           {"REDIS_TIMEOUT_MS", "50"}});
+    auto c = testing::offlineAppConfig();
     if (!c) throw std::runtime_error("config: " + c.error());
     return *c;
   }();

@@ -12,6 +12,7 @@
 #include "app.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "support/offline_config.hpp"
 #include "support/routes.hpp"
 
 namespace authd::http {
@@ -169,15 +170,7 @@ TEST(VerdictResponse, BodyAlwaysEmptyAndDenialsCarryNoIdentity) {
 class VerifyRoute : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto c = config::load({{"JWT_SECRET", std::string(48, 'k')},
-                           {"AUTHD_DEV", "1"},
-                           {"ARGON2_MEMORY_KIB", "8"},
-                           {"ARGON2_ITERATIONS", "1"},
-                           {"WORKER_THREADS", "1"},
-                           // Closed ports: nothing here may reach a store, and the stop-time flush fails at once.
-                           {"DB_PORT", "1"},
-                           {"REDIS_PORT", "1"},
-                           {"REDIS_TIMEOUT_MS", "50"}});
+    auto c = testing::offlineAppConfig();
     ASSERT_TRUE(c) << c.error();
     config_ = std::make_unique<config::Config>(*c);
     app_ = std::make_unique<App>(*config_);
