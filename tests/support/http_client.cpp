@@ -65,12 +65,23 @@ bool waitFor(int fd, short events, Clock::time_point deadline, const char* what)
   }
 }
 
-std::optional<int> connectTo(uint16_t port, Clock::time_point deadline) {
+// Connects from `source` (an IPv4 address; "" lets the kernel choose) to 127.0.0.1:port.
+std::optional<int> connectTo(uint16_t port, Clock::time_point deadline, const std::string& source = "") {
   const std::string where = "127.0.0.1:" + std::to_string(port);
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     tLastError = std::string("socket: ") + std::strerror(errno);
     return std::nullopt;
+  }
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+      tLastError = "bind to " + source + ": " + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -248,23 +259,26 @@ std::optional<HttpResult> readResponse(int fd, bool head, Clock::time_point dead
 // The preamble of every exchange: forgets the last error, connects to 127.0.0.1:port within `timeout`, then
 // runs talk(fd, deadline) on the connection, which is closed afterwards; nullopt if the connection fails.
 template <class Talk>
-auto onConnection(uint16_t port, std::chrono::milliseconds timeout, Talk talk)
+auto onConnection(uint16_t port, std::chrono::milliseconds timeout, Talk talk, const std::string& source = "")
     -> decltype(talk(0, Clock::time_point{})) {
   tLastError.clear();
   const auto deadline = Clock::now() + timeout;
-  auto fd = connectTo(port, deadline);
+  auto fd = connectTo(port, deadline, source);
   if (!fd) return std::nullopt;
   Socket sock(*fd);
   return talk(sock.fd(), deadline);
 }
 
-std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head,
-                                   std::chrono::milliseconds timeout) {
-  return onConnection(port, timeout, [&](int fd, Clock::time_point deadline) {
-    const bool sent = sendAll(fd, bytes, deadline);
-    // No half-close after sending: nginx would take it for a client that gave up (499).
-    return readResponse(fd, head, deadline, sent ? std::string() : tLastError);
-  });
+std::optional<HttpResult> exchange(uint16_t port, std::string_view bytes, bool head, std::chrono::milliseconds timeout,
+                                   const std::string& source = "") {
+  return onConnection(
+      port, timeout,
+      [&](int fd, Clock::time_point deadline) {
+        const bool sent = sendAll(fd, bytes, deadline);
+        // No half-close after sending: nginx would take it for a client that gave up (499).
+        return readResponse(fd, head, deadline, sent ? std::string() : tLastError);
+      },
+      source);
 }
 
 bool hasHeader(const Headers& headers, std::string_view name) {
@@ -305,6 +319,12 @@ std::ostream& operator<<(std::ostream& os, const HttpResult& r) {
 std::optional<HttpResult> request(uint16_t port, std::string_view method, std::string_view target,
                                   const Headers& headers, std::string_view body, std::chrono::milliseconds timeout) {
   return exchange(port, buildRequest(port, method, target, headers, body), method == "HEAD", timeout);
+}
+
+std::optional<HttpResult> requestFrom(const std::string& source, uint16_t port, std::string_view method,
+                                      std::string_view target, const Headers& headers, std::string_view body,
+                                      std::chrono::milliseconds timeout) {
+  return exchange(port, buildRequest(port, method, target, headers, body), method == "HEAD", timeout, source);
 }
 
 std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,

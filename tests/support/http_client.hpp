@@ -40,6 +40,12 @@ std::optional<HttpResult> request(uint16_t port, std::string_view method, std::s
                                   const Headers& headers = {}, std::string_view body = "",
                                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// request(), from `source`: another loopback address (127.0.0.0/8 is all local on Linux), which nginx and
+// authd then see as the client's address; for per-address limits, one address per test.
+std::optional<HttpResult> requestFrom(const std::string& source, uint16_t port, std::string_view method,
+                                      std::string_view target, const Headers& headers = {}, std::string_view body = "",
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 // GETs each target in turn on one keep-alive connection (the next request once the
 // previous answer is read); all the answers, or nullopt on any failure (see lastError()).
 std::optional<std::vector<HttpResult>> getOnOneConnection(uint16_t port, const std::vector<std::string>& targets,
