@@ -394,11 +394,38 @@ nginx_render() {
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
 }
 
-# The deliberately broken guards the e2e tests call (tests/e2e/nginx/test-server*.conf), in a test stack only.
+# What only the e2e tests call, in a test stack only: the deliberately broken guards
+# (tests/e2e/nginx/test-server*.conf) and the routes pinned to one authd instance.
 nginx_render_test_routes() {
-  rm -f "$RUN_DIR"/nginx/test-server*.conf
+  rm -f "$RUN_DIR"/nginx/test-server*.conf "$RUN_DIR"/nginx/test-http*.conf "$RUN_DIR"/nginx/test-guard-*.conf
   [ "${STACK_MODE:-run}" = test ] || return 0
   cp "$ROOT"/tests/e2e/nginx/test-server*.conf "$RUN_DIR/nginx/"
+  local i
+  for ((i = 1; i <= AUTHD_INSTANCES; i++)); do nginx_render_pinned "$i"; done
+}
+
+# /pinned/N/… (tests/e2e/nginx/pinned-*.conf.in) for instance N: an upstream of that instance
+# alone, and copies of the shipped guard and /verify location that send the subrequest
+# there, so a test can watch one given instance verify through nginx.
+nginx_render_pinned() {
+  local n="$1" dir="$RUN_DIR/nginx" src="$ROOT/tests/e2e/nginx" verify
+  sed -e "s|@N@|$n|g" -e "s|@AUTHD_PORT@|$(authd_port "$n")|g" "$src/pinned-http.conf.in" >>"$dir/test-http-pinned.conf"
+  sed -e "s|^auth_request /_authd_verify;|auth_request /_authd_verify_$n;|" \
+    "$ROOT/nginx/snippets/authd-guard.conf" >"$dir/test-guard-$n.conf"
+  grep -q "^auth_request /_authd_verify_$n;" "$dir/test-guard-$n.conf" ||
+    die "nginx/snippets/authd-guard.conf has no 'auth_request /_authd_verify;' line to pin"
+  # The location block, from its first line to the closing brace in column 0.
+  verify="$(awk '/^location = \/_authd_verify \{/ { on = 1 } on { print } on && /^\}/ { exit }' \
+    "$ROOT/nginx/snippets/authd-server.conf")"
+  case "$verify" in
+    *"proxy_pass http://authd/verify"*) ;;
+    *) die "nginx/snippets/authd-server.conf: no /_authd_verify location proxying to http://authd/verify to pin" ;;
+  esac
+  {
+    sed -e "s|@N@|$n|g" "$src/pinned-server.conf.in"
+    printf '%s\n' "$verify" | sed -e "s|^location = /_authd_verify {|location = /_authd_verify_$n {|" \
+      -e "s|proxy_pass http://authd/verify|proxy_pass http://authd_instance_$n/verify|"
+  } >>"$dir/test-server-pinned.conf"
 }
 
 nginx_start() {
