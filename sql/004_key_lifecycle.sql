@@ -8,7 +8,7 @@ ALTER TABLE api_keys
   ADD COLUMN metadata        json CHECK (metadata IS NULL OR json_typeof(metadata) = 'object'),
   ADD COLUMN rotated_from    uuid REFERENCES api_keys (id) ON DELETE SET NULL,
   ADD COLUMN rotated_at      timestamptz,
-  ADD CONSTRAINT api_keys_disabled_reason_check CHECK (enabled = (disabled_reason IS NULL)),
+  ADD CONSTRAINT api_keys_enabled_reason_check CHECK (enabled = (disabled_reason IS NULL)),
   ADD CONSTRAINT api_keys_metadata_size_check CHECK (metadata IS NULL OR octet_length(metadata::text) <= 4096);
 
 -- At most one successor per key, whatever races: a second rotation cannot commit.
