@@ -65,7 +65,11 @@ class BusKeyEvents final : public keys::KeyEvents {
     cache_.remember(hash, record);
     bus_.publish(Change{ChangeKind::kKeyCreated, std::string(hash)});
   }
-  void changed(std::string_view hash) override { bus_.publish(Change{ChangeKind::kKeyChanged, std::string(hash)}); }
+  void changed(const keys::ChangedKey& key) override {
+    Change change{ChangeKind::kKeyChanged, key.hash};
+    change.version = key.version;
+    bus_.publish(change);
+  }
 
  private:
   store::InvalidationBus& bus_;
@@ -171,7 +175,7 @@ struct App::Parts {
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
-        keys(keyStore, keyEvents),
+        keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);

@@ -177,6 +177,8 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.seconds("API_KEY_RATE_WINDOW", c.apiKeyRateWindow);
   r.millis("LAST_USED_FLUSH_MS", c.lastUsedFlush, 100, 3'600'000);
   r.millis("INVALIDATION_POLL_MS", c.invalidationPoll, 50, 60'000);
+  r.integer("LEAK_REPORT_LIMIT", c.leakReportLimit, 1, 1'000'000);
+  r.seconds("LEAK_REPORT_WINDOW", c.leakReportWindow);
 
   r.oneOf("LOG_LEVEL", c.logLevel, {"trace", "debug", "info", "warn", "error", "off"});
   std::string format = "text";

@@ -64,6 +64,8 @@ struct Config {
   std::chrono::seconds apiKeyRateWindow{60};        // API_KEY_RATE_WINDOW
   std::chrono::milliseconds lastUsedFlush{5000};    // LAST_USED_FLUSH_MS
   std::chrono::milliseconds invalidationPoll{500};  // INVALIDATION_POLL_MS: PostgreSQL change poll
+  int64_t leakReportLimit = 10;                     // LEAK_REPORT_LIMIT: leak reports per client address per window
+  std::chrono::seconds leakReportWindow{60};        // LEAK_REPORT_WINDOW
 
   // Logs.
   std::string logLevel = "info";  // LOG_LEVEL: trace|debug|info|warn|error|off

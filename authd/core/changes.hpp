@@ -11,7 +11,7 @@ enum class ChangeKind {
   kAccessTokenRevoked,  // id = jti; expiresAt = the token's exp (unix seconds)
   kSessionRevoked,      // id = sid (refresh family); expiresAt = when its last access token has expired (unix seconds)
   kUserChanged,         // id = user id (deactivated, reactivated, deleted)
-  kKeyChanged,          // id = key hash (revoked, expiry or scopes changed)
+  kKeyChanged,          // id = key hash (revoked, disabled, rotated, updated); version = its row version
   kKeyCreated,          // id = key hash of a new key (other instances' key filters learn it)
   kBulkReload,          // too many changes to list (bulk SQL): drop every cache and reload
 };
@@ -23,6 +23,9 @@ struct Change {
   // Heard over pub/sub from the instance that made it: that instance (or the PostgreSQL
   // poll) updates shared state such as Redis; listeners here only update their own memory.
   bool remote = false;
+  // kKeyChanged: the changed row's version (updated_at in µs), 0 when unknown. A cache that
+  // heard of version v never again takes an older copy of that key from a shared tier.
+  int64_t version = 0;
 };
 
 // Receives changes; called from the invalidation thread (and the publisher's), so it must be thread-safe.

@@ -32,6 +32,7 @@ enum class Code {
   kInvalidKey,           // API key well-formed but unknown
   kKeyExpired,           // API key past expiresAt
   kKeyRevoked,           // API key revoked
+  kKeyDisabled,          // API key disabled (by its owner, or reported leaked); reversible
   kWrongCredentialType,  // a credential of a kind the route does not accept (not checked further)
   // Authenticated, not allowed (family: denied, forbidden).
   kInsufficientScope,  // key lacks a scope the route requires
@@ -41,6 +42,7 @@ enum class Code {
   kNotFound,          // route or resource does not exist (or is not yours)
   kMethodNotAllowed,  // the path exists with another method
   kEmailTaken,        // signup: the email is already registered
+  kConflict,          // the resource's state does not allow the change (a rotated or revoked key)
   kDocsUnavailable,   // the API documentation's assets are not installed
   kTooManyRequests,   // login throttling
   // A dependency or the server itself cannot answer now (family: unavailable).

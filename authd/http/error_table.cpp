@@ -30,6 +30,7 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kInvalidKey, {401, "Invalid API key"}},
     Row{Code::kKeyExpired, {401, "API key has expired"}},
     Row{Code::kKeyRevoked, {401, "API key has been revoked"}},
+    Row{Code::kKeyDisabled, {401, "API key is disabled"}},
     Row{Code::kWrongCredentialType, {401, "This route does not accept this kind of credential"}},
     Row{Code::kInsufficientScope, {403, "Credential lacks a required scope"}},
     Row{Code::kUserInactive, {403, "User is inactive"}},
@@ -37,6 +38,7 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kNotFound, {404, "Not found"}},
     Row{Code::kMethodNotAllowed, {405, "Method not allowed"}},
     Row{Code::kEmailTaken, {409, "Email is already registered"}},
+    Row{Code::kConflict, {409, "The resource's state does not allow this change"}},
     Row{Code::kDocsUnavailable, {404, "API documentation is not installed"}},  // the route sends how to install it
     Row{Code::kTooManyRequests, {429, "Too many requests"}},
     Row{Code::kOverloaded, {503, "Server is overloaded; retry shortly"}},

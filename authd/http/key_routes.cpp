@@ -1,5 +1,6 @@
 #include "http/key_routes.hpp"
 
+#include "core/crypto.hpp"
 #include "core/time_format.hpp"
 #include "http/json_io.hpp"
 
@@ -12,6 +13,40 @@ json optionalTime(const std::optional<SysTime>& t) { return t ? json(formatIso86
 
 json rateLimitJson(const std::optional<keys::RateLimit>& r) {
   return r ? json{{"limit", r->limit}, {"windowSeconds", r->windowSeconds}} : json(nullptr);
+}
+
+json metadataJson(const std::optional<std::string>& text) {
+  if (!text) return json(nullptr);
+  auto parsed = json::parse(*text, nullptr, false);
+  return parsed.is_discarded() ? json(nullptr) : parsed;
+}
+
+json optionalText(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+
+// A key as every listing shows it (never its hash, never the key).
+json keyJson(const keys::KeyRecord& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"scopes", k.scopes},
+          {"rateLimit", rateLimitJson(k.rateLimit)},
+          {"isActive", k.isActive},
+          {"enabled", k.enabled},
+          {"disabledReason", k.disabledReason ? json(keys::reasonName(*k.disabledReason)) : json(nullptr)},
+          {"metadata", metadataJson(k.metadata)},
+          {"credits", nullptr},
+          {"rotatedFrom", optionalText(k.rotatedFrom)},
+          {"rotatedAt", optionalTime(k.rotatedAt)},
+          {"expiresAt", optionalTime(k.expiresAt)},
+          {"lastUsedAt", optionalTime(k.lastUsedAt)},
+          {"createdAt", formatIso8601(k.createdAt)}};
+}
+
+// A key just issued (create, rotate): the listing's fields and, this once, the key itself.
+json issuedKeyJson(const keys::CreatedKey& created) {
+  json out = keyJson(created.record);
+  out["key"] = created.key;
+  return out;
 }
 
 // The requester's verified claims, if their token is good and they are active.
@@ -45,16 +80,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!input) return errorResponse(input.error());
     auto created = keys.create(user->sub, *input);
     if (!created) return errorResponse(created.error());
-    const auto& k = created->record;
-    return withUser(jsonResponse(201, {{"id", k.id},
-                                       {"key", created->key},
-                                       {"name", k.name},
-                                       {"prefix", k.prefix},
-                                       {"scopes", k.scopes},
-                                       {"rateLimit", rateLimitJson(k.rateLimit)},
-                                       {"expiresAt", optionalTime(k.expiresAt)},
-                                       {"createdAt", formatIso8601(k.createdAt)}}),
-                    user->sub);
+    return withUser(jsonResponse(201, issuedKeyJson(*created)), user->sub);
   };
   router.add(Method::kPost, "/keys/create", Exec::kWorker, create);
   router.add(Method::kPost, "/keys", Exec::kWorker, create);
@@ -65,18 +91,68 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     auto list = keys.list(user->sub);
     if (!list) return errorResponse(list.error());
     json out = json::array();
-    for (const auto& k : *list) {
-      out.push_back({{"id", k.id},
-                     {"name", k.name},
-                     {"prefix", k.prefix},
-                     {"scopes", k.scopes},
-                     {"rateLimit", rateLimitJson(k.rateLimit)},
-                     {"isActive", k.isActive},
-                     {"expiresAt", optionalTime(k.expiresAt)},
-                     {"lastUsedAt", optionalTime(k.lastUsedAt)},
-                     {"createdAt", formatIso8601(k.createdAt)}});
-    }
+    for (const auto& k : *list) out.push_back(keyJson(k));
     return withUser(jsonResponse(200, out), user->sub);
+  });
+
+  router.add(Method::kGet, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {
+    auto user = activeUser(req, jwt, users);
+    if (!user) return errorResponse(user.error());
+    auto key = keys.get(user->sub, req.params.at(0));
+    if (!key) return errorResponse(key.error());
+    return withUser(jsonResponse(200, keyJson(*key)), user->sub);
+  });
+
+  router.add(Method::kPatch, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users, &clock](const HttpRequest& req) {
+    auto user = activeUser(req, jwt, users);
+    if (!user) return errorResponse(user.error());
+    const std::string& id = req.params.at(0);
+    if (!crypto::isUuid(id)) return errorResponse(Error(Code::kInvalidId));
+    auto body = parseJsonBody(req);
+    if (!body) return errorResponse(body.error());
+    auto patch = keys::parseKeyPatch(*body, clock);
+    if (!patch) return errorResponse(patch.error());
+    auto key = keys.update(user->sub, id, *patch);
+    if (!key) return errorResponse(key.error());
+    return withUser(jsonResponse(200, keyJson(*key)), user->sub);
+  });
+
+  router.add(Method::kPost, "/keys/:id/rotate", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {
+    auto user = activeUser(req, jwt, users);
+    if (!user) return errorResponse(user.error());
+    const std::string& id = req.params.at(0);
+    if (!crypto::isUuid(id)) return errorResponse(Error(Code::kInvalidId));
+    // The body is optional: no body rotates with the default grace period.
+    nlohmann::json body;
+    if (!req.body.empty()) {
+      auto parsed = parseJsonBody(req);
+      if (!parsed) return errorResponse(parsed.error());
+      body = std::move(*parsed);
+    }
+    auto grace = keys::parseRotateRequest(body);
+    if (!grace) return errorResponse(grace.error());
+    auto created = keys.rotate(user->sub, id, *grace);
+    if (!created) return errorResponse(created.error());
+    return withUser(jsonResponse(201, issuedKeyJson(*created)), user->sub);
+  });
+
+  // Possession is the proof: no JWT. The same 202 whatever was sent, so the route tells nobody
+  // whether a string is a key.
+  router.add(Method::kPost, "/keys/report-leak", Exec::kWorker, [&keys](const HttpRequest& req) {
+    std::string key;
+    if (const auto& header = req.header(Hdr::kApiKey); header && !header->empty()) {
+      key = *header;
+    } else {
+      auto body = parseJsonBody(req);
+      if (!body) return errorResponse(body.error());
+      const auto it = body->is_object() ? body->find("key") : body->end();
+      if (!body->is_object() || it == body->end() || !it->is_string() || body->size() != 1) {
+        return errorResponse(Error::validation({"send the key in the x-api-key header or as {\"key\": \"...\"}"}));
+      }
+      key = it->get<std::string>();
+    }
+    if (auto s = keys.reportLeak(key, req.peer); !s) return errorResponse(s.error());
+    return jsonResponse(202, {{"message", "Leak report accepted; if this is a key, it is disabled"}});
   });
 
   router.add(Method::kDelete, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {

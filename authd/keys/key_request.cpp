@@ -12,7 +12,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 4> kAllowedFields{"name", "expiresAt", "scopes", "rateLimit"};
+constexpr std::array<std::string_view, 5> kAllowedFields{"name", "expiresAt", "scopes", "rateLimit", "metadata"};
+constexpr std::array<std::string_view, 6> kPatchFields{"name",      "expiresAt", "scopes",
+                                                       "rateLimit", "enabled",   "metadata"};
+constexpr std::array<std::string_view, 1> kRotateFields{"gracePeriodSeconds"};
 constexpr std::array<std::string_view, 2> kRateLimitFields{"limit", "windowSeconds"};
 
 using text::checkUnknownFields;
@@ -98,7 +101,31 @@ std::optional<RateLimit> parseRateLimit(const json& body, std::vector<std::strin
   return RateLimit{*limit, *window};
 }
 
+// A JSON object of at most 4 KiB as serialized; its text, nullopt for null or absent.
+std::optional<std::string> parseMetadata(const json& body, std::vector<std::string>& errors) {
+  const auto it = body.find("metadata");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors.emplace_back("metadata must be a JSON object or null");
+    return std::nullopt;
+  }
+  std::string text = it->dump();
+  if (text.size() > kMaxMetadataBytes) {
+    errors.emplace_back("metadata must be at most 4096 bytes as JSON");
+    return std::nullopt;
+  }
+  return text;
+}
+
 }  // namespace
+
+std::string_view reasonName(DisabledReason r) { return r == DisabledReason::kLeaked ? "leaked" : "user"; }
+
+std::optional<DisabledReason> parseReason(std::string_view s) {
+  if (s == "user") return DisabledReason::kUser;
+  if (s == "leaked") return DisabledReason::kLeaked;
+  return std::nullopt;
+}
 
 bool isValidScope(std::string_view s) {
   if (s.empty() || s.size() > kMaxScopeLength) return false;
@@ -115,10 +142,57 @@ Result<CreateKeyRequest> parseCreateKeyRequest(const nlohmann::json& body, const
   req.expiresAt = parseExpiresAt(body, clock, errors);
   req.scopes = parseScopes(body, errors);
   req.rateLimit = parseRateLimit(body, errors);
+  req.metadata = parseMetadata(body, errors);
   checkUnknownFields(body, "", kAllowedFields, errors);
   if (!errors.empty()) return fail(Error::validation(std::move(errors)));
   req.name = std::move(*name);
   return req;
+}
+
+Result<KeyPatch> parseKeyPatch(const nlohmann::json& body, const Clock& clock) {
+  if (!body.is_object()) return fail(Error::validation({"body must be a JSON object"}));
+  if (body.empty()) {
+    return fail(
+        Error::validation({"body must contain at least one of name, scopes, rateLimit, expiresAt, enabled, "
+                           "metadata"}));
+  }
+  std::vector<std::string> errors;
+  KeyPatch patch;
+  // Each present field is checked exactly as create checks it (a null name is not a name).
+  if (body.contains("name")) {
+    if (auto name = parseName(body, errors)) patch.name = std::move(*name);
+  }
+  if (body.contains("scopes")) patch.scopes = parseScopes(body, errors);
+  if (body.contains("rateLimit")) patch.rateLimit = parseRateLimit(body, errors);
+  if (body.contains("expiresAt")) patch.expiresAt = parseExpiresAt(body, clock, errors);
+  if (body.contains("metadata")) patch.metadata = parseMetadata(body, errors);
+  if (const auto it = body.find("enabled"); it != body.end()) {
+    if (it->is_boolean()) {
+      patch.enabled = it->get<bool>();
+    } else {
+      errors.emplace_back("enabled must be a boolean");
+    }
+  }
+  checkUnknownFields(body, "", kPatchFields, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  return patch;
+}
+
+Result<std::chrono::seconds> parseRotateRequest(const nlohmann::json& body) {
+  if (body.is_null()) return std::chrono::seconds(kDefaultGracePeriodSeconds);
+  if (!body.is_object()) return fail(Error::validation({"body must be a JSON object"}));
+  std::vector<std::string> errors;
+  int64_t grace = kDefaultGracePeriodSeconds;
+  if (const auto it = body.find("gracePeriodSeconds"); it != body.end()) {
+    if (const auto g = integerIn(*it, 0, kMaxGracePeriodSeconds)) {
+      grace = *g;
+    } else {
+      errors.emplace_back("gracePeriodSeconds must be an integer between 0 and 2592000");
+    }
+  }
+  checkUnknownFields(body, "", kRotateFields, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  return std::chrono::seconds(grace);
 }
 
 }  // namespace authd::keys

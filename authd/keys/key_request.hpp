@@ -3,6 +3,7 @@
 // problem at once (NestJS ValidationPipe style), so clients fix all in one go.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,6 +23,14 @@ inline constexpr size_t kMaxScopes = 32;
 inline constexpr size_t kMaxScopeLength = 64;
 inline constexpr int64_t kMaxRateLimit = 1'000'000'000;
 inline constexpr int64_t kMaxRateWindowSeconds = 86'400;
+inline constexpr size_t kMaxMetadataBytes = 4096;             // serialized, as stored
+inline constexpr int64_t kMaxGracePeriodSeconds = 2'592'000;  // 30 days
+inline constexpr int64_t kDefaultGracePeriodSeconds = 86'400;
+
+// Why a key is disabled.
+enum class DisabledReason { kUser, kLeaked };
+std::string_view reasonName(DisabledReason r);  // "user" | "leaked"
+std::optional<DisabledReason> parseReason(std::string_view s);
 
 struct RateLimit {
   int64_t limit;          // requests allowed per window
@@ -29,14 +38,33 @@ struct RateLimit {
 };
 
 struct CreateKeyRequest {
-  std::string name;                    // trimmed
-  std::optional<SysTime> expiresAt;    // nullopt = never expires
-  std::vector<std::string> scopes;     // de-duplicated, in first-seen order
-  std::optional<RateLimit> rateLimit;  // nullopt = the server default
+  std::string name;                     // trimmed
+  std::optional<SysTime> expiresAt;     // nullopt = never expires
+  std::vector<std::string> scopes;      // de-duplicated, in first-seen order
+  std::optional<RateLimit> rateLimit;   // nullopt = the server default
+  std::optional<std::string> metadata;  // a JSON object's text; nullopt = none
+};
+
+// PATCH /keys/:id: each field is changed only when present (the outer optional); an inner
+// nullopt clears it (no expiry, the server's default limit, no metadata).
+struct KeyPatch {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> scopes;
+  std::optional<std::optional<RateLimit>> rateLimit;
+  std::optional<std::optional<SysTime>> expiresAt;
+  std::optional<bool> enabled;
+  std::optional<std::optional<std::string>> metadata;
 };
 
 // Validates the JSON body of POST /keys; every problem found becomes one message of a kValidationFailed Error.
 Result<CreateKeyRequest> parseCreateKeyRequest(const nlohmann::json& body, const Clock& clock);
+
+// Validates the JSON body of PATCH /keys/:id: the same rules as create for each field present, at
+// least one field, no unknown ones.
+Result<KeyPatch> parseKeyPatch(const nlohmann::json& body, const Clock& clock);
+
+// Validates the (optional) JSON body of POST /keys/:id/rotate: the grace period, default one day.
+Result<std::chrono::seconds> parseRotateRequest(const nlohmann::json& body);
 
 // True for a scope matching [a-z0-9:._-]{1,64}.
 bool isValidScope(std::string_view s);

@@ -1,5 +1,9 @@
 #include "keys/key_service.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
 
@@ -15,12 +19,63 @@ Result<CreatedKey> KeyService::create(std::string_view userId, const CreateKeyRe
 
 Result<std::vector<KeyRecord>> KeyService::list(std::string_view userId) { return store_.listByUser(userId); }
 
+Result<KeyRecord> KeyService::get(std::string_view userId, std::string_view keyId) {
+  if (!crypto::isUuid(keyId)) return fail(Code::kInvalidId);
+  auto found = store_.get(userId, keyId);
+  if (!found) return fail(found.error());
+  if (!*found) return fail(Code::kNotFound, "API key not found");
+  return std::move(**found);
+}
+
+Result<KeyRecord> KeyService::update(std::string_view userId, std::string_view keyId, const KeyPatch& patch) {
+  if (!crypto::isUuid(keyId)) return fail(Code::kInvalidId);
+  auto updated = store_.update(userId, keyId, patch);
+  if (!updated) return fail(updated.error());
+  if (!*updated) return fail(Code::kNotFound, "API key not found");
+  events_.changed({(*updated)->hash, (*updated)->record.version});
+  return std::move((*updated)->record);
+}
+
+Result<CreatedKey> KeyService::rotate(std::string_view userId, std::string_view keyId, std::chrono::seconds grace) {
+  if (!crypto::isUuid(keyId)) return fail(Code::kInvalidId);
+  NewKey k = generateKey();
+  auto rotated = store_.rotate(userId, keyId, grace, k.hash, k.prefix);
+  if (!rotated) return fail(rotated.error());
+  if (!*rotated) return fail(Code::kNotFound, "API key not found");
+  events_.created(k.hash, (*rotated)->successor);
+  events_.changed((*rotated)->predecessor);
+  return CreatedKey{std::move((*rotated)->successor), std::move(k.key)};
+}
+
 Status KeyService::revoke(std::string_view userId, std::string_view keyId) {
   if (!crypto::isUuid(keyId)) return fail(Code::kInvalidId);
-  auto hash = store_.revoke(userId, keyId);
-  if (!hash) return fail(hash.error());
-  if (!*hash) return fail(Code::kNotFound, "API key not found");
-  events_.changed(**hash);
+  auto changed = store_.revoke(userId, keyId);
+  if (!changed) return fail(changed.error());
+  if (!*changed) return fail(Code::kNotFound, "API key not found");
+  events_.changed(**changed);
+  return {};
+}
+
+Status KeyService::reportLeak(std::string_view key, std::string_view clientAddress) {
+  // Counted before anything else, whatever was sent: the limit is what keeps this route from being
+  // a way to probe PostgreSQL.
+  const auto counted = counter_.increment("leak:" + std::string(clientAddress), leakLimit_.window);
+  if (!counted) {
+    // Unthrottled while Redis is down (like login): a report must still be able to disable a key.
+    spdlog::warn("leak reports: the counter is unreachable; not throttling");
+  } else if (counted->count > leakLimit_.limit) {
+    Error e(Code::kTooManyRequests, "Too many leak reports; try again later");
+    e.retryAfterSeconds = static_cast<int>(std::max<int64_t>(1, counted->resetsInSeconds));
+    return fail(std::move(e));
+  }
+  // Only a key that could exist costs a query; the answer is the same either way.
+  if (!isWellFormedKey(key)) return {};
+  auto disabled = store_.disableLeaked(hashKey(key));
+  if (!disabled) return fail(disabled.error());
+  if (*disabled) {
+    spdlog::warn("API key {} reported leaked and disabled", (*disabled)->record.id);
+    events_.changed({(*disabled)->hash, (*disabled)->record.version});
+  }
   return {};
 }
 

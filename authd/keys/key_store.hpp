@@ -2,6 +2,7 @@
 // and the interfaces of where they are kept.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,11 +20,36 @@ struct KeyRecord {
   std::string name;
   std::string prefix;
   std::vector<std::string> scopes;
-  std::optional<RateLimit> rateLimit;  // nullopt: the server default
-  bool isActive = true;                // false once revoked
-  std::optional<SysTime> expiresAt;
+  std::optional<RateLimit> rateLimit;            // nullopt: the server default
+  bool isActive = true;                          // false once revoked (final)
+  bool enabled = true;                           // false while disabled (reversible)
+  std::optional<DisabledReason> disabledReason;  // set exactly when !enabled
+  std::optional<std::string> metadata;           // a JSON object's text, as stored
+  std::optional<std::string> rotatedFrom;        // the key this one replaced
+  std::optional<SysTime> rotatedAt;              // set once a successor was issued
+  std::optional<SysTime> expiresAt;              // for a rotated key: the end of its grace period
   std::optional<SysTime> lastUsedAt;
   SysTime createdAt;
+  int64_t version = 0;  // the row's updated_at in µs: which of two copies is newer
+};
+
+// A key and its hash, as a change to it must be announced (caches are keyed by hash).
+struct StoredKey {
+  KeyRecord record;
+  std::string hash;
+};
+
+// Which key changed, as caches know it: its hash and the row version the change wrote.
+struct ChangedKey {
+  std::string hash;
+  int64_t version = 0;
+};
+
+// The successor a rotation issued, and the predecessor as changed (its new expiry).
+struct RotatedKey {
+  KeyRecord successor;
+  ChangedKey predecessor;
+  SysTime predecessorExpiresAt;
 };
 
 // One coalesced use of a key: its id and the latest time it was used.
@@ -44,9 +70,24 @@ class KeyRepository {
                                    std::string_view prefix) = 0;
   // The user's keys, newest first (revoked ones included, isActive=false).
   virtual Result<std::vector<KeyRecord>> listByUser(std::string_view userId) = 0;
-  // Revokes the user's key; the key's hash when it was the user's (so caches can be told), nullopt
+  // Revokes the user's key; the key as changed when it was the user's (so caches can be told), nullopt
   // when there is no such key of this user. Revoking twice succeeds.
-  virtual Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) = 0;
+  virtual Result<std::optional<ChangedKey>> revoke(std::string_view userId, std::string_view keyId) = 0;
+  // One of the user's keys; nullopt when there is no such key of this user.
+  virtual Result<std::optional<KeyRecord>> get(std::string_view userId, std::string_view keyId) = 0;
+  // Applies `patch` to the user's key: nullopt when there is no such key of this user, kConflict
+  // when it is revoked or was rotated.
+  virtual Result<std::optional<StoredKey>> update(std::string_view userId, std::string_view keyId,
+                                                  const KeyPatch& patch) = 0;
+  // Issues a successor (stored by `keyHash`, shown as `prefix`) with the key's settings and ends the
+  // key's life `grace` from now (never later than its own expiry), atomically: of two concurrent
+  // rotations one succeeds, the other gets kConflict, as does rotating a revoked, expired or already
+  // rotated key. nullopt when there is no such key of this user.
+  virtual Result<std::optional<RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
+                                                   std::chrono::seconds grace, std::string_view keyHash,
+                                                   std::string_view prefix) = 0;
+  // Disables the key with this hash as leaked (a revoked key stays as it is); the key when it exists.
+  virtual Result<std::optional<StoredKey>> disableLeaked(std::string_view keyHash) = 0;
 };
 
 // Finding a key by what a request presents (the /verify path on a cache miss).

@@ -42,7 +42,7 @@ std::string encodeChange(const Change& c) {
     case ChangeKind::kAccessTokenRevoked: return "jti:" + c.id + ":" + std::to_string(c.expiresAt);
     case ChangeKind::kSessionRevoked: return "sid:" + c.id + ":" + std::to_string(c.expiresAt);
     case ChangeKind::kUserChanged: return "user:" + c.id;
-    case ChangeKind::kKeyChanged: return "key:" + c.id;
+    case ChangeKind::kKeyChanged: return "key:" + c.id + (c.version > 0 ? ":" + std::to_string(c.version) : "");
     case ChangeKind::kKeyCreated: return "keynew:" + c.id;
     case ChangeKind::kBulkReload: return "bulk:reload";
   }
@@ -56,7 +56,17 @@ std::optional<Change> decodeChange(std::string_view p) {
   auto rest = p.substr(colon + 1);
   if (rest.empty() || rest.size() > 128) return std::nullopt;
   if (kind == "user") return Change{ChangeKind::kUserChanged, std::string(rest)};
-  if (kind == "key") return Change{ChangeKind::kKeyChanged, std::string(rest)};
+  if (kind == "key") {
+    // "key:<hash>" or "key:<hash>:<version>".
+    Change c{ChangeKind::kKeyChanged, std::string(rest)};
+    if (const auto c2 = rest.find(':'); c2 != std::string_view::npos) {
+      const auto num = rest.substr(c2 + 1);
+      auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), c.version);
+      if (c2 == 0 || ec != std::errc{} || ptr != num.data() + num.size() || c.version < 0) return std::nullopt;
+      c.id = std::string(rest.substr(0, c2));
+    }
+    return c;
+  }
   if (kind == "keynew") return Change{ChangeKind::kKeyCreated, std::string(rest)};
   if (kind == "bulk" && rest == "reload") return Change{ChangeKind::kBulkReload, {}};
   if (kind == "jti" || kind == "sid") {
@@ -147,8 +157,9 @@ bool InvalidationBus::pollPostgres() {
         }
         for (const auto& row : keys) {
           if (firstSighting("k", row[0].as<std::string>(), row[1].as<int64_t>())) {
-            rows.changes.push_back(
-                {row[2].as<bool>() ? ChangeKind::kKeyChanged : ChangeKind::kKeyCreated, row[0].as<std::string>()});
+            Change c{row[2].as<bool>() ? ChangeKind::kKeyChanged : ChangeKind::kKeyCreated, row[0].as<std::string>()};
+            c.version = row[1].as<int64_t>();
+            rows.changes.push_back(std::move(c));
           }
         }
       }

@@ -12,7 +12,9 @@ std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
   for (const auto& s : r.scopes) info->scopesHeader += (info->scopesHeader.empty() ? "" : ",") + s;
   info->rateLimit = r.rateLimit;
   info->isActive = r.isActive;
+  info->enabled = r.enabled;
   info->expiresAtMs = r.expiresAt ? toUnixMillis(*r.expiresAt) : -1;
+  info->version = r.version;
   return info;
 }
 
@@ -24,11 +26,21 @@ KeyCache::KeyCache(keys::KeyLookup& store, KeyL2& l2, const Clock& clock, KeyCac
       options_(options),
       busLive_(std::move(busLive)),
       l1_(options.capacity),
-      absent_(options.absentCapacity) {}
+      absent_(options.absentCapacity),
+      changed_(options.changedCapacity) {}
+
+bool KeyCache::outdated(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now) {
+  if (!info) return false;
+  const auto newest = changed_.get(hash, now);
+  return newest && info->version < *newest;
+}
 
 void KeyCache::store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now) {
   const auto fresh = info ? options_.fresh : options_.negativeFresh;
   l1_.put(std::string(hash), Entry{info, now + fresh}, now + std::max(fresh, options_.staleMax));
+  // Checked after the put: a change heard between the read and the put either finds this
+  // entry and evicts it, or has already recorded its version here.
+  if (outdated(hash, info, now)) l1_.erase(hash);
 }
 
 Result<LookupResult> KeyCache::lookup(std::string_view hash) {
@@ -41,7 +53,7 @@ Result<LookupResult> KeyCache::lookup(std::string_view hash) {
   if (!stale && filter_.loaded() && busLive_() && !filter_.mayContain(KeyFilter::prefixOf(hash))) {
     if (absent_.get(hash, now)) return LookupResult{nullptr, KeyTier::kFilter};
     auto cached = l2_.get(hash);
-    if (cached && cached->has_value() && **cached) {
+    if (cached && cached->has_value() && **cached && !outdated(hash, **cached, now)) {
       filter_.add(KeyFilter::prefixOf(hash));
       store(hash, **cached, now);
       return LookupResult{**cached, KeyTier::kL2};
@@ -50,7 +62,7 @@ Result<LookupResult> KeyCache::lookup(std::string_view hash) {
     return LookupResult{nullptr, KeyTier::kFilter};
   }
 
-  if (auto cached = l2_.get(hash); cached && cached->has_value()) {
+  if (auto cached = l2_.get(hash); cached && cached->has_value() && !outdated(hash, **cached, now)) {
     store(hash, **cached, now);
     return LookupResult{**cached, KeyTier::kL2};
   }
@@ -60,6 +72,9 @@ Result<LookupResult> KeyCache::lookup(std::string_view hash) {
     return fail(found.error());
   }
   std::shared_ptr<const KeyInfo> info = *found ? toKeyInfo(**found) : nullptr;
+  // Read before a change this instance has since heard of committed: answer with it (the change
+  // and this request raced) but keep it out of both caches.
+  if (outdated(hash, info, now)) return LookupResult{info, KeyTier::kDatabase};
   store(hash, info, now);
   (void)l2_.put(hash, info, info ? options_.l2Ttl : options_.l2NegativeTtl);
   if (info) filter_.add(KeyFilter::prefixOf(hash));
@@ -91,6 +106,14 @@ void KeyCache::onChange(const Change& change) {
       if (auto e = l1_.get(change.id, clock_.monotonic()); e && !e->info) l1_.erase(change.id);
       break;
     case ChangeKind::kKeyChanged:
+      if (change.version > 0) {
+        // Remembered for as long as an old copy can live in Redis, before anything is evicted.
+        const auto now = clock_.monotonic();
+        const auto known = changed_.get(change.id, now);
+        if (!known || *known < change.version) {
+          changed_.put(change.id, change.version, now + options_.l2Ttl + std::chrono::seconds(60));
+        }
+      }
       filter_.add(KeyFilter::prefixOf(change.id));
       absent_.erase(change.id);
       l1_.erase(change.id);

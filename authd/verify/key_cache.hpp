@@ -3,7 +3,10 @@
 // PostgreSQL, so only Redis is asked, where a key created a moment ago on
 // another instance already is) → L2 (Redis) → PostgreSQL. Entries are fresh
 // for a while, then re-checked; while the stores are down a stale entry is
-// served rather than failing every request. Revocations evict all tiers.
+// served rather than failing every request. Changes evict all tiers, and a
+// copy older than a change this instance heard of is never cached again (a
+// lookup that read the row just before the change committed, here or on
+// another instance, cannot put the old scopes back).
 #pragma once
 
 #include <atomic>
@@ -30,8 +33,10 @@ struct KeyInfo {
   std::vector<std::string> scopes;
   std::string scopesHeader;  // scopes joined with ','
   std::optional<keys::RateLimit> rateLimit;
-  bool isActive = true;
+  bool isActive = true;      // false once revoked
+  bool enabled = true;       // false while disabled
   int64_t expiresAtMs = -1;  // -1: never
+  int64_t version = 0;       // keys::KeyRecord::version
 };
 
 std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r);
@@ -61,6 +66,9 @@ struct KeyCacheOptions {
   // key-guessing flood cannot push real keys out of L1.
   size_t absentCapacity = 65'536;
   std::chrono::milliseconds absentFresh{60'000};  // forgotten at once when a key with that hash is created
+  // Keys changed lately, with the version each change announced: an older copy of such a key, read
+  // from Redis or PostgreSQL while the change was committing, is never cached.
+  size_t changedCapacity = 65'536;
 };
 
 // Where a lookup was answered, for metrics.
@@ -97,6 +105,8 @@ class KeyCache final : public ChangeListener {
     SteadyTime freshUntil;
   };
   void store(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now);
+  // True when a change newer than `info` was heard for `hash`.
+  bool outdated(std::string_view hash, const std::shared_ptr<const KeyInfo>& info, SteadyTime now);
 
   keys::KeyLookup& store_;
   KeyL2& l2_;
@@ -107,6 +117,7 @@ class KeyCache final : public ChangeListener {
   FilterScan scan_;
   L1Cache<Entry> l1_;
   L1Cache<bool> absent_;
+  L1Cache<int64_t> changed_;  // hash → newest version announced
 };
 
 }  // namespace authd::verify

@@ -92,6 +92,10 @@ Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScope
     v.error = Code::kKeyRevoked;
     return v;
   }
+  if (!info->enabled) {
+    v.error = Code::kKeyDisabled;
+    return v;
+  }
   if (info->expiresAtMs >= 0 && info->expiresAtMs <= nowMs) {
     v.error = Code::kKeyExpired;
     return v;

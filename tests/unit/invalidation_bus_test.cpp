@@ -12,6 +12,7 @@ void expectSame(const Change& a, const Change& b) {
   EXPECT_EQ(a.kind, b.kind);
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(a.expiresAt, b.expiresAt);
+  EXPECT_EQ(a.version, b.version);
 }
 
 // The wire format is the documented one.
@@ -20,6 +21,7 @@ TEST(InvalidationBusCodecTest, EncodeFormat) {
   EXPECT_EQ(encodeChange({ChangeKind::kUserChanged, "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"}),
             "user:6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
   EXPECT_EQ(encodeChange({ChangeKind::kKeyChanged, std::string(64, 'f')}), "key:" + std::string(64, 'f'));
+  EXPECT_EQ(encodeChange({ChangeKind::kKeyChanged, "abc", 0, false, 42}), "key:abc:42");
   EXPECT_EQ(encodeChange({ChangeKind::kSessionRevoked, "3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b", 1800003660}),
             "sid:3e1f6c1e-0d3c-4a3e-9b1e-5c2f0e6d7a8b:1800003660");
 }
@@ -33,6 +35,7 @@ TEST(InvalidationBusCodecTest, RoundTrips) {
                           Change{ChangeKind::kSessionRevoked, "s", INT64_MAX},
                           Change{ChangeKind::kUserChanged, "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b", 0},
                           Change{ChangeKind::kKeyChanged, std::string(64, 'a'), 0},
+                          Change{ChangeKind::kKeyChanged, std::string(64, 'b'), 0, false, 1764000000123456},
                           Change{ChangeKind::kUserChanged, std::string(128, 'u'), 0}}) {
     const auto decoded = decodeChange(encodeChange(c));
     ASSERT_TRUE(decoded.has_value()) << encodeChange(c);
@@ -47,6 +50,11 @@ TEST(InvalidationBusCodecTest, RejectsMalformed) {
                                                          "user",
                                                          "user:",
                                                          "key:",
+                                                         "key::5",
+                                                         "key:abc:",
+                                                         "key:abc:x",
+                                                         "key:abc:-1",
+                                                         "key:abc:1:2",
                                                          "jti:",
                                                          "jti:abc",
                                                          "jti::123",

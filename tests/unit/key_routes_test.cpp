@@ -19,6 +19,7 @@
 #include "core/time_format.hpp"
 #include "keys/api_key.hpp"
 #include "support/fakes/fake_key_repository.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 #include "support/routes.hpp"
 #include "tokens/denylist.hpp"
@@ -78,7 +79,8 @@ class KeyRoutesTest : public ::testing::Test {
   FakeClock clock_;
   testing::FakeKeyRepository repo_;
   testing::RecordingKeyEvents events_;
-  keys::KeyService service_{repo_, events_};
+  testing::FakeWindowedCounter counter_{clock_};
+  keys::KeyService service_{repo_, events_, counter_};
   std::unique_ptr<tokens::AccessTokens> access_ =
       tokens::AccessTokens::createHs256("key-routes-test-secret-0123456789abcdef0123", "authd", 1h, clock_);
   tokens::Denylist denylist_;

@@ -10,6 +10,7 @@
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
 #include "support/fakes/fake_key_repository.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 
 namespace authd::keys {
 namespace {
@@ -27,7 +28,9 @@ class KeyServiceTest : public ::testing::Test {
   }
   testing::FakeKeyRepository repo_;
   testing::RecordingKeyEvents events_;
-  KeyService service_{repo_, events_};
+  FakeClock clock_;
+  testing::FakeWindowedCounter counter_{clock_};
+  KeyService service_{repo_, events_, counter_};
 };
 
 // The key is returned once, well-formed; only its hash and display prefix are stored, and its creation is announced.

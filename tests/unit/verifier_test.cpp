@@ -155,6 +155,21 @@ TEST_F(VerifierTest, RevokedKey) {
   expectDenied(withKey(key_), Code::kKeyRevoked);
 }
 
+// A disabled key is key_disabled, and verifies again once enabled; revocation outranks it (it is final).
+TEST_F(VerifierTest, DisabledKeyIsRefusedUntilEnabled) {
+  recordOf(key_).enabled = false;
+  recordOf(key_).disabledReason = keys::DisabledReason::kLeaked;
+  expectDenied(withKey(key_), Code::kKeyDisabled);
+  recordOf(key_).enabled = true;
+  recordOf(key_).disabledReason.reset();
+  keyCache_.onChange(Change{ChangeKind::kKeyChanged, keys::hashKey(key_)});
+  EXPECT_FALSE(withKey(key_).error);
+  recordOf(key_).enabled = false;
+  recordOf(key_).isActive = false;
+  keyCache_.onChange(Change{ChangeKind::kKeyChanged, keys::hashKey(key_)});
+  expectDenied(withKey(key_), Code::kKeyRevoked);
+}
+
 // A key is key_expired from its expiresAt on, as the clock reaches it (a cached entry does not outlive it).
 TEST_F(VerifierTest, KeyExpiresWhenTheClockReachesItsExpiry) {
   recordOf(key_).expiresAt = clock_.now() + 10s;

@@ -30,8 +30,18 @@ keys::KeyRecord toKey(const pqxx::row& r) {
   if (const auto e = r[8].as<int64_t>(); e >= 0) k.expiresAt = fromUnixMillis(e);
   if (const auto u = r[9].as<int64_t>(); u >= 0) k.lastUsedAt = fromUnixMillis(u);
   k.createdAt = fromUnixMillis(r[10].as<int64_t>());
+  k.enabled = r[11].as<bool>();
+  k.disabledReason = keys::parseReason(r[12].as<std::string>());
+  if (auto m = r[13].as<std::string>(); !m.empty()) k.metadata = std::move(m);
+  if (auto f = r[14].as<std::string>(); !f.empty()) k.rotatedFrom = std::move(f);
+  if (const auto t = r[15].as<int64_t>(); t >= 0) k.rotatedAt = fromUnixMillis(t);
+  k.version = r[16].as<int64_t>();
   return k;
 }
+
+// The columns after AUTHD_KEY_COLUMNS in statements that add them.
+constexpr int kHashColumn = 17;
+constexpr int kExpiredColumn = 18;
 
 // A PostgreSQL array literal of elements that need no escaping beyond quotes
 // (scopes are [a-z0-9:._-], ids are UUIDs, times are integers).
@@ -60,7 +70,8 @@ Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::
   const int64_t expires = req.expiresAt ? toUnixMillis(*req.expiresAt) : -1;
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const auto row = tx.exec_prepared1("insert_key", u, req.name, h, p, scopes, limit, window, expires);
+    const auto row =
+        tx.exec_prepared1("insert_key", u, req.name, h, p, scopes, limit, window, expires, req.metadata.value_or(""));
     tx.commit();
     return toKey(row);
   });
@@ -76,14 +87,87 @@ Result<std::vector<keys::KeyRecord>> PgKeyStore::listByUser(std::string_view use
   });
 }
 
-Result<std::optional<std::string>> PgKeyStore::revoke(std::string_view userId, std::string_view keyId) {
+Result<std::optional<keys::ChangedKey>> PgKeyStore::revoke(std::string_view userId, std::string_view keyId) {
   const std::string u(userId), k(keyId);
-  return pool_.run([&](pqxx::connection& c) -> std::optional<std::string> {
+  return pool_.run([&](pqxx::connection& c) -> std::optional<keys::ChangedKey> {
     pqxx::work tx(c);
     const auto rows = tx.exec_prepared("revoke_key", k, u);
     tx.commit();
     if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<std::string>();
+    return keys::ChangedKey{rows[0][0].as<std::string>(), rows[0][1].as<int64_t>()};
+  });
+}
+
+Result<std::optional<keys::KeyRecord>> PgKeyStore::get(std::string_view userId, std::string_view keyId) {
+  const std::string u(userId), k(keyId);
+  return pool_.run([&](pqxx::connection& c) -> std::optional<keys::KeyRecord> {
+    pqxx::nontransaction tx(c);
+    const auto rows = tx.exec_prepared("key_by_id", k, u);
+    if (rows.empty()) return std::nullopt;
+    return toKey(rows[0]);
+  });
+}
+
+Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userId, std::string_view keyId,
+                                                          const keys::KeyPatch& patch) {
+  const std::string u(userId), k(keyId);
+  const bool setScopes = patch.scopes.has_value();
+  const std::string scopes =
+      arrayLiteral(patch.scopes.value_or(std::vector<std::string>{}), [](const std::string& s) { return s; });
+  const bool setLimit = patch.rateLimit.has_value();
+  const auto limit = setLimit && *patch.rateLimit ? std::optional(**patch.rateLimit) : std::nullopt;
+  const bool setExpiry = patch.expiresAt.has_value();
+  const int64_t expires = setExpiry && *patch.expiresAt ? toUnixMillis(**patch.expiresAt) : -1;
+  const bool setMetadata = patch.metadata.has_value();
+  const std::string metadata = setMetadata ? patch.metadata->value_or("") : "";
+  return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::StoredKey>> {
+    pqxx::work tx(c);
+    // Locked first, so the decision (revoked? rotated?) holds until the change commits.
+    const auto locked = tx.exec_prepared("lock_key", k, u);
+    if (locked.empty()) return std::nullopt;
+    const auto current = toKey(locked[0]);
+    if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
+    if (current.rotatedAt) return fail(Code::kConflict, "API key was rotated; change its successor instead");
+    const auto row =
+        tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes, scopes, setLimit,
+                          limit ? limit->limit : -1, limit ? limit->windowSeconds : -1, setExpiry, expires,
+                          patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata);
+    tx.commit();
+    return keys::StoredKey{toKey(row), row[kHashColumn].as<std::string>()};
+  });
+}
+
+Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view userId, std::string_view keyId,
+                                                           std::chrono::seconds grace, std::string_view keyHash,
+                                                           std::string_view prefix) {
+  const std::string u(userId), k(keyId), h(keyHash), p(prefix);
+  const auto graceSeconds = static_cast<int64_t>(grace.count());
+  return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::RotatedKey>> {
+    pqxx::work tx(c);
+    // The row lock serialises rotations of one key: the second sees rotated_at and gets 409.
+    const auto locked = tx.exec_prepared("lock_key", k, u);
+    if (locked.empty()) return std::nullopt;
+    const auto current = toKey(locked[0]);
+    if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
+    if (current.rotatedAt) return fail(Code::kConflict, "API key was already rotated");
+    if (locked[0][kExpiredColumn].as<bool>()) return fail(Code::kConflict, "API key has expired");
+    const auto successor = tx.exec_prepared1("insert_successor", k, h, p);
+    const auto retired = tx.exec_prepared1("retire_predecessor", k, graceSeconds);
+    tx.commit();
+    return keys::RotatedKey{toKey(successor),
+                            keys::ChangedKey{locked[0][kHashColumn].as<std::string>(), retired[1].as<int64_t>()},
+                            fromUnixMillis(retired[0].as<int64_t>())};
+  });
+}
+
+Result<std::optional<keys::StoredKey>> PgKeyStore::disableLeaked(std::string_view keyHash) {
+  const std::string h(keyHash);
+  return pool_.run([&](pqxx::connection& c) -> std::optional<keys::StoredKey> {
+    pqxx::work tx(c);
+    const auto rows = tx.exec_prepared("disable_leaked", h);
+    tx.commit();
+    if (rows.empty()) return std::nullopt;
+    return keys::StoredKey{toKey(rows[0]), rows[0][kHashColumn].as<std::string>()};
   });
 }
 

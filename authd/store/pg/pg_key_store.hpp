@@ -15,7 +15,14 @@ class PgKeyStore final : public keys::KeyRepository, public keys::KeyLookup, pub
   Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
                                  std::string_view prefix) override;
   Result<std::vector<keys::KeyRecord>> listByUser(std::string_view userId) override;
-  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override;
+  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId) override;
+  Result<std::optional<keys::KeyRecord>> get(std::string_view userId, std::string_view keyId) override;
+  Result<std::optional<keys::StoredKey>> update(std::string_view userId, std::string_view keyId,
+                                                const keys::KeyPatch& patch) override;
+  Result<std::optional<keys::RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
+                                                 std::chrono::seconds grace, std::string_view keyHash,
+                                                 std::string_view prefix) override;
+  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash) override;
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override;
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override;
 

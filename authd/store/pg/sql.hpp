@@ -60,18 +60,57 @@ inline constexpr const char* kPruneFamilies =
 #define AUTHD_KEY_COLUMNS \
   "id::text, user_id::text, name, prefix, array_to_json(scopes)::text, coalesce(rate_limit, -1), "   \
   "coalesce(rate_window_seconds, -1), is_active, coalesce(" AUTHD_MS("expires_at") ", -1), "         \
-  "coalesce(" AUTHD_MS("last_used_at") ", -1), " AUTHD_MS("created_at")
+  "coalesce(" AUTHD_MS("last_used_at") ", -1), " AUTHD_MS("created_at") ", enabled, coalesce(disabled_reason, ''), " \
+  "coalesce(metadata::text, ''), coalesce(rotated_from::text, ''), coalesce(" AUTHD_MS("rotated_at") ", -1), "      \
+  "(extract(epoch FROM updated_at) * 1000000)::bigint"
 
 inline constexpr const char* kInsertKey =
-    "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at) "
+    "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at, "
+    "metadata) "
     "VALUES ($1::uuid, $2, $3, $4, $5::text[], NULLIF($6::integer, -1), NULLIF($7::integer, -1), "
-    "CASE WHEN $8::bigint < 0 THEN NULL ELSE to_timestamp($8::double precision / 1000) END) "
+    "CASE WHEN $8::bigint < 0 THEN NULL ELSE to_timestamp($8::double precision / 1000) END, NULLIF($9, '')::json) "
     "RETURNING " AUTHD_KEY_COLUMNS;
+inline constexpr const char* kKeyById =
+    "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE id = $1::uuid AND user_id = $2::uuid";
+// The key's row, locked until the transaction ends (PATCH and rotation decide on what it says now).
+inline constexpr const char* kLockKey = "SELECT " AUTHD_KEY_COLUMNS
+                                        ", key_hash, expires_at IS NOT NULL AND expires_at <= now() FROM api_keys "
+                                        "WHERE id = $1::uuid AND user_id = $2::uuid FOR UPDATE";
+// PATCH: each $n::boolean says whether the field after it is being set ('' / -1 clear it).
+inline constexpr const char* kUpdateKey =
+    "UPDATE api_keys SET "
+    "name = CASE WHEN $2::boolean THEN $3 ELSE name END, "
+    "scopes = CASE WHEN $4::boolean THEN $5::text[] ELSE scopes END, "
+    "rate_limit = CASE WHEN $6::boolean THEN NULLIF($7::integer, -1) ELSE rate_limit END, "
+    "rate_window_seconds = CASE WHEN $6::boolean THEN NULLIF($8::integer, -1) ELSE rate_window_seconds END, "
+    "expires_at = CASE WHEN NOT $9::boolean THEN expires_at WHEN $10::bigint < 0 THEN NULL "
+    "ELSE to_timestamp($10::double precision / 1000) END, "
+    "enabled = CASE WHEN $11::boolean THEN $12::boolean ELSE enabled END, "
+    // Disabling a key reported leaked keeps the reason that matters.
+    "disabled_reason = CASE WHEN NOT $11::boolean THEN disabled_reason WHEN $12::boolean THEN NULL "
+    "ELSE coalesce(disabled_reason, 'user') END, "
+    "metadata = CASE WHEN $13::boolean THEN NULLIF($14, '')::json ELSE metadata END "
+    "WHERE id = $1::uuid RETURNING " AUTHD_KEY_COLUMNS ", key_hash";
+// Rotation's successor: the predecessor's settings ($1), a new hash and prefix, rotated_from.
+inline constexpr const char* kInsertSuccessor =
+    "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at, "
+    "metadata, rotated_from) "
+    "SELECT user_id, name, $2, $3, scopes, rate_limit, rate_window_seconds, expires_at, metadata, id "
+    "FROM api_keys WHERE id = $1::uuid RETURNING " AUTHD_KEY_COLUMNS;
+// The predecessor verifies until now + $2 seconds, never past its own expiry.
+inline constexpr const char* kRetirePredecessor =
+    "UPDATE api_keys SET rotated_at = now(), "
+    "expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $2::double precision)) "
+    "WHERE id = $1::uuid RETURNING " AUTHD_MS("expires_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint";
+// A leak report: a revoked key stays revoked; one already disabled takes the reason `leaked`.
+inline constexpr const char* kDisableLeaked =
+    "UPDATE api_keys SET enabled = false, disabled_reason = 'leaked' "
+    "WHERE key_hash = $1 AND is_active RETURNING " AUTHD_KEY_COLUMNS ", key_hash";
 inline constexpr const char* kKeysByUser =
     "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT 1000";
 inline constexpr const char* kRevokeKey =
     "UPDATE api_keys SET is_active = false, revoked_at = coalesce(revoked_at, now()) "
-    "WHERE id = $1::uuid AND user_id = $2::uuid RETURNING key_hash";
+    "WHERE id = $1::uuid AND user_id = $2::uuid RETURNING key_hash, (extract(epoch FROM updated_at) * 1000000)::bigint";
 inline constexpr const char* kKeyByHash = "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1";
 inline constexpr const char* kUserActive = "SELECT is_active FROM users WHERE id = $1::uuid";
 // One statement per batch: ids and times travel as two arrays. Rows already as
@@ -109,6 +148,12 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"insert_key", kInsertKey},
       {"keys_by_user", kKeysByUser},
       {"revoke_key", kRevokeKey},
+      {"key_by_id", kKeyById},
+      {"lock_key", kLockKey},
+      {"update_key", kUpdateKey},
+      {"insert_successor", kInsertSuccessor},
+      {"retire_predecessor", kRetirePredecessor},
+      {"disable_leaked", kDisableLeaked},
       {"key_by_hash", kKeyByHash},
       {"user_active", kUserActive},
       {"touch_last_used", kTouchLastUsed},

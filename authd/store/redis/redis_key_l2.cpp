@@ -12,7 +12,9 @@ std::string cacheKey(std::string_view hash) { return "authd:key:" + std::string(
 }  // namespace
 
 std::string encodeKeyInfo(const verify::KeyInfo& k) {
-  nlohmann::json j{{"id", k.id}, {"u", k.userId}, {"s", k.scopes}, {"a", k.isActive}, {"e", k.expiresAtMs}};
+  nlohmann::json j{{"id", k.id},      {"u", k.userId},      {"s", k.scopes},
+                   {"a", k.isActive}, {"e", k.expiresAtMs}, {"v", k.version}};
+  if (!k.enabled) j["d"] = true;
   if (k.rateLimit) j["rl"] = {k.rateLimit->limit, k.rateLimit->windowSeconds};
   return j.dump();
 }
@@ -27,6 +29,8 @@ std::shared_ptr<const verify::KeyInfo> decodeKeyInfo(std::string_view text) {
     r.scopes = j.at("s").get<std::vector<std::string>>();
     r.isActive = j.at("a").get<bool>();
     if (const auto e = j.at("e").get<int64_t>(); e >= 0) r.expiresAt = fromUnixMillis(e);
+    r.enabled = !j.value("d", false);
+    r.version = j.value("v", int64_t{0});
     if (j.contains("rl")) r.rateLimit = keys::RateLimit{j["rl"].at(0).get<int64_t>(), j["rl"].at(1).get<int64_t>()};
     return verify::toKeyInfo(r);
   } catch (const std::exception&) {

@@ -2,6 +2,7 @@
 // PostgreSQL's api_keys rows and the caches/other instances that must hear of them.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,7 +33,9 @@ class FakeKeyRepository final : public keys::KeyRepository {
     r.scopes = req.scopes;
     r.rateLimit = req.rateLimit;
     r.expiresAt = req.expiresAt;
+    r.metadata = req.metadata;
     r.createdAt = createdAt;
+    r.version = ++version;
     rows[r.id] = Row{r, std::string(keyHash)};
     return r;
   }
@@ -44,17 +47,92 @@ class FakeKeyRepository final : public keys::KeyRepository {
     }
     return out;
   }
-  Result<std::optional<std::string>> revoke(std::string_view userId, std::string_view keyId) override {
+  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId) override {
     if (down) return fail(Code::kDatabaseUnavailable);
-    auto it = rows.find(std::string(keyId));
-    if (it == rows.end() || it->second.record.userId != userId) return std::optional<std::string>{};
-    it->second.record.isActive = false;
-    return std::optional<std::string>(it->second.hash);
+    Row* row = find(userId, keyId);
+    if (!row) return std::optional<keys::ChangedKey>{};
+    row->record.isActive = false;
+    row->record.version = ++version;
+    return std::optional(keys::ChangedKey{row->hash, row->record.version});
+  }
+  Result<std::optional<keys::KeyRecord>> get(std::string_view userId, std::string_view keyId) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    Row* row = find(userId, keyId);
+    if (!row) return std::optional<keys::KeyRecord>{};
+    return std::optional(row->record);
+  }
+  Result<std::optional<keys::StoredKey>> update(std::string_view userId, std::string_view keyId,
+                                                const keys::KeyPatch& patch) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    Row* row = find(userId, keyId);
+    if (!row) return std::optional<keys::StoredKey>{};
+    auto& r = row->record;
+    if (!r.isActive || r.rotatedAt) return fail(Code::kConflict);
+    if (patch.name) r.name = *patch.name;
+    if (patch.scopes) r.scopes = *patch.scopes;
+    if (patch.rateLimit) r.rateLimit = *patch.rateLimit;
+    if (patch.expiresAt) r.expiresAt = *patch.expiresAt;
+    if (patch.metadata) r.metadata = *patch.metadata;
+    if (patch.enabled) {
+      r.enabled = *patch.enabled;
+      if (r.enabled) {
+        r.disabledReason.reset();
+      } else if (!r.disabledReason) {
+        r.disabledReason = keys::DisabledReason::kUser;
+      }
+    }
+    r.version = ++version;
+    return std::optional(keys::StoredKey{r, row->hash});
+  }
+  Result<std::optional<keys::RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
+                                                 std::chrono::seconds grace, std::string_view keyHash,
+                                                 std::string_view prefix) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    Row* row = find(userId, keyId);
+    if (!row) return std::optional<keys::RotatedKey>{};
+    auto old = row->record;
+    if (!old.isActive || old.rotatedAt || (old.expiresAt && *old.expiresAt <= now)) return fail(Code::kConflict);
+    keys::CreateKeyRequest req{old.name, old.expiresAt, old.scopes, old.rateLimit, old.metadata};
+    auto successor = create(userId, req, keyHash, prefix);
+    if (!successor) return fail(successor.error());
+    rows[successor->id].record.rotatedFrom = old.id;
+    successor->rotatedFrom = old.id;
+    Row& retired = rows[old.id];
+    retired.record.rotatedAt = now;
+    const SysTime end = now + grace;
+    if (!retired.record.expiresAt || *retired.record.expiresAt > end) retired.record.expiresAt = end;
+    retired.record.version = ++version;
+    return std::optional(keys::RotatedKey{*successor, keys::ChangedKey{retired.hash, retired.record.version},
+                                          *retired.record.expiresAt});
+  }
+  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    ++leakLookups;
+    for (auto& [id, row] : rows) {
+      if (row.hash != keyHash || !row.record.isActive) continue;
+      row.record.enabled = false;
+      row.record.disabledReason = keys::DisabledReason::kLeaked;
+      row.record.version = ++version;
+      return std::optional(keys::StoredKey{row.record, row.hash});
+    }
+    return std::optional<keys::StoredKey>{};
   }
 
   std::map<std::string, Row> rows;  // by key id
   SysTime createdAt{};              // what create() stamps on a new key
+  SysTime now{};                    // the database's clock, for rotation
+  int64_t version = 0;              // the last row version written
+  int leakLookups = 0;              // disableLeaked() calls
   bool down = false;
+
+ private:
+  Row* find(std::string_view userId, std::string_view keyId) {
+    auto it = rows.find(std::string(keyId));
+    if (it == rows.end() || it->second.record.userId != userId) return nullptr;
+    return &it->second;
+  }
+
+ public:
 };
 
 // Records what was announced.
@@ -64,9 +142,13 @@ class RecordingKeyEvents final : public keys::KeyEvents {
     createdHashes.emplace_back(keyHash);
     createdIds.push_back(record.id);
   }
-  void changed(std::string_view keyHash) override { changedHashes.emplace_back(keyHash); }
+  void changed(const keys::ChangedKey& key) override {
+    changedHashes.push_back(key.hash);
+    changedVersions.push_back(key.version);
+  }
 
   std::vector<std::string> createdHashes, createdIds, changedHashes;
+  std::vector<int64_t> changedVersions;
 };
 
 }  // namespace authd::testing
