@@ -74,7 +74,7 @@ show curl -sS "$BASE/protected/service-only" -H "x-api-key: $NEW_KEY"
 show curl -sS -X POST "$BASE/keys/$KEY_ID/rotate" "${JSON[@]}" -d '{}'
 
 echo; echo "# anyone holding a key can report it leaked (no login: the key is the proof); always 202"
-show curl -sS -w 'HTTP %{http_code}' -X POST "$BASE/keys/report-leak" -H "x-api-key: $NEW_KEY"
+show curl -sS -w ' (HTTP %{http_code})' -X POST "$BASE/keys/report-leak" -H "x-api-key: $NEW_KEY"
 sleep 1
 show curl -sS "$BASE/protected/service-only" -H "x-api-key: $NEW_KEY"
 show curl -sS "$BASE/keys/$NEW_ID" -H "Authorization: Bearer $TOKEN"
