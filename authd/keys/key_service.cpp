@@ -6,7 +6,7 @@
 namespace authd::keys {
 
 Result<CreatedKey> KeyService::create(std::string_view userId, const CreateKeyRequest& req) {
-  NewKey k = generateKey();
+  NewKey k = generateKey(keyPrefix_);
   auto record = store_.create(userId, req, k.hash, k.prefix);
   if (!record) return fail(record.error());
   events_.created(k.hash, *record);

@@ -4,8 +4,10 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "keys/api_key.hpp"
 #include "keys/key_store.hpp"
 
 namespace authd::keys {
@@ -27,7 +29,9 @@ struct CreatedKey {
 
 class KeyService {
  public:
-  KeyService(KeyRepository& store, KeyEvents& events) : store_(store), events_(events) {}
+  // New keys are named by `keyPrefix` (a valid prefix: API_KEY_PREFIX, checked by the config).
+  KeyService(KeyRepository& store, KeyEvents& events, std::string keyPrefix = std::string(kDefaultKeyPrefix))
+      : store_(store), events_(events), keyPrefix_(std::move(keyPrefix)) {}
   // Generates, stores and announces a key for the user.
   Result<CreatedKey> create(std::string_view userId, const CreateKeyRequest& req);
   // The user's keys, newest first.
@@ -39,6 +43,7 @@ class KeyService {
  private:
   KeyRepository& store_;
   KeyEvents& events_;
+  std::string keyPrefix_;
 };
 
 }  // namespace authd::keys

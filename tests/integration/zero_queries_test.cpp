@@ -95,7 +95,7 @@ bool waitUntilFilterTrusted(store::pg::PgPool& pool, int n) {
   return eventually(
       [&] {
         const int64_t before = scalar(pool, kLookupCalls);
-        const auto r = verifyKeyOn(n, keys::generateKey().key);
+        const auto r = verifyKeyOn(n, keys::generateKey(keys::kDefaultKeyPrefix).key);
         return r && r->status == 401 && scalar(pool, kLookupCalls) == before;
       },
       5s);
@@ -113,12 +113,12 @@ TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
   std::vector<std::string> badChecksum;
   std::vector<std::string> unknown;
   for (int i = 0; i < kBadChecksumKeys; ++i) {
-    std::string k = keys::generateKey().key;
+    std::string k = keys::generateKey(keys::kDefaultKeyPrefix).key;
     k.back() = k.back() == 'f' ? '0' : static_cast<char>(k.back() == '9' ? 'a' : k.back() + 1);
     ASSERT_FALSE(keys::isWellFormedKey(k)) << k;
     badChecksum.push_back(std::move(k));
   }
-  for (int i = 0; i < kUnknownKeys; ++i) unknown.push_back(keys::generateKey().key);
+  for (int i = 0; i < kUnknownKeys; ++i) unknown.push_back(keys::generateKey(keys::kDefaultKeyPrefix).key);
 
   const auto start = std::chrono::steady_clock::now();
   int wrongMalformed = 0;
@@ -143,7 +143,7 @@ TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
 // Redis never cached it) is found, and finding it runs the statement the test above counts.
 TEST(ZeroQueriesTest, ColdValidKeyIsLookedUpInPostgres) {
   auto pool = makeTestPgPool(1);
-  const keys::NewKey key = keys::generateKey();
+  const keys::NewKey key = keys::generateKey(keys::kDefaultKeyPrefix);
   auto ids = pool->run([&](pqxx::connection& c) {
     pqxx::work tx(c);
     const auto user =

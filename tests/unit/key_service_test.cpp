@@ -41,6 +41,18 @@ TEST_F(KeyServiceTest, CreateStoresTheHashAndAnnounces) {
   EXPECT_EQ(events_.createdIds, std::vector<std::string>{k.record.id});
 }
 
+// New keys are named by the prefix the service was built with (API_KEY_PREFIX), and the display prefix follows.
+TEST(KeyServicePrefixTest, CreateUsesTheConfiguredPrefix) {
+  testing::FakeKeyRepository repo;
+  testing::RecordingKeyEvents events;
+  KeyService service(repo, events, "acme_");
+  auto k = service.create(kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}});
+  ASSERT_TRUE(k.has_value());
+  EXPECT_TRUE(k->key.starts_with("acme_")) << k->key;
+  EXPECT_TRUE(isWellFormedKey(k->key)) << k->key;
+  EXPECT_EQ(k->record.prefix, k->key.substr(0, 13));
+}
+
 // A store outage at creation is the store's error, and nothing is announced.
 TEST_F(KeyServiceTest, CreateOutageAnnouncesNothing) {
   repo_.down = true;
