@@ -171,7 +171,7 @@ struct App::Parts {
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
-        keys(keyStore, keyEvents),
+        keys(keyStore, keyEvents, c.apiKeyPrefix),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
