@@ -175,7 +175,7 @@ struct App::Parts {
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
-        keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}),
+        keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);

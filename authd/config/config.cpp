@@ -103,6 +103,16 @@ void checkSecret(Reader& r, const Config& c, const char* name, const std::string
     r.fail(name, "is an example value; generate one with: openssl rand -hex 32");
 }
 
+// The shape keys::isValidKeyPrefix accepts, `[a-z][a-z0-9]{1,15}_` (config may not include keys/;
+// config_test holds the two together).
+bool isKeyPrefixShape(std::string_view p) {
+  if (p.size() < 3 || p.size() > 17 || p.front() < 'a' || p.front() > 'z' || p.back() != '_') return false;
+  for (const char c : p.substr(1, p.size() - 2)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
@@ -175,6 +185,10 @@ std::expected<Config, std::string> load(const EnvMap& env) {
 
   r.integer("API_KEY_RATE_LIMIT", c.apiKeyRateLimit, 0, 1'000'000'000);
   r.seconds("API_KEY_RATE_WINDOW", c.apiKeyRateWindow);
+  r.str("API_KEY_PREFIX", c.apiKeyPrefix);
+  if (!isKeyPrefixShape(c.apiKeyPrefix))
+    r.fail("API_KEY_PREFIX", "expected a lowercase letter, 1-15 lowercase letters or digits, then '_' (like sk_)",
+           c.apiKeyPrefix);
   r.millis("LAST_USED_FLUSH_MS", c.lastUsedFlush, 100, 3'600'000);
   r.millis("INVALIDATION_POLL_MS", c.invalidationPoll, 50, 60'000);
   r.integer("LEAK_REPORT_LIMIT", c.leakReportLimit, 1, 1'000'000);

@@ -10,7 +10,7 @@
 namespace authd::keys {
 
 Result<CreatedKey> KeyService::create(std::string_view userId, const CreateKeyRequest& req) {
-  NewKey k = generateKey();
+  NewKey k = generateKey(keyPrefix_);
   auto record = store_.create(userId, req, k.hash, k.prefix);
   if (!record) return fail(record.error());
   events_.created(k.hash, *record);
@@ -38,7 +38,7 @@ Result<KeyRecord> KeyService::update(std::string_view userId, std::string_view k
 
 Result<CreatedKey> KeyService::rotate(std::string_view userId, std::string_view keyId, std::chrono::seconds grace) {
   if (!crypto::isUuid(keyId)) return fail(Code::kInvalidId);
-  NewKey k = generateKey();
+  NewKey k = generateKey(keyPrefix_);
   auto rotated = store_.rotate(userId, keyId, grace, k.hash, k.prefix);
   if (!rotated) return fail(rotated.error());
   if (!*rotated) return fail(Code::kNotFound, "API key not found");

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/windowed_counter.hpp"
+#include "keys/api_key.hpp"
 #include "keys/key_store.hpp"
 
 namespace authd::keys {
@@ -37,8 +39,10 @@ struct LeakReportLimit {
 
 class KeyService {
  public:
-  KeyService(KeyRepository& store, KeyEvents& events, WindowedCounter& counter, LeakReportLimit leakLimit = {})
-      : store_(store), events_(events), counter_(counter), leakLimit_(leakLimit) {}
+  // New keys (created or rotated) are named by `keyPrefix` (a valid prefix: API_KEY_PREFIX, checked by the config).
+  KeyService(KeyRepository& store, KeyEvents& events, WindowedCounter& counter, LeakReportLimit leakLimit = {},
+             std::string keyPrefix = std::string(kDefaultKeyPrefix))
+      : store_(store), events_(events), counter_(counter), leakLimit_(leakLimit), keyPrefix_(std::move(keyPrefix)) {}
   // Generates, stores and announces a key for the user.
   Result<CreatedKey> create(std::string_view userId, const CreateKeyRequest& req);
   // The user's keys, newest first.
@@ -62,6 +66,7 @@ class KeyService {
   KeyEvents& events_;
   WindowedCounter& counter_;
   LeakReportLimit leakLimit_;
+  std::string keyPrefix_;
 };
 
 }  // namespace authd::keys

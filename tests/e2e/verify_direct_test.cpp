@@ -127,7 +127,7 @@ TEST(E2eVerifyDirectTest, DenialsCarryTheirCodeAndNoBody) {
   ASSERT_FALSE(plain.key.empty());
   std::string badChecksum = plain.key;
   badChecksum.back() = badChecksum.back() == 'a' ? 'b' : 'a';
-  const std::string unknown = keys::generateKey().key;
+  const std::string unknown = keys::generateKey(keys::kDefaultKeyPrefix).key;
 
   struct Row {
     std::string query;

@@ -1,7 +1,9 @@
-// libFuzzer target: the API key format check (prefix, alphabet, CRC32) and
+// libFuzzer target: the API key format check (prefix shape, alphabet, CRC32) and
 // credential extraction from the Authorization / x-api-key headers.
 #include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,24 +19,43 @@ using namespace authd;
 
 bool isLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-// An independent statement of the format, checked against isWellFormedKey.
+// An independent statement of the prefix shape, [a-z][a-z0-9]{1,15}_.
+bool referencePrefix(std::string_view p) {
+  if (p.size() < 3 || p.size() > 17 || !std::islower(static_cast<unsigned char>(p[0])) || p.back() != '_') return false;
+  for (size_t i = 1; i + 1 < p.size(); ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (!std::islower(c) && !std::isdigit(c)) return false;
+  }
+  return true;
+}
+
+// Writes the CRC32 (zlib's) of the first `n` characters of `s` as 8 hex digits into `out`.
+void crcHex(std::string_view s, size_t n, char out[8]) {
+  const auto crc = static_cast<uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(n)));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) out[i] = kDigits[(crc >> (28 - 4 * i)) & 0xf];
+}
+
+// An independent statement of the format, checked against isWellFormedKey: prefix, 56 hex, CRC32 of both.
 bool referenceWellFormed(std::string_view s) {
-  if (s.size() != 67 || s.substr(0, 3) != "sk_") return false;
-  for (size_t i = 3; i < 67; ++i) {
+  if (s.size() < 64 + 3 || s.size() > 64 + 17) return false;
+  const size_t p = s.size() - 64;
+  if (!referencePrefix(s.substr(0, p))) return false;
+  for (size_t i = p; i < s.size(); ++i) {
     if (!isLowerHex(s[i])) return false;
   }
-  const auto crc = static_cast<uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(59)));
-  char hex[9];
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 0; i < 8; ++i) hex[i] = kDigits[(crc >> (28 - 4 * i)) & 0xf];
-  return s.substr(59) == std::string_view(hex, 8);
+  char hex[8];
+  crcHex(s, p + 56, hex);
+  return s.substr(p + 56) == std::string_view(hex, 8);
 }
 
 void checkKey(std::string_view s) {
   const bool wellFormed = keys::isWellFormedKey(s);
-  if (wellFormed && (s.size() != keys::kKeyLength || !s.starts_with("sk_"))) __builtin_trap();
   if (wellFormed && !keys::looksLikeApiKey(s)) __builtin_trap();
   if (wellFormed != referenceWellFormed(s)) __builtin_trap();
+  // A JWT (its header is base64url of '{"', "eyJ") is never taken for a key.
+  if (s.starts_with("eyJ") && keys::looksLikeApiKey(s)) __builtin_trap();
+  if (keys::looksLikeApiKey(s) != referencePrefix(s.substr(0, std::min(s.find('_') + 1, s.size())))) __builtin_trap();
 }
 
 // The credential's value always points into the header it came from.
@@ -93,14 +114,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (token && keys::looksLikeApiKey(*token) != (cred.kind == verify::CredentialKind::kApiKey)) __builtin_trap();
 
     // Repair the checksum of anything shaped like a key: it must then be accepted.
-    if (input.size() == keys::kKeyLength && input.starts_with("sk_")) {
+    if (input.size() >= 64 + 3 && input.size() <= 64 + 17 && referencePrefix(input.substr(0, input.size() - 64))) {
+      const size_t p = input.size() - 64;
       std::string fixed = input;
-      for (size_t i = 3; i < fixed.size(); ++i) {
+      for (size_t i = p; i < fixed.size(); ++i) {
         if (!isLowerHex(fixed[i])) fixed[i] = "0123456789abcdef"[static_cast<unsigned char>(fixed[i]) & 0xf];
       }
-      const auto crc =
-          static_cast<uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(fixed.data()), static_cast<uInt>(59)));
-      for (int i = 0; i < 8; ++i) fixed[59 + i] = "0123456789abcdef"[(crc >> (28 - 4 * i)) & 0xf];
+      crcHex(fixed, p + 56, fixed.data() + p + 56);
       if (!keys::isWellFormedKey(fixed)) __builtin_trap();
     }
   } catch (...) {

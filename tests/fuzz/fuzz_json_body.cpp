@@ -56,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(accounts::parseRefresh(body));
     check(accounts::parseLogout(body));
     check(keys::parseCreateKeyRequest(body, clock));
+    check(keys::parseKeyPatch(body, clock));
+    check(keys::parseRotateRequest(body));
   } catch (...) {
     // Parsers return Errors; an exception escaping one is a finding.
     __builtin_trap();

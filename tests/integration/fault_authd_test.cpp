@@ -137,10 +137,12 @@ TEST(FaultAuthdTest, KillUnderLoadFailsOverAndLosesNothing) {
   ASSERT_TRUE(usedKey && usedKey->status == 201) << describe(usedKey);
   const std::string usedKeyId = usedKey->json().value("id", "");
   const std::string usedKeySecret = usedKey->json().value("key", "");
-  std::string malformed = keys::generateKey().key;
+  std::string malformed = keys::generateKey(keys::kDefaultKeyPrefix).key;
   malformed.back() = malformed.back() == '0' ? '1' : '0';
   const std::vector<std::pair<std::string, std::string>> badKeys = {
-      {revoked.key, "key_revoked"}, {keys::generateKey().key, "invalid_key"}, {malformed, "malformed_key"}};
+      {revoked.key, "key_revoked"},
+      {keys::generateKey(keys::kDefaultKeyPrefix).key, "invalid_key"},
+      {malformed, "malformed_key"}};
 
   Tally load, bad, creates;
   std::atomic<bool> stop{false};

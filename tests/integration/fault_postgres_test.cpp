@@ -94,7 +94,7 @@ void prepare(Warm& w, std::string_view tag) {
   ASSERT_FALSE(w.valid.key.empty() || w.revoked.key.empty());
   const auto del = request(env.authdPort(1), "DELETE", "/keys/" + w.revoked.id, bearer(w.owner.accessToken));
   ASSERT_TRUE(del && del->status == 200) << describe(del);
-  w.unknown = keys::generateKey().key;
+  w.unknown = keys::generateKey(keys::kDefaultKeyPrefix).key;
   std::this_thread::sleep_until(created + kSettle);
   for (const int n : {1, 2}) {
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, w.valid.key), 200, ""); }, 2s)) << "instance " << n;

@@ -118,7 +118,7 @@ TEST(FaultRedisTest, VerifyWritesAndLimitsDuringAndAfterOutage) {
     ASSERT_TRUE(eventually([&] { return directIs(verifyKeyOn(n, doomed.key), 200, ""); }, 2s)) << "instance " << n;
     ASSERT_TRUE(directIs(verifyJwtOn(n, a.accessToken), 200, "")) << "instance " << n;
   }
-  const std::string unknown = keys::generateKey().key;
+  const std::string unknown = keys::generateKey(keys::kDefaultKeyPrefix).key;
 
   {
     ServiceOutage outage("Redis", "redis-stop", [] { return stack("redis-start") == 0; });

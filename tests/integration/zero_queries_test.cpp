@@ -1,9 +1,11 @@
 // Key-guessing floods never reach PostgreSQL: 2,000 keys with a bad checksum
 // and 2,000 distinct well-formed keys that were never issued, sent to /verify
 // on instance 1 (and some through nginx), are all refused while the number of
-// executions of the key lookup statement (pg_stat_statements) stays the same.
-// A cold, valid key then does go to PostgreSQL: the counter being read is the
-// right one, so the zero is not vacuous. Uses the running stack.
+// executions of the key lookup statement (pg_stat_statements) stays the same;
+// once under the stack's key prefix (sk_), once under other prefixes (keys of
+// an earlier API_KEY_PREFIX are well-formed too). A cold, valid key then does
+// go to PostgreSQL: the counter being read is the right one, so the zero is not
+// vacuous. Uses the running stack.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -95,14 +97,22 @@ bool waitUntilFilterTrusted(store::pg::PgPool& pool, int n) {
   return eventually(
       [&] {
         const int64_t before = scalar(pool, kLookupCalls);
-        const auto r = verifyKeyOn(n, keys::generateKey().key);
+        const auto r = verifyKeyOn(n, keys::generateKey(keys::kDefaultKeyPrefix).key);
         return r && r->status == 401 && scalar(pool, kLookupCalls) == before;
       },
       5s);
 }
 
-// No PostgreSQL key lookup for keys with a bad checksum or for well-formed keys that do not exist.
-TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
+// A key that fails only its checksum: the last digit moved on by one.
+std::string withBadChecksum(std::string k) {
+  k.back() = k.back() == 'f' ? '0' : static_cast<char>(k.back() == '9' ? 'a' : k.back() + 1);
+  return k;
+}
+
+// Floods instance 1 (and nginx) with keys under `prefixes` (in turn) that have a bad checksum (plus, when
+// `swapPrefixes`, valid keys whose prefix was exchanged for another: the checksum covers it), then with
+// well-formed keys that were never issued; expects every one refused and no key lookup in PostgreSQL.
+void expectFloodWithoutLookups(const std::vector<std::string>& prefixes, bool swapPrefixes) {
   auto pool = makeTestPgPool(1);
   for (const int n : {1, 2})
     ASSERT_TRUE(waitUntilFilterTrusted(*pool, n)) << "instance " << n << " keeps looking up unknown keys";
@@ -113,12 +123,19 @@ TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
   std::vector<std::string> badChecksum;
   std::vector<std::string> unknown;
   for (int i = 0; i < kBadChecksumKeys; ++i) {
-    std::string k = keys::generateKey().key;
-    k.back() = k.back() == 'f' ? '0' : static_cast<char>(k.back() == '9' ? 'a' : k.back() + 1);
+    const std::string& prefix = prefixes[static_cast<size_t>(i) % prefixes.size()];
+    std::string k = keys::generateKey(prefix).key;
+    if (swapPrefixes && i % 2 == 1) {
+      const std::string& other = prefixes[static_cast<size_t>(i + 1) % prefixes.size()];
+      k = other + k.substr(prefix.size());
+    } else {
+      k = withBadChecksum(std::move(k));
+    }
     ASSERT_FALSE(keys::isWellFormedKey(k)) << k;
     badChecksum.push_back(std::move(k));
   }
-  for (int i = 0; i < kUnknownKeys; ++i) unknown.push_back(keys::generateKey().key);
+  for (int i = 0; i < kUnknownKeys; ++i)
+    unknown.push_back(keys::generateKey(prefixes[static_cast<size_t>(i) % prefixes.size()]).key);
 
   const auto start = std::chrono::steady_clock::now();
   int wrongMalformed = 0;
@@ -139,11 +156,23 @@ TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
                            << kBadChecksumKeys + kUnknownKeys << " guessed keys (" << took.count() << " ms)";
 }
 
+// No PostgreSQL key lookup for keys with a bad checksum or for well-formed keys that do not exist.
+TEST(ZeroQueriesTest, GuessedKeysNeverReachPostgres) {
+  expectFloodWithoutLookups({std::string(keys::kDefaultKeyPrefix)}, false);
+}
+
+// The same for keys under prefixes other than the stack's API_KEY_PREFIX (sk_): such keys are well-formed (issued
+// under an earlier prefix, say) and still cost no lookup when unknown; with a bad checksum, or a prefix exchanged
+// for another one, they are malformed.
+TEST(ZeroQueriesTest, GuessedKeysOfOtherPrefixesNeverReachPostgres) {
+  expectFloodWithoutLookups({"acme_", "zz9_", "abcdefghijklmnop_", std::string(keys::kDefaultKeyPrefix)}, true);
+}
+
 // Control: a valid key that no cache has seen (inserted straight into PostgreSQL, so no instance remembered it and
 // Redis never cached it) is found, and finding it runs the statement the test above counts.
 TEST(ZeroQueriesTest, ColdValidKeyIsLookedUpInPostgres) {
   auto pool = makeTestPgPool(1);
-  const keys::NewKey key = keys::generateKey();
+  const keys::NewKey key = keys::generateKey(keys::kDefaultKeyPrefix);
   auto ids = pool->run([&](pqxx::connection& c) {
     pqxx::work tx(c);
     const auto user =

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "config/dotenv.hpp"
+#include "keys/api_key.hpp"
 
 namespace authd::testing {
 namespace {
@@ -78,6 +79,7 @@ TestEnv load() {
   t.redisPort = r.port("REDIS_PORT");
   t.redisPassword = r.str("REDIS_PASSWORD", "");
   t.jwtSecret = r.str("JWT_SECRET");
+  t.apiKeyPrefix = r.str("API_KEY_PREFIX", std::string(keys::kDefaultKeyPrefix));
   return t;
 }
 

@@ -36,6 +36,7 @@ struct TestEnv {
   std::string redisPassword;
 
   std::string jwtSecret;
+  std::string apiKeyPrefix;  // API_KEY_PREFIX: names new keys (authd's default when the stack sets none)
 
   // Port of authd instance n (1-based).
   uint16_t authdPort(int n) const { return static_cast<uint16_t>(authdPort1 + n - 1); }

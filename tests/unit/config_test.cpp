@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "keys/api_key.hpp"
+
 namespace authd::config {
 namespace {
 
@@ -396,6 +398,39 @@ TEST(ConfigTest, EmptyRequiredStringsAreRefused) {
   for (const char* name : {"DB_HOST", "REDIS_HOST", "JWT_ISSUER"}) {
     const std::string err = loadError(envWith({{name, ""}}));
     EXPECT_TRUE(err.starts_with(std::string(name) + ": ")) << err;
+  }
+}
+
+// API_KEY_PREFIX defaults to sk_, takes any [a-z][a-z0-9]{1,15}_ and refuses the rest at start.
+TEST(ConfigTest, ApiKeyPrefix) {
+  EXPECT_EQ(loadOk(envWith()).apiKeyPrefix, "sk_");
+  for (const char* good : {"acme_", "ab_", "a1_", "x9y8z7_", "abcdefghijklmnop_"}) {
+    EXPECT_EQ(loadOk(envWith({{"API_KEY_PREFIX", good}})).apiKeyPrefix, good);
+  }
+  for (const char* bad : {"", "sk", "SK_", "Acme_", "a_", "1k_", "_sk_", "s_k_", "s-k_", "sk__", "sk_ ", " sk_",
+                          "abcdefghijklmnopq_", "acme-", "acme_live_"}) {
+    const std::string err = loadError(envWith({{"API_KEY_PREFIX", bad}}));
+    EXPECT_TRUE(err.starts_with("API_KEY_PREFIX: ")) << "'" << bad << "' -> " << err;
+  }
+}
+
+// The config's prefix check and the key format's (keys::isValidKeyPrefix) are the same rule: config may not
+// include keys/, so this holds the two copies together, over every string of up to 3 characters from a small
+// alphabet and a few longer ones.
+TEST(ConfigTest, ApiKeyPrefixRuleMatchesTheKeyFormat) {
+  std::vector<std::string> candidates = {"abcdefghijklmnop_", "abcdefghijklmnopq_", "a000000000000000_", "acme_"};
+  const std::string alphabet = "aAz09_-.";
+  std::vector<std::string> level = {""};
+  for (int len = 1; len <= 3; ++len) {
+    std::vector<std::string> next;
+    for (const auto& s : level) {
+      for (const char c : alphabet) next.push_back(s + c);
+    }
+    candidates.insert(candidates.end(), next.begin(), next.end());
+    level = std::move(next);
+  }
+  for (const std::string& p : candidates) {
+    EXPECT_EQ(load(envWith({{"API_KEY_PREFIX", p}})).has_value(), keys::isValidKeyPrefix(p)) << "'" << p << "'";
   }
 }
 

@@ -122,6 +122,20 @@ TEST(CredentialsExtractTest, BearerKindByPrefix) {
   EXPECT_EQ(j.value, kJwt);
 }
 
+// Any prefix of the key shape makes a Bearer token a key (keys of an earlier API_KEY_PREFIX too); a JWT never is one.
+TEST(CredentialsExtractTest, BearerKeyOfAnyPrefix) {
+  for (const std::string& token : std::vector<std::string>{"acme_0123456789abcdef", "a1_x", "sk_"}) {
+    const std::optional<std::string> auth = "Bearer " + token;
+    const Credential c = extractCredential(Mode::kAny, auth, kNoHeader);
+    EXPECT_EQ(c.kind, CredentialKind::kApiKey) << token;
+    EXPECT_EQ(c.value, token);
+  }
+  for (const std::string& token : std::vector<std::string>{kJwt, "Acme_0123", "a_x", "x.y_z"}) {
+    const std::optional<std::string> auth = "Bearer " + token;
+    EXPECT_EQ(extractCredential(Mode::kAny, auth, kNoHeader).kind, CredentialKind::kJwt) << token;
+  }
+}
+
 // A garbage Authorization header is an (invalid) JWT with an empty value, not "no credentials", where JWTs count.
 TEST(CredentialsExtractTest, GarbageAuthorizationIsEmptyJwt) {
   for (const std::string& h : std::vector<std::string>{"Basic dXNlcjpwYXNz", "garbage", "Bearer", "Bearer   "}) {

@@ -19,8 +19,8 @@
 #include "core/time_format.hpp"
 #include "keys/api_key.hpp"
 #include "support/fakes/fake_key_repository.hpp"
-#include "support/fakes/fake_windowed_counter.hpp"
 #include "support/fakes/fake_key_stores.hpp"
+#include "support/fakes/fake_windowed_counter.hpp"
 #include "support/routes.hpp"
 #include "tokens/denylist.hpp"
 

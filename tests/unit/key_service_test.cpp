@@ -44,6 +44,26 @@ TEST_F(KeyServiceTest, CreateStoresTheHashAndAnnounces) {
   EXPECT_EQ(events_.createdIds, std::vector<std::string>{k.record.id});
 }
 
+// New keys, created or rotated, are named by the prefix the service was built with (API_KEY_PREFIX), and the
+// display prefix follows.
+TEST(KeyServicePrefixTest, CreateAndRotateUseTheConfiguredPrefix) {
+  testing::FakeKeyRepository repo;
+  testing::RecordingKeyEvents events;
+  FakeClock clock;
+  testing::FakeWindowedCounter counter{clock};
+  KeyService service(repo, events, counter, {}, "acme_");
+  auto k = service.create(kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}});
+  ASSERT_TRUE(k.has_value());
+  EXPECT_TRUE(k->key.starts_with("acme_")) << k->key;
+  EXPECT_TRUE(isWellFormedKey(k->key)) << k->key;
+  EXPECT_EQ(k->record.prefix, k->key.substr(0, 13));
+  auto r = service.rotate(kAnn, k->record.id, std::chrono::seconds(60));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->key.starts_with("acme_")) << r->key;
+  EXPECT_TRUE(isWellFormedKey(r->key)) << r->key;
+  EXPECT_EQ(r->record.prefix, r->key.substr(0, 13));
+}
+
 // A store outage at creation is the store's error, and nothing is announced.
 TEST_F(KeyServiceTest, CreateOutageAnnouncesNothing) {
   repo_.down = true;

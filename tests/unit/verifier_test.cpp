@@ -42,7 +42,7 @@ class VerifierTest : public ::testing::Test {
   // A key of kUser stored by hash with the given scopes; returns the key itself.
   std::string addKey(std::string id, std::vector<std::string> scopes, std::optional<keys::RateLimit> limit = {},
                      std::string_view userId = kUser) {
-    const keys::NewKey k = keys::generateKey();
+    const keys::NewKey k = keys::generateKey(keys::kDefaultKeyPrefix);
     keys::KeyRecord r;
     r.id = std::move(id);
     r.userId = std::string(userId);
@@ -143,7 +143,7 @@ TEST_F(VerifierTest, MalformedKeyNeverReachesAStore) {
 
 // A well-formed key nobody holds is invalid_key, decided by the key filter without PostgreSQL.
 TEST_F(VerifierTest, UnknownKeyIsInvalid) {
-  const Verdict v = withKey(keys::generateKey().key);
+  const Verdict v = withKey(keys::generateKey(keys::kDefaultKeyPrefix).key);
   expectDenied(v, Code::kInvalidKey);
   EXPECT_EQ(v.keyTier, KeyTier::kFilter);
   EXPECT_EQ(keyStore_.lookups, 0);
@@ -264,7 +264,7 @@ TEST_F(VerifierTest, BothHeaders) {
   EXPECT_EQ(run(Mode::kApiKey, bearer, key_).authType, "apiKey");
   EXPECT_EQ(run(Mode::kAny, bearer, key_).authType, "apiKey");
   // `any` with a bad key and a good JWT: the key decides, and it is refused.
-  expectDenied(run(Mode::kAny, bearer, keys::generateKey().key), Code::kInvalidKey);
+  expectDenied(run(Mode::kAny, bearer, keys::generateKey(keys::kDefaultKeyPrefix).key), Code::kInvalidKey);
 }
 
 // JWT outcomes: garbage is invalid_token, past exp token_expired, logged out (token or session) token_revoked.
