@@ -12,7 +12,8 @@
 #   bash benchmarks/rotation.sh --quick    wrk -d4s
 #
 # Prints one summary and writes it to benchmarks/results/rotation.md. Environment:
-# AUTHD_BENCH_PORT_BASE (24180), BENCH_CONNECTIONS (64), BENCH_THREADS (2), ROTATE_KEYS (50).
+# AUTHD_BENCH_PORT_BASE (24180), BENCH_CONNECTIONS (64), BENCH_THREADS (2), ROTATE_KEYS (50),
+# ROTATION_GRACE (600).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -25,7 +26,9 @@ THREADS="${BENCH_THREADS:-2}"
 BASE="${AUTHD_BENCH_PORT_BASE:-24180}"
 KEYS=100
 ROTATE="${ROTATE_KEYS:-50}"
-GRACE=600  # seconds: longer than the run, so every old key must stay valid throughout
+# Seconds: longer than the run, so every old key must stay valid throughout (ROTATION_GRACE=0
+# shows the check failing: the rotated keys are then refused at once).
+GRACE="${ROTATION_GRACE:-600}"
 OUT="$ROOT/benchmarks/results"
 mkdir -p "$OUT"
 
