@@ -35,6 +35,13 @@ using testing::expectError;
 constexpr std::string_view kAnn = "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5f";
 constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 constexpr std::string_view kSomeKey = "sk_live_0123456789abcdef0123456789abcdef01234567";
+// A key as every listing shows it (sorted, as nlohmann orders an object's fields), and as issued: plus the key.
+const std::vector<std::string> kKeyFields{"createdAt", "credits",   "disabledReason", "enabled",     "expiresAt",
+                                          "id",        "isActive",  "lastUsedAt",     "metadata",    "name",
+                                          "prefix",    "rateLimit", "rotatedAt",      "rotatedFrom", "scopes"};
+const std::vector<std::string> kIssuedFields{
+    "createdAt",  "credits",  "disabledReason", "enabled", "expiresAt", "id",        "isActive",    "key",
+    "lastUsedAt", "metadata", "name",           "prefix",  "rateLimit", "rotatedAt", "rotatedFrom", "scopes"};
 
 class KeyRoutesTest : public ::testing::Test {
  protected:
@@ -90,23 +97,24 @@ class KeyRoutesTest : public ::testing::Test {
   Router router_;
 };
 
-// The key routes (POST /keys/create, its alias POST /keys, GET /keys, DELETE /keys/:id) run on the worker pool;
-// addKeyRoutes registers no /verify.
+// The key routes (POST /keys/create, its alias POST /keys, GET /keys, GET/PATCH/DELETE /keys/:id, the rotation and
+// the leak report) run on the worker pool; addKeyRoutes registers no /verify.
 TEST_F(KeyRoutesTest, RoutesAreRegisteredOnTheWorkerPool) {
   std::vector<std::pair<Method, std::string>> seen;
   for (const auto& r : router_.routes()) {
     seen.emplace_back(r.method, r.pattern);
     EXPECT_EQ(r.exec, Exec::kWorker) << r.pattern;
   }
-  const std::vector<std::pair<Method, std::string>> expected{{Method::kPost, "/keys/create"},
-                                                             {Method::kPost, "/keys"},
-                                                             {Method::kGet, "/keys"},
-                                                             {Method::kDelete, "/keys/:id"}};
+  const std::vector<std::pair<Method, std::string>> expected{
+      {Method::kPost, "/keys/create"},      {Method::kPost, "/keys"},      {Method::kGet, "/keys"},
+      {Method::kGet, "/keys/:id"},          {Method::kPatch, "/keys/:id"}, {Method::kPost, "/keys/:id/rotate"},
+      {Method::kPost, "/keys/report-leak"}, {Method::kDelete, "/keys/:id"}};
   EXPECT_EQ(seen, expected);
 }
 
-// Creating answers 201 with the CreatedApiKey shape: the key itself (once, well-formed, stored only as its hash),
-// its display prefix, the validated fields and times in ISO 8601; logged as the JWT's user; announced.
+// Creating answers 201 with the CreatedApiKey shape (a listing's fields plus the key itself: once, well-formed, stored
+// only as its hash), its display prefix, the validated fields and times in ISO 8601; logged as the JWT's user;
+// announced.
 TEST_F(KeyRoutesTest, CreateAnswers201WithTheKeyOnce) {
   const HttpResponse r = as(kAnn, Method::kPost, "/keys/create",
                             R"({"name":" ci ","scopes":["read","write","read"],"expiresAt":"2030-01-01T00:00:00Z",)"
@@ -114,8 +122,7 @@ TEST_F(KeyRoutesTest, CreateAnswers201WithTheKeyOnce) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.contentType, "application/json");
   const json b = bodyOf(r);
-  EXPECT_EQ(keysOf(b),
-            (std::vector<std::string>{"createdAt", "expiresAt", "id", "key", "name", "prefix", "rateLimit", "scopes"}));
+  EXPECT_EQ(keysOf(b), kIssuedFields);
   const std::string key = b.value("key", "");
   EXPECT_TRUE(keys::isWellFormedKey(key)) << key;
   const std::string id = b.value("id", "");
@@ -163,8 +170,7 @@ TEST_F(KeyRoutesTest, ListAnswersTheUsersKeysWithoutSecrets) {
   ASSERT_TRUE(b.is_array()) << r.body;
   ASSERT_EQ(b.size(), 1u) << r.body;
   const json& k = b[0];
-  EXPECT_EQ(keysOf(k), (std::vector<std::string>{"createdAt", "expiresAt", "id", "isActive", "lastUsedAt", "name",
-                                                 "prefix", "rateLimit", "scopes"}));
+  EXPECT_EQ(keysOf(k), kKeyFields);
   EXPECT_EQ(k.value("id", ""), mine.value("id", ""));
   EXPECT_EQ(k.value("prefix", ""), mine.value("prefix", ""));
   EXPECT_EQ(k.value("isActive", false), true);

@@ -21,8 +21,8 @@ constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 class KeyServiceTest : public ::testing::Test {
  protected:
   CreatedKey create(std::string_view user = kAnn) {
-    auto k =
-        service_.create(user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}});
+    auto k = service_.create(
+        user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}, .metadata = {}});
     EXPECT_TRUE(k.has_value());
     return k ? *k : CreatedKey{};
   }
@@ -67,7 +67,8 @@ TEST(KeyServicePrefixTest, CreateAndRotateUseTheConfiguredPrefix) {
 // A store outage at creation is the store's error, and nothing is announced.
 TEST_F(KeyServiceTest, CreateOutageAnnouncesNothing) {
   repo_.down = true;
-  auto k = service_.create(kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}});
+  auto k = service_.create(
+      kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}});
   ASSERT_FALSE(k.has_value());
   EXPECT_EQ(k.error().code, Code::kDatabaseUnavailable);
   EXPECT_TRUE(events_.createdHashes.empty());
