@@ -226,5 +226,19 @@ TEST_F(KeyCacheTest, LocalChangeWithoutVersionEvictsBothTiers) {
   EXPECT_EQ(store.lookups, 2);
 }
 
+// A key this filter does not know yet (created elsewhere) is changed while Redis's old copy is on its way: the key
+// exists, so the answer is PostgreSQL's new row, not "no such key".
+TEST_F(KeyCacheTest, ChangeDuringAFilterMissReadsTheStore) {
+  l2.entries[unknown] = toKeyInfo(versioned("key-elsewhere", 1, {"read"}));
+  store.byHash[unknown] = versioned("key-elsewhere", 2, {"admin"});
+  l2.afterRead = [this] { cache.onChange(keyChanged(unknown, 2, /*remote=*/true)); };
+  auto r = cache.lookup(unknown);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->info);
+  EXPECT_EQ(r->tier, KeyTier::kDatabase);
+  EXPECT_EQ(r->info->scopes, std::vector<std::string>{"admin"});
+  EXPECT_EQ(l2.gets, 1);  // one Redis round trip, not two
+}
+
 }  // namespace
 }  // namespace authd::verify
