@@ -74,7 +74,8 @@ TEST(KeyServicePrefixTest, CreateAndRotateUseTheConfiguredPrefix) {
   FakeClock clock;
   testing::FakeWindowedCounter counter{clock};
   KeyService service(repo, events, counter, {}, "acme_");
-  auto k = service.create(kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}});
+  auto k = service.create(
+      kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}});
   ASSERT_TRUE(k.has_value());
   EXPECT_TRUE(k->key.starts_with("acme_")) << k->key;
   EXPECT_TRUE(isWellFormedKey(k->key)) << k->key;
@@ -325,7 +326,7 @@ TEST_F(KeyServiceTest, LeakReportOfAMalformedKeyCostsNoQuery) {
 // A well-formed key that does not exist is accepted the same way (one lookup), and nothing is announced.
 TEST_F(KeyServiceTest, LeakReportOfAnUnknownKeyIsAccepted) {
   create();
-  EXPECT_TRUE(service_.reportLeak(generateKey().key, kReporter).has_value());
+  EXPECT_TRUE(service_.reportLeak(generateKey(kDefaultKeyPrefix).key, kReporter).has_value());
   EXPECT_EQ(repo_.leakLookups, 1);
   EXPECT_TRUE(events_.changedHashes.empty());
 }
