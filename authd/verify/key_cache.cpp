@@ -50,21 +50,28 @@ Result<LookupResult> KeyCache::lookup(std::string_view hash) {
 
   // Unknown to the filter: not in PostgreSQL. But another instance may have created it a
   // moment ago and its announcement is still on the way; the creator put it in Redis first.
+  bool askedL2 = false;
   if (!stale && filter_.loaded() && busLive_() && !filter_.mayContain(KeyFilter::prefixOf(hash))) {
     if (absent_.get(hash, now)) return LookupResult{nullptr, KeyTier::kFilter};
     auto cached = l2_.get(hash);
-    if (cached && cached->has_value() && **cached && !outdated(hash, **cached, now)) {
-      filter_.add(KeyFilter::prefixOf(hash));
+    if (!cached || !cached->has_value() || !**cached) {
+      absent_.put(std::string(hash), true, now + options_.absentFresh);
+      return LookupResult{nullptr, KeyTier::kFilter};
+    }
+    filter_.add(KeyFilter::prefixOf(hash));
+    if (!outdated(hash, **cached, now)) {
       store(hash, **cached, now);
       return LookupResult{**cached, KeyTier::kL2};
     }
-    absent_.put(std::string(hash), true, now + options_.absentFresh);
-    return LookupResult{nullptr, KeyTier::kFilter};
+    // Changed while Redis answered: the key exists, and only PostgreSQL has its new row.
+    askedL2 = true;
   }
 
-  if (auto cached = l2_.get(hash); cached && cached->has_value() && !outdated(hash, **cached, now)) {
-    store(hash, **cached, now);
-    return LookupResult{**cached, KeyTier::kL2};
+  if (!askedL2) {
+    if (auto cached = l2_.get(hash); cached && cached->has_value() && !outdated(hash, **cached, now)) {
+      store(hash, **cached, now);
+      return LookupResult{**cached, KeyTier::kL2};
+    }
   }
   auto found = store_.findByHash(hash);
   if (!found) {

@@ -231,5 +231,229 @@ TEST(KeyRequestTest, ReportsAllErrorsTogether) {
   EXPECT_TRUE(contains(m, "property extra should not exist"));
 }
 
+// metadata on create: a JSON object kept as its serialized text; null or absent is none.
+TEST(KeyRequestTest, AcceptsMetadataObject) {
+  const auto r = parseCreateKeyRequest(json::parse(R"({"name":"x","metadata":{"team":"billing","tier":2}})"), kClock);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->metadata);
+  EXPECT_EQ(json::parse(*r->metadata), (json{{"team", "billing"}, {"tier", 2}}));
+  const auto none = parseCreateKeyRequest(json::parse(R"({"name":"x","metadata":null})"), kClock);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->metadata);
+  EXPECT_FALSE(parseCreateKeyRequest(json::parse(R"({"name":"x"})"), kClock)->metadata);
+}
+
+// metadata that is not an object, or over 4096 bytes serialized, is refused on create; 4096 exactly is fine.
+TEST(KeyRequestTest, RejectsBadMetadataOnCreate) {
+  const std::vector<std::string> notObject{"metadata must be a JSON object or null"};
+  EXPECT_EQ(messagesOf(R"({"name":"x","metadata":[1]})"), notObject);
+  EXPECT_EQ(messagesOf(R"({"name":"x","metadata":"text"})"), notObject);
+  EXPECT_EQ(messagesOf(R"({"name":"x","metadata":7})"), notObject);
+  // {"k":"…"} is 8 bytes around the value.
+  EXPECT_TRUE(parseCreateKeyRequest(json{{"name", "x"}, {"metadata", {{"k", std::string(4088, 'a')}}}}, kClock));
+  EXPECT_EQ(messagesOf(json{{"name", "x"}, {"metadata", {{"k", std::string(4089, 'a')}}}}),
+            std::vector<std::string>{"metadata must be at most 4096 bytes as JSON"});
+}
+
+// --- PATCH /keys/:id ---
+
+// The validation messages of a failed patch (empty if it succeeded: the test then fails on the message check).
+std::vector<std::string> patchMessages(const json& body) {
+  const auto r = parseKeyPatch(body, kClock);
+  if (r) return {};
+  EXPECT_EQ(r.error().code, Code::kValidationFailed);
+  return r.error().details;
+}
+std::vector<std::string> patchMessages(const char* text) { return patchMessages(json::parse(text)); }
+
+// A patch that must parse; an empty patch (which then fails the test's checks) if it does not.
+KeyPatch patchOf(const char* text) {
+  const auto r = parseKeyPatch(json::parse(text), kClock);
+  EXPECT_TRUE(r) << text << ": " << (r ? "" : r.error().details.empty() ? "" : r.error().details[0]);
+  return r ? *r : KeyPatch{};
+}
+
+// One field changes only that field: the others stay absent (untouched).
+TEST(KeyPatchTest, OneFieldLeavesTheOthersAbsent) {
+  const KeyPatch p = patchOf(R"({"name":"  renamed  "})");
+  EXPECT_EQ(p.name, "renamed");
+  EXPECT_FALSE(p.scopes);
+  EXPECT_FALSE(p.rateLimit);
+  EXPECT_FALSE(p.expiresAt);
+  EXPECT_FALSE(p.enabled);
+  EXPECT_FALSE(p.metadata);
+}
+
+// Every field valid at once comes through typed, scopes de-duplicated.
+TEST(KeyPatchTest, AcceptsEveryField) {
+  const KeyPatch p = patchOf(R"({"name":"n","scopes":["b","a","b"],"rateLimit":{"limit":5,"windowSeconds":10},
+      "expiresAt":"2030-01-01T00:00:00Z","enabled":false,"metadata":{"a":1}})");
+  EXPECT_EQ(p.name, "n");
+  EXPECT_EQ(p.scopes, (std::vector<std::string>{"b", "a"}));
+  ASSERT_TRUE(p.rateLimit && *p.rateLimit);
+  EXPECT_EQ((*p.rateLimit)->limit, 5);
+  EXPECT_EQ((*p.rateLimit)->windowSeconds, 10);
+  ASSERT_TRUE(p.expiresAt && *p.expiresAt);
+  EXPECT_EQ(formatIso8601(**p.expiresAt), "2030-01-01T00:00:00.000Z");
+  EXPECT_EQ(p.enabled, false);
+  ASSERT_TRUE(p.metadata && *p.metadata);
+  EXPECT_EQ(json::parse(**p.metadata), (json{{"a", 1}}));
+}
+
+// null clears what can be cleared: no expiry, the server's default limit, no metadata, no scopes.
+TEST(KeyPatchTest, NullClears) {
+  const KeyPatch p = patchOf(R"({"expiresAt":null,"rateLimit":null,"metadata":null,"scopes":null})");
+  ASSERT_TRUE(p.expiresAt);
+  EXPECT_FALSE(*p.expiresAt);
+  ASSERT_TRUE(p.rateLimit);
+  EXPECT_FALSE(*p.rateLimit);
+  ASSERT_TRUE(p.metadata);
+  EXPECT_FALSE(*p.metadata);
+  ASSERT_TRUE(p.scopes);
+  EXPECT_TRUE(p.scopes->empty());
+}
+
+// A name is checked as on create, and null is not a name.
+TEST(KeyPatchTest, RejectsBadName) {
+  const std::vector<std::string> length{"name must be between 1 and 100 characters"};
+  EXPECT_EQ(patchMessages(R"({"name":""})"), length);
+  EXPECT_EQ(patchMessages(R"({"name":"   "})"), length);
+  EXPECT_EQ(patchMessages(json{{"name", std::string(101, 'a')}}), length);
+  EXPECT_EQ(patchMessages(R"({"name":"a\u0007b"})"),
+            std::vector<std::string>{"name must not contain control characters"});
+  EXPECT_EQ(patchMessages(R"({"name":null})"), std::vector<std::string>{"name must be a string"});
+  EXPECT_EQ(patchMessages(R"({"name":7})"), std::vector<std::string>{"name must be a string"});
+}
+
+// Scopes are checked as on create.
+TEST(KeyPatchTest, RejectsBadScopes) {
+  const std::vector<std::string> e{std::string(kScopesMessage)};
+  EXPECT_EQ(patchMessages(R"({"scopes":"read"})"), e);
+  EXPECT_EQ(patchMessages(R"({"scopes":["READ"]})"), e);
+  EXPECT_EQ(patchMessages(R"({"scopes":[1]})"), e);
+  json many = json::array();
+  for (int i = 0; i < 33; ++i) many.push_back("s" + std::to_string(i));
+  EXPECT_EQ(patchMessages(json{{"scopes", many}}),
+            std::vector<std::string>{"scopes must contain no more than 32 elements"});
+}
+
+// A rate limit is checked as on create.
+TEST(KeyPatchTest, RejectsBadRateLimit) {
+  EXPECT_EQ(patchMessages(R"({"rateLimit":100})"),
+            std::vector<std::string>{"rateLimit must be an object with integer limit and windowSeconds"});
+  EXPECT_EQ(patchMessages(R"({"rateLimit":{"limit":0,"windowSeconds":60}})"),
+            std::vector<std::string>{std::string(kLimitMessage)});
+  EXPECT_EQ(patchMessages(R"({"rateLimit":{"limit":1,"windowSeconds":86401}})"),
+            std::vector<std::string>{std::string(kWindowMessage)});
+  EXPECT_EQ(patchMessages(R"({"rateLimit":{"limit":1,"windowSeconds":1,"burst":2}})"),
+            std::vector<std::string>{"property rateLimit.burst should not exist"});
+}
+
+// expiresAt must be a future ISO-8601 date-time (or null).
+TEST(KeyPatchTest, RejectsBadExpiresAt) {
+  EXPECT_EQ(patchMessages(R"({"expiresAt":"2020-01-01T00:00:00Z"})"),
+            std::vector<std::string>{"expiresAt must be in the future"});
+  EXPECT_EQ(patchMessages(json{{"expiresAt", formatIso8601(kClock.now())}}),
+            std::vector<std::string>{"expiresAt must be in the future"});
+  const std::vector<std::string> garbage{"expiresAt must be an ISO-8601 date-time"};
+  EXPECT_EQ(patchMessages(R"({"expiresAt":"soon"})"), garbage);
+  EXPECT_EQ(patchMessages(R"({"expiresAt":1893456000})"), garbage);
+}
+
+// enabled is a boolean: not a string, a number or null.
+TEST(KeyPatchTest, RejectsNonBooleanEnabled) {
+  const std::vector<std::string> e{"enabled must be a boolean"};
+  EXPECT_EQ(patchMessages(R"({"enabled":"false"})"), e);
+  EXPECT_EQ(patchMessages(R"({"enabled":0})"), e);
+  EXPECT_EQ(patchMessages(R"({"enabled":null})"), e);
+  EXPECT_EQ(patchOf(R"({"enabled":true})").enabled, true);
+}
+
+// metadata is an object of at most 4096 bytes serialized: arrays, strings and numbers are refused.
+TEST(KeyPatchTest, RejectsBadMetadata) {
+  const std::vector<std::string> notObject{"metadata must be a JSON object or null"};
+  EXPECT_EQ(patchMessages(R"({"metadata":[]})"), notObject);
+  EXPECT_EQ(patchMessages(R"({"metadata":"{}"})"), notObject);
+  EXPECT_EQ(patchMessages(R"({"metadata":1})"), notObject);
+  EXPECT_EQ(patchMessages(json{{"metadata", {{"k", std::string(4089, 'a')}}}}),
+            std::vector<std::string>{"metadata must be at most 4096 bytes as JSON"});
+  EXPECT_TRUE(parseKeyPatch(json{{"metadata", {{"k", std::string(4088, 'a')}}}}, kClock));
+}
+
+// Unknown fields are named (also next to valid ones), whether or not a known field is present.
+TEST(KeyPatchTest, RejectsUnknownFieldsByName) {
+  EXPECT_EQ(patchMessages(R"({"name":"x","isActive":true})"),
+            std::vector<std::string>{"property isActive should not exist"});
+  EXPECT_EQ(patchMessages(R"({"userId":"someone-else"})"),
+            std::vector<std::string>{"property userId should not exist"});
+}
+
+// An empty object changes nothing and is refused, naming what may be sent.
+TEST(KeyPatchTest, RejectsEmptyObject) {
+  const auto m = patchMessages(R"({})");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_NE(m[0].find("at least one of"), std::string::npos) << m[0];
+  EXPECT_NE(m[0].find("metadata"), std::string::npos) << m[0];
+}
+
+// A body that is not an object gets one message.
+TEST(KeyPatchTest, RejectsNonObjectBody) {
+  const std::vector<std::string> e{"body must be a JSON object"};
+  EXPECT_EQ(patchMessages(R"([])"), e);
+  EXPECT_EQ(patchMessages(R"("name")"), e);
+  EXPECT_EQ(patchMessages(R"(null)"), e);
+  EXPECT_EQ(patchMessages(R"(true)"), e);
+}
+
+// Every problem in one patch is reported together.
+TEST(KeyPatchTest, ReportsAllErrorsTogether) {
+  const auto m = patchMessages(R"({"name":"","enabled":"yes","metadata":[],"extra":1})");
+  EXPECT_EQ(m.size(), 4u);
+  EXPECT_TRUE(contains(m, "name must be between 1 and 100 characters"));
+  EXPECT_TRUE(contains(m, "enabled must be a boolean"));
+  EXPECT_TRUE(contains(m, "metadata must be a JSON object or null"));
+  EXPECT_TRUE(contains(m, "property extra should not exist"));
+}
+
+// --- POST /keys/:id/rotate ---
+
+constexpr std::string_view kGraceMessage = "gracePeriodSeconds must be an integer between 0 and 2592000";
+
+// parseRotateRequest of `text` parsed as JSON.
+Result<std::chrono::seconds> graceOf(const char* text) { return parseRotateRequest(json::parse(text)); }
+
+// No body (null) and an empty object both rotate with the default day of grace.
+TEST(RotateRequestTest, DefaultsToOneDay) {
+  EXPECT_EQ(parseRotateRequest(json()), std::chrono::seconds(86'400));
+  EXPECT_EQ(graceOf(R"({})"), std::chrono::seconds(86'400));
+}
+
+// 0 (retire at once) and 30 days are the bounds, both accepted.
+TEST(RotateRequestTest, AcceptsTheBounds) {
+  EXPECT_EQ(graceOf(R"({"gracePeriodSeconds":0})"), std::chrono::seconds(0));
+  EXPECT_EQ(graceOf(R"({"gracePeriodSeconds":2592000})"), std::chrono::seconds(2'592'000));
+}
+
+// Out of range, fractional and string values are refused with one message.
+TEST(RotateRequestTest, RejectsBadGracePeriods) {
+  for (const char* text : {R"({"gracePeriodSeconds":-1})", R"({"gracePeriodSeconds":2592001})",
+                           R"({"gracePeriodSeconds":1.5})", R"({"gracePeriodSeconds":"10"})"}) {
+    const auto r = graceOf(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, Code::kValidationFailed);
+    EXPECT_EQ(r.error().details, std::vector<std::string>{std::string(kGraceMessage)}) << text;
+  }
+}
+
+// Unknown fields are named; a body that is not an object is refused.
+TEST(RotateRequestTest, RejectsUnknownFieldsAndNonObjects) {
+  const auto unknown = graceOf(R"({"gracePeriodSeconds":5,"grace":5})");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().details, std::vector<std::string>{"property grace should not exist"});
+  const auto array = graceOf(R"([60])");
+  ASSERT_FALSE(array);
+  EXPECT_EQ(array.error().details, std::vector<std::string>{"body must be a JSON object"});
+}
+
 }  // namespace
 }  // namespace authd::keys

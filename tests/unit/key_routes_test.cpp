@@ -1,7 +1,8 @@
 // The /keys routes through the route table, over a real KeyService on an
 // in-memory repository, a real JwtAuthenticator and UserStatusCache: who may
 // call them (a JWT of an active user), and what each answers (the key shown
-// once at creation, never its hash; other users' keys not found).
+// once at creation and rotation, never its hash; other users' keys not found;
+// leak reports with the key as the only proof).
 #include "http/key_routes.hpp"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,13 @@ using testing::expectError;
 constexpr std::string_view kAnn = "6f1c2a4e-8b3d-4c5e-9f60-7a1b2c3d4e5f";
 constexpr std::string_view kBob = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 constexpr std::string_view kSomeKey = "sk_live_0123456789abcdef0123456789abcdef01234567";
+// A key as every listing shows it (sorted, as nlohmann orders an object's fields), and as issued: plus the key.
+const std::vector<std::string> kKeyFields{"createdAt", "credits",   "disabledReason", "enabled",     "expiresAt",
+                                          "id",        "isActive",  "lastUsedAt",     "metadata",    "name",
+                                          "prefix",    "rateLimit", "rotatedAt",      "rotatedFrom", "scopes"};
+const std::vector<std::string> kIssuedFields{
+    "createdAt",  "credits",  "disabledReason", "enabled", "expiresAt", "id",        "isActive",    "key",
+    "lastUsedAt", "metadata", "name",           "prefix",  "rateLimit", "rotatedAt", "rotatedFrom", "scopes"};
 
 class KeyRoutesTest : public ::testing::Test {
  protected:
@@ -63,6 +71,17 @@ class KeyRoutesTest : public ::testing::Test {
   HttpResponse as(std::string_view user, Method method, std::string path, std::string body = {}) {
     return call(method, std::move(path), std::move(body), bearerOf(user));
   }
+  // POST /keys/report-leak as an anonymous client at `peer`: the key in x-api-key when given, and `body`.
+  HttpResponse reportLeak(std::optional<std::string> apiKey, std::string body = {}, std::string peer = "203.0.113.7") {
+    HttpRequest req;
+    req.method = Method::kPost;
+    req.path = "/keys/report-leak";
+    req.body = std::move(body);
+    req.peer = std::move(peer);
+    testing::setHeader(req, Hdr::kApiKey, std::move(apiKey));
+    testing::setHeader(req, Hdr::kContentType, "application/json");
+    return testing::dispatch(router_, req);
+  }
   // Creates a key for `user` through the route; its 201 body.
   json createFor(std::string_view user, std::string body = R"({"name":"ci","scopes":["read"]})") {
     const HttpResponse r = as(user, Method::kPost, "/keys", std::move(body));
@@ -90,23 +109,24 @@ class KeyRoutesTest : public ::testing::Test {
   Router router_;
 };
 
-// The key routes (POST /keys/create, its alias POST /keys, GET /keys, DELETE /keys/:id) run on the worker pool;
-// addKeyRoutes registers no /verify.
+// The key routes (POST /keys/create, its alias POST /keys, GET /keys, GET/PATCH/DELETE /keys/:id, the rotation and
+// the leak report) run on the worker pool; addKeyRoutes registers no /verify.
 TEST_F(KeyRoutesTest, RoutesAreRegisteredOnTheWorkerPool) {
   std::vector<std::pair<Method, std::string>> seen;
   for (const auto& r : router_.routes()) {
     seen.emplace_back(r.method, r.pattern);
     EXPECT_EQ(r.exec, Exec::kWorker) << r.pattern;
   }
-  const std::vector<std::pair<Method, std::string>> expected{{Method::kPost, "/keys/create"},
-                                                             {Method::kPost, "/keys"},
-                                                             {Method::kGet, "/keys"},
-                                                             {Method::kDelete, "/keys/:id"}};
+  const std::vector<std::pair<Method, std::string>> expected{
+      {Method::kPost, "/keys/create"},      {Method::kPost, "/keys"},      {Method::kGet, "/keys"},
+      {Method::kGet, "/keys/:id"},          {Method::kPatch, "/keys/:id"}, {Method::kPost, "/keys/:id/rotate"},
+      {Method::kPost, "/keys/report-leak"}, {Method::kDelete, "/keys/:id"}};
   EXPECT_EQ(seen, expected);
 }
 
-// Creating answers 201 with the CreatedApiKey shape: the key itself (once, well-formed, stored only as its hash),
-// its display prefix, the validated fields and times in ISO 8601; logged as the JWT's user; announced.
+// Creating answers 201 with the CreatedApiKey shape (a listing's fields plus the key itself: once, well-formed, stored
+// only as its hash), its display prefix, the validated fields and times in ISO 8601; logged as the JWT's user;
+// announced.
 TEST_F(KeyRoutesTest, CreateAnswers201WithTheKeyOnce) {
   const HttpResponse r = as(kAnn, Method::kPost, "/keys/create",
                             R"({"name":" ci ","scopes":["read","write","read"],"expiresAt":"2030-01-01T00:00:00Z",)"
@@ -114,8 +134,7 @@ TEST_F(KeyRoutesTest, CreateAnswers201WithTheKeyOnce) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.contentType, "application/json");
   const json b = bodyOf(r);
-  EXPECT_EQ(keysOf(b),
-            (std::vector<std::string>{"createdAt", "expiresAt", "id", "key", "name", "prefix", "rateLimit", "scopes"}));
+  EXPECT_EQ(keysOf(b), kIssuedFields);
   const std::string key = b.value("key", "");
   EXPECT_TRUE(keys::isWellFormedKey(key)) << key;
   const std::string id = b.value("id", "");
@@ -163,8 +182,7 @@ TEST_F(KeyRoutesTest, ListAnswersTheUsersKeysWithoutSecrets) {
   ASSERT_TRUE(b.is_array()) << r.body;
   ASSERT_EQ(b.size(), 1u) << r.body;
   const json& k = b[0];
-  EXPECT_EQ(keysOf(k), (std::vector<std::string>{"createdAt", "expiresAt", "id", "isActive", "lastUsedAt", "name",
-                                                 "prefix", "rateLimit", "scopes"}));
+  EXPECT_EQ(keysOf(k), kKeyFields);
   EXPECT_EQ(k.value("id", ""), mine.value("id", ""));
   EXPECT_EQ(k.value("prefix", ""), mine.value("prefix", ""));
   EXPECT_EQ(k.value("isActive", false), true);
@@ -227,13 +245,16 @@ TEST_F(KeyRoutesTest, DeleteOfAMalformedIdIs400) {
   }
 }
 
-// Without a token every key route is 401 missing_credentials (before the body is read); an API key is 401
-// wrong_credential_type; a bad token 401 invalid_token.
+// Without a token every key route but the leak report is 401 missing_credentials (before the body is read); an API key
+// is 401 wrong_credential_type; a bad token 401 invalid_token.
 TEST_F(KeyRoutesTest, EveryRouteNeedsAJwt) {
   const std::vector<std::pair<Method, std::string>> routes{{Method::kPost, "/keys/create"},
                                                            {Method::kPost, "/keys"},
                                                            {Method::kGet, "/keys"},
-                                                           {Method::kDelete, "/keys/not-a-uuid"}};
+                                                           {Method::kDelete, "/keys/not-a-uuid"},
+                                                           {Method::kGet, "/keys/not-a-uuid"},
+                                                           {Method::kPatch, "/keys/not-a-uuid"},
+                                                           {Method::kPost, "/keys/not-a-uuid/rotate"}};
   for (const auto& [method, path] : routes) {
     SCOPED_TRACE(path);
     expectError(call(method, path, "{"), 401, "missing_credentials");
@@ -251,7 +272,12 @@ TEST_F(KeyRoutesTest, InactiveUserIs403) {
   expectError(as(kAnn, Method::kPost, "/keys", R"({"name":"ci"})"), 403, "user_inactive");
   expectError(as(kAnn, Method::kGet, "/keys"), 403, "user_inactive");
   expectError(as(kAnn, Method::kDelete, "/keys/" + id), 403, "user_inactive");
+  expectError(as(kAnn, Method::kGet, "/keys/" + id), 403, "user_inactive");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, R"({"enabled":false})"), 403, "user_inactive");
+  expectError(as(kAnn, Method::kPost, "/keys/" + id + "/rotate"), 403, "user_inactive");
   EXPECT_TRUE(repo_.rows.at(id).record.isActive);
+  EXPECT_TRUE(repo_.rows.at(id).record.enabled);
+  EXPECT_FALSE(repo_.rows.at(id).record.rotatedAt);
 
   statuses_.active.erase(std::string(kAnn));
   users_.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
@@ -266,6 +292,222 @@ TEST_F(KeyRoutesTest, OutagesAre503) {
   repo_.down = true;
   expectError(as(kAnn, Method::kGet, "/keys"), 503, "database_unavailable");
   expectError(as(kAnn, Method::kPost, "/keys", R"({"name":"ci"})"), 503, "database_unavailable");
+  const std::string id = "00000000-0000-4000-8000-000000000000";
+  expectError(as(kAnn, Method::kGet, "/keys/" + id), 503, "database_unavailable");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, R"({"enabled":false})"), 503, "database_unavailable");
+  expectError(as(kAnn, Method::kPost, "/keys/" + id + "/rotate"), 503, "database_unavailable");
+}
+
+// --- GET /keys/:id ---
+
+// One key answers 200 in the listing's shape: the lifecycle fields at their defaults, no key and no hash.
+TEST_F(KeyRoutesTest, GetAnswersTheKeyInTheListingShape) {
+  const json created = createFor(kAnn);
+  const std::string id = created.value("id", "");
+  const HttpResponse r = as(kAnn, Method::kGet, "/keys/" + id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json b = bodyOf(r);
+  EXPECT_EQ(keysOf(b), kKeyFields);
+  EXPECT_EQ(b.value("id", ""), id);
+  EXPECT_EQ(b["scopes"], (json{"read"}));
+  EXPECT_EQ(b["enabled"], true);
+  EXPECT_EQ(b["isActive"], true);
+  for (const char* field : {"disabledReason", "metadata", "credits", "rotatedFrom", "rotatedAt", "expiresAt"}) {
+    EXPECT_TRUE(b[field].is_null()) << field << ": " << r.body;
+  }
+  EXPECT_EQ(r.body.find(created.value("key", "")), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find(repo_.rows.at(id).hash), std::string::npos) << r.body;
+  EXPECT_EQ(r.logSubject, kAnn);
+}
+
+// A malformed id is 400 invalid_id; another user's key and an unknown id the same 404.
+TEST_F(KeyRoutesTest, GetChecksTheIdAndTheOwner) {
+  const std::string bobs = createFor(kBob).value("id", "");
+  expectError(as(kAnn, Method::kGet, "/keys/not-a-uuid"), 400, "invalid_id");
+  const HttpResponse other = as(kAnn, Method::kGet, "/keys/" + bobs);
+  const HttpResponse unknown = as(kAnn, Method::kGet, "/keys/00000000-0000-4000-8000-0000000000ff");
+  expectError(other, 404, "not_found");
+  expectError(unknown, 404, "not_found");
+  EXPECT_EQ(other.body, unknown.body);
+}
+
+// Metadata given at creation comes back as the same JSON object, at creation and on every read.
+TEST_F(KeyRoutesTest, MetadataIsReturnedAsAnObject) {
+  const json created = createFor(kAnn, R"({"name":"ci","metadata":{"team":"billing","tags":["a","b"]}})");
+  const json expected{{"team", "billing"}, {"tags", {"a", "b"}}};
+  EXPECT_EQ(created["metadata"], expected);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + created.value("id", "")))["metadata"], expected);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys"))[0]["metadata"], expected);
+}
+
+// --- PATCH /keys/:id ---
+
+// A patch answers 200 with the updated key, changes only what it names, and announces the key with its new version.
+TEST_F(KeyRoutesTest, PatchAnswersTheUpdatedKey) {
+  const json created = createFor(kAnn);
+  const std::string id = created.value("id", "");
+  const HttpResponse r =
+      as(kAnn, Method::kPatch, "/keys/" + id, R"({"scopes":["admin"],"enabled":false,"metadata":{"a":1}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json b = bodyOf(r);
+  EXPECT_EQ(keysOf(b), kKeyFields);
+  EXPECT_EQ(b["scopes"], (json{"admin"}));
+  EXPECT_EQ(b["enabled"], false);
+  EXPECT_EQ(b["disabledReason"], "user");
+  EXPECT_EQ(b["metadata"], (json{{"a", 1}}));
+  EXPECT_EQ(b.value("name", ""), "ci");
+  EXPECT_EQ(events_.changedHashes, std::vector<std::string>{crypto::sha256Hex(created.value("key", ""))});
+  EXPECT_EQ(events_.changedVersions, std::vector<int64_t>{repo_.rows.at(id).record.version});
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + id)), b);
+  EXPECT_EQ(r.logSubject, kAnn);
+}
+
+// Enabling again clears the reason; null removes the expiry and the metadata.
+TEST_F(KeyRoutesTest, PatchEnablesAndClears) {
+  const std::string id =
+      createFor(kAnn, R"({"name":"ci","expiresAt":"2030-01-01T00:00:00Z","metadata":{"a":1}})").value("id", "");
+  ASSERT_EQ(as(kAnn, Method::kPatch, "/keys/" + id, R"({"enabled":false})").status, 200);
+  const HttpResponse r =
+      as(kAnn, Method::kPatch, "/keys/" + id, R"({"enabled":true,"expiresAt":null,"metadata":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json b = bodyOf(r);
+  EXPECT_EQ(b["enabled"], true);
+  EXPECT_TRUE(b["disabledReason"].is_null()) << r.body;
+  EXPECT_TRUE(b["expiresAt"].is_null()) << r.body;
+  EXPECT_TRUE(b["metadata"].is_null()) << r.body;
+}
+
+// Bad patches are 400 with the problem named (an unknown field, an empty object, bad JSON); nothing changes.
+TEST_F(KeyRoutesTest, PatchRefusesBadBodies) {
+  const std::string id = createFor(kAnn).value("id", "");
+  const HttpResponse unknown = as(kAnn, Method::kPatch, "/keys/" + id, R"({"name":"x","isActive":false})");
+  expectError(unknown, 400, "validation_failed");
+  EXPECT_EQ(bodyOf(unknown)["message"], (json{"property isActive should not exist"})) << unknown.body;
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, "{}"), 400, "validation_failed");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, R"({"metadata":[1]})"), 400, "validation_failed");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, R"({"enabled":)"), 400, "invalid_json");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id), 400, "validation_failed");
+  EXPECT_EQ(repo_.rows.at(id).record.name, "ci");
+  EXPECT_TRUE(events_.changedHashes.empty());
+}
+
+// A malformed id is 400 invalid_id (before the body is read); another user's key 404; a revoked key 409.
+TEST_F(KeyRoutesTest, PatchChecksTheIdOwnerAndState) {
+  expectError(as(kAnn, Method::kPatch, "/keys/not-a-uuid", "{"), 400, "invalid_id");
+  const std::string bobs = createFor(kBob).value("id", "");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + bobs, R"({"enabled":false})"), 404, "not_found");
+  EXPECT_TRUE(repo_.rows.at(bobs).record.enabled);
+  const std::string mine = createFor(kAnn).value("id", "");
+  ASSERT_EQ(as(kAnn, Method::kDelete, "/keys/" + mine).status, 200);
+  expectError(as(kAnn, Method::kPatch, "/keys/" + mine, R"({"enabled":true})"), 409, "conflict");
+}
+
+// --- POST /keys/:id/rotate ---
+
+// Rotation answers 201 with a new key (shown once) carrying the old one's settings and rotatedFrom; the old key
+// now ends at the grace period's end.
+TEST_F(KeyRoutesTest, RotateAnswers201WithTheSuccessor) {
+  repo_.now = clock_.now();
+  const json old = createFor(kAnn, R"({"name":"ci","scopes":["read"],"metadata":{"a":1}})");
+  const std::string oldId = old.value("id", "");
+  const HttpResponse r = as(kAnn, Method::kPost, "/keys/" + oldId + "/rotate", R"({"gracePeriodSeconds":60})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json b = bodyOf(r);
+  EXPECT_EQ(keysOf(b), kIssuedFields);
+  const std::string key = b.value("key", "");
+  EXPECT_TRUE(keys::isWellFormedKey(key)) << key;
+  EXPECT_NE(key, old.value("key", ""));
+  EXPECT_NE(b.value("id", ""), oldId);
+  EXPECT_EQ(b.value("rotatedFrom", ""), oldId);
+  EXPECT_EQ(b.value("name", ""), "ci");
+  EXPECT_EQ(b["scopes"], (json{"read"}));
+  EXPECT_EQ(b["metadata"], (json{{"a", 1}}));
+  EXPECT_EQ(repo_.rows.at(b.value("id", "")).hash, crypto::sha256Hex(key));
+  const json retired = bodyOf(as(kAnn, Method::kGet, "/keys/" + oldId));
+  EXPECT_EQ(retired.value("expiresAt", ""), formatIso8601(clock_.now() + 60s));
+  EXPECT_EQ(retired.value("rotatedAt", ""), formatIso8601(clock_.now()));
+  EXPECT_EQ(r.logSubject, kAnn);
+}
+
+// Without a body (or with an empty object) the old key gets the default day of grace.
+TEST_F(KeyRoutesTest, RotateWithoutBodyGivesADay) {
+  repo_.now = clock_.now();
+  const std::string a = createFor(kAnn).value("id", "");
+  ASSERT_EQ(call(Method::kPost, "/keys/" + a + "/rotate", "", bearerOf(kAnn), std::nullopt).status, 201);
+  EXPECT_EQ(repo_.rows.at(a).record.expiresAt, clock_.now() + 24h);
+  const std::string b = createFor(kAnn).value("id", "");
+  ASSERT_EQ(as(kAnn, Method::kPost, "/keys/" + b + "/rotate", "{}").status, 201);
+  EXPECT_EQ(repo_.rows.at(b).record.expiresAt, clock_.now() + 24h);
+}
+
+// A second rotation is 409 conflict; a bad grace period 400; a malformed id 400 invalid_id; another user's key 404.
+TEST_F(KeyRoutesTest, RotateRefusals) {
+  repo_.now = clock_.now();
+  const std::string id = createFor(kAnn).value("id", "");
+  expectError(as(kAnn, Method::kPost, "/keys/" + id + "/rotate", R"({"gracePeriodSeconds":2592001})"), 400,
+              "validation_failed");
+  expectError(as(kAnn, Method::kPost, "/keys/" + id + "/rotate", R"({"grace":5})"), 400, "validation_failed");
+  EXPECT_FALSE(repo_.rows.at(id).record.rotatedAt);
+  ASSERT_EQ(as(kAnn, Method::kPost, "/keys/" + id + "/rotate").status, 201);
+  expectError(as(kAnn, Method::kPost, "/keys/" + id + "/rotate"), 409, "conflict");
+  expectError(as(kAnn, Method::kPost, "/keys/not-a-uuid/rotate"), 400, "invalid_id");
+  const std::string bobs = createFor(kBob).value("id", "");
+  expectError(as(kAnn, Method::kPost, "/keys/" + bobs + "/rotate"), 404, "not_found");
+}
+
+// --- POST /keys/report-leak ---
+
+// The key in x-api-key, without any JWT: 202, and the key is disabled as leaked.
+TEST_F(KeyRoutesTest, ReportLeakViaTheHeaderDisablesTheKey) {
+  const json created = createFor(kAnn);
+  const HttpResponse r = reportLeak(created.value("key", ""));
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_TRUE(bodyOf(r).contains("message")) << r.body;
+  const json k = bodyOf(as(kAnn, Method::kGet, "/keys/" + created.value("id", "")));
+  EXPECT_EQ(k["enabled"], false);
+  EXPECT_EQ(k["disabledReason"], "leaked");
+  EXPECT_EQ(events_.changedHashes, std::vector<std::string>{crypto::sha256Hex(created.value("key", ""))});
+}
+
+// The key as {"key": "..."} works the same.
+TEST_F(KeyRoutesTest, ReportLeakViaTheBodyDisablesTheKey) {
+  const json created = createFor(kAnn);
+  const HttpResponse r = reportLeak(std::nullopt, json{{"key", created.value("key", "")}}.dump());
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_FALSE(repo_.rows.at(created.value("id", "")).record.enabled);
+}
+
+// Garbage and unknown keys get the very same 202 as a real one (no oracle), and disable nothing.
+TEST_F(KeyRoutesTest, ReportLeakOfGarbageIsTheSame202) {
+  const json created = createFor(kAnn);
+  const HttpResponse real = reportLeak(created.value("key", ""));
+  const HttpResponse garbage = reportLeak("garbage");
+  const HttpResponse unknown = reportLeak(std::string(kSomeKey));
+  const HttpResponse inBody = reportLeak(std::nullopt, R"({"key":"nope"})");
+  for (const HttpResponse* r : {&garbage, &unknown, &inBody}) {
+    EXPECT_EQ(r->status, 202) << r->body;
+    EXPECT_EQ(r->body, real.body);
+  }
+  EXPECT_EQ(events_.changedHashes.size(), 1u);
+}
+
+// A body that does not carry a key (and no header) is 400: no body, an empty object, a non-string, extra fields.
+TEST_F(KeyRoutesTest, ReportLeakWithoutAKeyIs400) {
+  expectError(reportLeak(std::nullopt), 400, "validation_failed");
+  for (const char* body : {"{}", R"({"key":1})", R"({"key":"x","why":"oops"})", R"(["x"])"}) {
+    SCOPED_TRACE(body);
+    expectError(reportLeak(std::nullopt, body), 400, "validation_failed");
+  }
+  expectError(reportLeak(std::nullopt, "{"), 400, "invalid_json");
+}
+
+// Past the per-address limit: 429 with Retry-After; another address is still heard.
+TEST_F(KeyRoutesTest, ReportLeakIsLimitedPerAddress) {
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(reportLeak("garbage").status, 202) << i;
+  const HttpResponse limited = reportLeak("garbage");
+  expectError(limited, 429, "too_many_requests");
+  EXPECT_TRUE(testing::headerOf(limited, "Retry-After").has_value());
+  EXPECT_EQ(reportLeak("garbage", {}, "198.51.100.1").status, 202);
 }
 
 }  // namespace

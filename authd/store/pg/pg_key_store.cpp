@@ -115,7 +115,11 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
   const std::string scopes =
       arrayLiteral(patch.scopes.value_or(std::vector<std::string>{}), [](const std::string& s) { return s; });
   const bool setLimit = patch.rateLimit.has_value();
-  const auto limit = setLimit && *patch.rateLimit ? std::optional(**patch.rateLimit) : std::nullopt;
+  // Plain integers (-1: the server default), not an optional: GCC's -Wmaybe-uninitialized
+  // misreads an optional captured by the lambda below, which -Werror (CI) turns into a failed build.
+  const bool hasLimit = setLimit && patch.rateLimit->has_value();
+  const int64_t limitCount = hasLimit ? (*patch.rateLimit)->limit : -1;
+  const int64_t limitWindow = hasLimit ? (*patch.rateLimit)->windowSeconds : -1;
   const bool setExpiry = patch.expiresAt.has_value();
   const int64_t expires = setExpiry && *patch.expiresAt ? toUnixMillis(**patch.expiresAt) : -1;
   const bool setMetadata = patch.metadata.has_value();
@@ -128,10 +132,9 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
     const auto current = toKey(locked[0]);
     if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
     if (current.rotatedAt) return fail(Code::kConflict, "API key was rotated; change its successor instead");
-    const auto row =
-        tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes, scopes, setLimit,
-                          limit ? limit->limit : -1, limit ? limit->windowSeconds : -1, setExpiry, expires,
-                          patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata);
+    const auto row = tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes,
+                                       scopes, setLimit, limitCount, limitWindow, setExpiry, expires,
+                                       patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata);
     tx.commit();
     return keys::StoredKey{toKey(row), row[kHashColumn].as<std::string>()};
   });

@@ -16,33 +16,42 @@
 namespace authd::testing {
 
 // PostgreSQL's part: keys by hash, counting lookups; `down` answers as PostgreSQL being unreachable.
+// `afterRead` runs once, after the row was read and before the answer returns (a change committing
+// and announced while the reply is on its way).
 class FakeKeyLookup final : public keys::KeyLookup {
  public:
   std::map<std::string, keys::KeyRecord, std::less<>> byHash;
   int lookups = 0;
   bool down = false;
+  std::function<void()> afterRead;
 
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view hash) override {
     ++lookups;
     if (down) return fail(Code::kDatabaseUnavailable);
-    if (auto it = byHash.find(hash); it != byHash.end()) return it->second;
-    return std::optional<keys::KeyRecord>{};
+    std::optional<keys::KeyRecord> found;
+    if (auto it = byHash.find(hash); it != byHash.end()) found = it->second;
+    if (afterRead) std::exchange(afterRead, nullptr)();
+    return found;
   }
 };
 
 // Redis's part: counts GETs, and can run something in the middle of one (as another
-// thread would while the round trip is in flight).
+// thread would while the round trip is in flight): `duringGet` before the entry is read,
+// `afterRead` after it was read and before the answer returns.
 class FakeL2 final : public verify::KeyL2 {
  public:
   std::map<std::string, std::shared_ptr<const verify::KeyInfo>, std::less<>> entries;
   int gets = 0;
   std::function<void()> duringGet;
+  std::function<void()> afterRead;
 
   Result<std::optional<std::shared_ptr<const verify::KeyInfo>>> get(std::string_view hash) override {
     ++gets;
     if (duringGet) std::exchange(duringGet, nullptr)();
-    if (auto it = entries.find(hash); it != entries.end()) return std::optional(it->second);
-    return std::optional<std::shared_ptr<const verify::KeyInfo>>{};
+    std::optional<std::shared_ptr<const verify::KeyInfo>> found;
+    if (auto it = entries.find(hash); it != entries.end()) found = it->second;
+    if (afterRead) std::exchange(afterRead, nullptr)();
+    return found;
   }
   Status put(std::string_view hash, const std::shared_ptr<const verify::KeyInfo>& info, std::chrono::seconds) override {
     entries[std::string(hash)] = info;
