@@ -5,12 +5,10 @@
 // carefully as successes: exact status, code, message, the JSON error shape
 // and WWW-Authenticate on 401s. Every test signs up its own user.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -26,6 +24,7 @@
 #include "support/accounts.hpp"
 #include "support/api.hpp"
 #include "support/http_client.hpp"
+#include "support/key_api.hpp"
 #include "support/matchers.hpp"
 #include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
@@ -173,15 +172,6 @@ void warm(const Headers& h, std::string_view mode) {
     const auto r = verifyInMode(n, mode, h);
     ASSERT_TRUE(r && r->status == 200) << "instance " << n << ": " << describe(r);
   }
-}
-
-// A well-formed key ("sk_" + 56 random hex + CRC32 of the rest, computed here with zlib) that was never stored.
-std::string unknownWellFormedKey() {
-  std::string key = "sk_" + crypto::toHex(crypto::randomBytes(28));
-  const uLong crc = ::crc32(0L, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08lx", crc & 0xffffffffUL);
-  return key + hex;
 }
 
 // The key with its last (checksum) hex digit changed.

@@ -43,6 +43,18 @@ keys::KeyRecord toKey(const pqxx::row& r) {
 constexpr int kHashColumn = 17;
 constexpr int kExpiredColumn = 18;
 
+// Locks the user's key for a change (PATCH, rotation), so the decision holds until the change
+// commits: nullopt when there is no such key of this user, kConflict when it is revoked or was
+// rotated (its successor is the key to change).
+Result<std::optional<pqxx::row>> lockChangeable(pqxx::work& tx, const std::string& keyId, const std::string& userId) {
+  const auto rows = tx.exec_prepared("lock_key", keyId, userId);
+  if (rows.empty()) return std::nullopt;
+  const auto current = toKey(rows[0]);
+  if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
+  if (current.rotatedAt) return fail(Code::kConflict, "API key was already rotated");
+  return std::optional<pqxx::row>(rows[0]);
+}
+
 // A PostgreSQL array literal of elements that need no escaping beyond quotes
 // (scopes are [a-z0-9:._-], ids are UUIDs, times are integers).
 template <typename Range, typename Fn>
@@ -126,12 +138,9 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
   const std::string metadata = setMetadata ? patch.metadata->value_or("") : "";
   return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::StoredKey>> {
     pqxx::work tx(c);
-    // Locked first, so the decision (revoked? rotated?) holds until the change commits.
-    const auto locked = tx.exec_prepared("lock_key", k, u);
-    if (locked.empty()) return std::nullopt;
-    const auto current = toKey(locked[0]);
-    if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
-    if (current.rotatedAt) return fail(Code::kConflict, "API key was rotated; change its successor instead");
+    auto locked = lockChangeable(tx, k, u);
+    if (!locked) return fail(locked.error());
+    if (!*locked) return std::nullopt;
     const auto row = tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes,
                                        scopes, setLimit, limitCount, limitWindow, setExpiry, expires,
                                        patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata);
@@ -148,17 +157,16 @@ Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view user
   return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::RotatedKey>> {
     pqxx::work tx(c);
     // The row lock serialises rotations of one key: the second sees rotated_at and gets 409.
-    const auto locked = tx.exec_prepared("lock_key", k, u);
-    if (locked.empty()) return std::nullopt;
-    const auto current = toKey(locked[0]);
-    if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
-    if (current.rotatedAt) return fail(Code::kConflict, "API key was already rotated");
-    if (locked[0][kExpiredColumn].as<bool>()) return fail(Code::kConflict, "API key has expired");
+    auto locked = lockChangeable(tx, k, u);
+    if (!locked) return fail(locked.error());
+    if (!*locked) return std::nullopt;
+    const pqxx::row& old = **locked;
+    if (old[kExpiredColumn].as<bool>()) return fail(Code::kConflict, "API key has expired");
     const auto successor = tx.exec_prepared1("insert_successor", k, h, p);
     const auto retired = tx.exec_prepared1("retire_predecessor", k, graceSeconds);
     tx.commit();
     return keys::RotatedKey{toKey(successor),
-                            keys::ChangedKey{locked[0][kHashColumn].as<std::string>(), retired[1].as<int64_t>()},
+                            keys::ChangedKey{old[kHashColumn].as<std::string>(), retired[1].as<int64_t>()},
                             fromUnixMillis(retired[0].as<int64_t>())};
   });
 }
