@@ -107,6 +107,7 @@ struct App::Parts {
   verify::RateLimiter limiter;
   store::redis::RedisLastUsedQueue lastUsedQueue;
   verify::LastUsedTracker lastUsed;
+  verify::NoUsage noUsage;  // replaced by the usage tracker (issue 15)
   verify::Verifier verifier;
   BusKeyEvents keyEvents;
   keys::KeyService keys;
@@ -172,7 +173,7 @@ struct App::Parts {
         limiter(counters, clock),
         lastUsedQueue(redis),
         lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
-        verifier(jwt, keyCache, userStatus, limiter, lastUsed, clock,
+        verifier(jwt, keyCache, userStatus, limiter, lastUsed, noUsage, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),

@@ -18,6 +18,7 @@ enum class Code {
   kValidationFailed,      // well-formed but a field is missing, mistyped or out of range
   kInvalidId,             // a path id is not a UUID
   kInvalidMode,           // /verify: `mode` is not jwt, apikey or any
+  kInvalidCost,           // /verify: `cost` is not a whole number 0-1000
   kPayloadTooLarge,       // the body is over the server's limit
   kUnsupportedMediaType,  // a body that is not application/json
   kRequestTimeout,        // the client was too slow sending its request
@@ -38,6 +39,7 @@ enum class Code {
   kInsufficientScope,  // key lacks a scope the route requires
   kUserInactive,       // user deactivated
   kRateLimited,        // API key over its rate limit (nginx tells clients "too many requests")
+  kUsageExceeded,      // API key out of credits (nginx tells clients "too many requests")
   // What was asked for does not fit the service's state.
   kNotFound,          // route or resource does not exist (or is not yours)
   kMethodNotAllowed,  // the path exists with another method

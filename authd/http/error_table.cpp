@@ -16,7 +16,8 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kInvalidJson, {400, "Request body is not valid JSON"}},
     Row{Code::kValidationFailed, {400, "Validation failed"}},
     Row{Code::kInvalidId, {400, "Id must be a UUID"}},
-    Row{Code::kInvalidMode, {400, "mode must be jwt, apikey or any"}},  // header only, no body
+    Row{Code::kInvalidMode, {400, "mode must be jwt, apikey or any"}},             // header only, no body
+    Row{Code::kInvalidCost, {400, "cost must be a whole number from 0 to 1000"}},  // header only, no body
     Row{Code::kPayloadTooLarge, {413, "Request is too large"}},
     Row{Code::kUnsupportedMediaType, {415, "Content-Type must be application/json"}},
     Row{Code::kRequestTimeout, {408, "Request timed out"}},
@@ -34,7 +35,8 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kWrongCredentialType, {401, "This route does not accept this kind of credential"}},
     Row{Code::kInsufficientScope, {403, "Credential lacks a required scope"}},
     Row{Code::kUserInactive, {403, "User is inactive"}},
-    Row{Code::kRateLimited, {403, "Rate limit exceeded"}},  // nginx answers clients 429
+    Row{Code::kRateLimited, {403, "Rate limit exceeded"}},     // nginx answers clients 429
+    Row{Code::kUsageExceeded, {403, "Usage limit exceeded"}},  // nginx answers clients 429
     Row{Code::kNotFound, {404, "Not found"}},
     Row{Code::kMethodNotAllowed, {405, "Method not allowed"}},
     Row{Code::kEmailTaken, {409, "Email is already registered"}},

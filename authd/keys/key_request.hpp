@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "keys/credits.hpp"
 
 namespace authd::keys {
 
@@ -43,6 +44,7 @@ struct CreateKeyRequest {
   std::vector<std::string> scopes;      // de-duplicated, in first-seen order
   std::optional<RateLimit> rateLimit;   // nullopt = the server default
   std::optional<std::string> metadata;  // a JSON object's text; nullopt = none
+  std::optional<Credits> credits;       // nullopt = unlimited
 };
 
 // PATCH /keys/:id: each field is changed only when present (the outer optional); an inner
@@ -54,6 +56,7 @@ struct KeyPatch {
   std::optional<std::optional<SysTime>> expiresAt;
   std::optional<bool> enabled;
   std::optional<std::optional<std::string>> metadata;
+  std::optional<std::optional<Credits>> credits;  // a new grant; inner nullopt = unlimited
 };
 
 // Validates the JSON body of POST /keys; every problem found becomes one message of a kValidationFailed Error.

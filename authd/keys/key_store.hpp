@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "keys/credits.hpp"
 #include "keys/key_request.hpp"
 
 namespace authd::keys {
@@ -31,6 +32,11 @@ struct KeyRecord {
   std::optional<SysTime> lastUsedAt;
   SysTime createdAt;
   int64_t version = 0;  // the row's updated_at in µs: which of two copies is newer
+  // Credits: nullopt = unlimited. `credits->remaining` is as last flushed from Redis, for the refill
+  // period starting at creditsPeriod (unix s; 0 without refill); creditsVersion is the grant's time in µs.
+  std::optional<Credits> credits;
+  int64_t creditsVersion = 0;
+  int64_t creditsPeriod = 0;
 };
 
 // A key and its hash, as a change to it must be announced (caches are keyed by hash).

@@ -15,6 +15,9 @@ std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r) {
   info->enabled = r.enabled;
   info->expiresAtMs = r.expiresAt ? toUnixMillis(*r.expiresAt) : -1;
   info->version = r.version;
+  info->credits = r.credits;
+  info->creditsVersion = r.creditsVersion;
+  info->creditsPeriod = r.creditsPeriod;
   return info;
 }
 

@@ -37,6 +37,11 @@ struct KeyInfo {
   bool enabled = true;       // false while disabled
   int64_t expiresAtMs = -1;  // -1: never
   int64_t version = 0;       // keys::KeyRecord::version
+  // Credits as PostgreSQL last had them (keys::KeyRecord): what Redis is seeded with when it has no
+  // copy of this grant (creditsVersion) yet. nullopt: unlimited, no Redis round trip.
+  std::optional<keys::Credits> credits;
+  int64_t creditsVersion = 0;
+  int64_t creditsPeriod = 0;
 };
 
 std::shared_ptr<const KeyInfo> toKeyInfo(const keys::KeyRecord& r);

@@ -112,12 +112,14 @@ void LastUsedTracker::stop() {
 
 bool LastUsedTracker::pushNow() {
   std::lock_guard work(workMu_);
+  bool ok = true;
+  for (FlushJob* job : jobs_) ok = job->push() && ok;
   std::vector<keys::KeyUse> uses = buffer_.drain();
-  if (uses.empty()) return true;
+  if (uses.empty()) return ok;
   if (queue_.push(uses)) {
     if (pushFailing_) spdlog::info("lastUsedAt: queue available again");
     pushFailing_ = false;
-    return true;
+    return ok;
   }
   pushFailures_.fetch_add(1);
   if (!pushFailing_) spdlog::warn("lastUsedAt: queue unavailable; writing uses to PostgreSQL directly");
@@ -137,11 +139,13 @@ bool LastUsedTracker::pushNow() {
     for (size_t j = end; j < uses.size(); ++j) buffer_.record(uses[j].keyId, uses[j].usedAtMs);
     return false;
   }
-  return true;
+  return ok;
 }
 
 bool LastUsedTracker::flushNow() {
   std::lock_guard work(workMu_);
+  bool ok = true;
+  for (FlushJob* job : jobs_) ok = job->flush() && ok;
   const auto start = clock_.monotonic();
   const uint64_t batchesBefore = flushBatches_.load();
   auto r = queue_.flush(*counting_, options_.batchSize);
@@ -159,7 +163,7 @@ bool LastUsedTracker::flushNow() {
   }
   if (flushFailing_) spdlog::info("lastUsedAt: flush succeeded again");
   flushFailing_ = false;
-  return true;
+  return ok;
 }
 
 void LastUsedTracker::tick(SteadyTime now) {

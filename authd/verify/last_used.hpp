@@ -24,6 +24,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/flush_job.hpp"
 #include "core/string_hash.hpp"
 #include "keys/key_store.hpp"
 
@@ -94,6 +95,9 @@ class LastUsedTracker {
 
   // The hot path: memory only.
   void record(std::string_view keyId, int64_t usedAtMs) { buffer_.record(keyId, usedAtMs); }
+  // Runs `job` beside lastUsedAt: its push after each push, its flush after each flush (and both at
+  // stop). Call before start(); the job must outlive the tracker's thread.
+  void addJob(FlushJob& job) { jobs_.push_back(&job); }
   // Starts the background thread.
   void start();
   // Stops the thread, then pushes what is buffered and runs one flush. Idempotent.
@@ -133,6 +137,7 @@ class LastUsedTracker {
   const LastUsedOptions options_;
   LastUsedBuffer buffer_;
   std::unique_ptr<CountingStore> counting_;
+  std::vector<FlushJob*> jobs_;
 
   std::mutex workMu_;  // one push/flush at a time (thread vs. stop())
   std::mutex mu_;      // guards stopping_ / started_ / stopped_

@@ -70,55 +70,65 @@ Verdict Verifier::verifyJwt(std::string_view token, std::string_view requiredSco
 }
 
 Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScopes) {
-  Verdict v;
   // A bad format or checksum never leaves the process.
   if (!keys::isWellFormedKey(key)) {
+    Verdict v;
     v.error = Code::kMalformedKey;
     return v;
   }
   auto found = keys_.lookup(crypto::sha256Hex(key));
   if (!found) {
+    Verdict v;
     v.error = found.error().code;
     return v;
   }
-  v.keyTier = found->tier;
   const auto& info = found->info;
   if (!info) {
+    Verdict v;
+    v.keyTier = found->tier;
     v.error = Code::kInvalidKey;
     return v;
   }
   const int64_t nowMs = toUnixMillis(clock_.now());
-  if (!info->isActive) {
+  Verdict v = decideKnownKey(*info, requiredScopes, nowMs);
+  v.keyTier = found->tier;
+  usage_.record(info->id, nowMs, outcomeOf(v.error));
+  return v;
+}
+
+Verdict Verifier::decideKnownKey(const KeyInfo& info, std::string_view requiredScopes, int64_t nowMs) {
+  Verdict v;
+  if (!info.isActive) {
     v.error = Code::kKeyRevoked;
     return v;
   }
-  if (!info->enabled) {
+  if (!info.enabled) {
     v.error = Code::kKeyDisabled;
     return v;
   }
-  if (info->expiresAtMs >= 0 && info->expiresAtMs <= nowMs) {
+  if (info.expiresAtMs >= 0 && info.expiresAtMs <= nowMs) {
     v.error = Code::kKeyExpired;
     return v;
   }
-  if (auto bad = checkUser(info->userId)) {
+  if (auto bad = checkUser(info.userId)) {
     v.error = *bad == Code::kInvalidCredentials ? Code::kInvalidKey : *bad;
     return v;
   }
-  if (!hasScopes(info->scopes, requiredScopes)) {
+  if (!hasScopes(info.scopes, requiredScopes)) {
     v.error = Code::kInsufficientScope;
     return v;
   }
-  v.rate = limiter_.hit(info->id, info->rateLimit.value_or(serverDefault_));
+  v.rate = limiter_.hit(info.id, info.rateLimit.value_or(serverDefault_));
   if (!v.rate.allowed) {
     v.error = Code::kRateLimited;
-    v.keyId = info->id;
+    v.keyId = info.id;
     return v;
   }
-  lastUsed_.record(info->id, nowMs);
+  lastUsed_.record(info.id, nowMs);
   v.authType = "apiKey";
-  v.userId = info->userId;
-  v.keyId = info->id;
-  v.scopes = info->scopesHeader;
+  v.userId = info.userId;
+  v.keyId = info.id;
+  v.scopes = info.scopesHeader;
   return v;
 }
 

@@ -14,6 +14,7 @@
 #include "verify/key_cache.hpp"
 #include "verify/last_used.hpp"
 #include "verify/rate_limiter.hpp"
+#include "verify/usage_outcome.hpp"
 #include "verify/user_status.hpp"
 
 namespace authd::verify {
@@ -42,12 +43,13 @@ struct Verdict {
 class Verifier {
  public:
   Verifier(const JwtAuthenticator& jwt, KeyCache& keys, UserStatusCache& users, RateLimiter& limiter,
-           LastUsedTracker& lastUsed, const Clock& clock, keys::RateLimit serverDefault)
+           LastUsedTracker& lastUsed, UsageRecorder& usage, const Clock& clock, keys::RateLimit serverDefault)
       : jwt_(jwt),
         keys_(keys),
         users_(users),
         limiter_(limiter),
         lastUsed_(lastUsed),
+        usage_(usage),
         clock_(clock),
         serverDefault_(serverDefault) {}
 
@@ -57,6 +59,8 @@ class Verifier {
  private:
   Verdict verifyJwt(std::string_view token, std::string_view requiredScopes);
   Verdict verifyKey(std::string_view key, std::string_view requiredScopes);
+  // The verdict for a key that exists (every such verdict is counted as usage).
+  Verdict decideKnownKey(const KeyInfo& info, std::string_view requiredScopes, int64_t nowMs);
   std::optional<Code> checkUser(std::string_view userId);
 
   const JwtAuthenticator& jwt_;
@@ -64,6 +68,7 @@ class Verifier {
   UserStatusCache& users_;
   RateLimiter& limiter_;
   LastUsedTracker& lastUsed_;
+  UsageRecorder& usage_;
   const Clock& clock_;
   keys::RateLimit serverDefault_;
 };

@@ -94,7 +94,8 @@ class VerifierTest : public ::testing::Test {
   UserStatusCache userStatus_{users_, clock_, 1000, 60s, 1h};
   RateLimiter limiter_{counter_, clock_};
   LastUsedTracker lastUsed_{queue_, sink_, clock_};
-  Verifier verifier_{jwt_, keyCache_, userStatus_, limiter_, lastUsed_, clock_, keys::RateLimit{0, 60}};
+  NoUsage usage_;
+  Verifier verifier_{jwt_, keyCache_, userStatus_, limiter_, lastUsed_, usage_, clock_, keys::RateLimit{0, 60}};
 
   std::string key_;
   std::optional<std::string> auth_;
