@@ -22,6 +22,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_revoker.hpp"
+#include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_key_l2.hpp"
 #include "store/redis/redis_last_used.hpp"
@@ -29,10 +30,10 @@
 #include "tokens/access_tokens.hpp"
 #include "tokens/denylist.hpp"
 #include "tokens/refresh_tokens.hpp"
+#include "verify/admission.hpp"
 #include "verify/jwt_authenticator.hpp"
 #include "verify/key_cache.hpp"
 #include "verify/last_used.hpp"
-#include "verify/rate_limiter.hpp"
 #include "verify/user_status.hpp"
 #include "verify/verifier.hpp"
 
@@ -92,7 +93,7 @@ struct App::Parts {
   store::pg::PgRefreshStore refreshStore;
   store::pg::PgAccessTokenRevoker revoker;
   tokens::DenylistPruner denylistPruner;
-  store::redis::RedisWindowedCounter counters;  // login throttling and key rate limits
+  store::redis::RedisWindowedCounter counters;  // login throttling and leak reports
   std::unique_ptr<accounts::PasswordHasher> hasher;
   std::unique_ptr<tokens::AccessTokens> access;
   tokens::RefreshTokens refresh;
@@ -104,7 +105,8 @@ struct App::Parts {
   store::redis::RedisKeyL2 keyL2;
   verify::KeyCache keyCache;
   verify::UserStatusCache userStatus;
-  verify::RateLimiter limiter;
+  store::redis::RedisAdmission admissionStore;  // rate limits and credits, one script per request
+  verify::Admission admission;
   store::redis::RedisLastUsedQueue lastUsedQueue;
   verify::LastUsedTracker lastUsed;
   verify::NoUsage noUsage;  // replaced by the usage tracker (issue 15)
@@ -139,7 +141,7 @@ struct App::Parts {
     s.denylistPrunedRows = denylistPruner.storeRowsPruned();
     s.invalidationSubscribed = bus.subscribed();
     s.invalidationPolls = bus.polls();
-    s.rateLimitLocal = limiter.localDecisions();
+    s.rateLimitLocal = admission.localDecisions();
     return s;
   }
 
@@ -170,11 +172,13 @@ struct App::Parts {
         keyL2(redis),
         keyCache(keyStore, keyL2, clock, {}, [this] { return bus.subscribed(); }),
         userStatus(users, clock, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
-        limiter(counters, clock),
+        admissionStore(redis),
+        admission(admissionStore),
         lastUsedQueue(redis),
         lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
-        verifier(jwt, keyCache, userStatus, limiter, lastUsed, noUsage, clock,
-                 keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
+        verifier(jwt, keyCache, userStatus, admission, lastUsed, noUsage, clock,
+                 {keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()},
+                  keys::RateLimit{c.userRateLimit, c.userRateWindow.count()}}),
         keyEvents(bus, keyCache),
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         metrics([this] { return snapshot(); }) {

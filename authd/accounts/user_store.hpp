@@ -1,6 +1,7 @@
 // Users as the accounts service sees them, and where they are kept.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,13 +31,26 @@ class UserStore {
   virtual Result<std::optional<User>> findById(std::string_view id) = 0;
 };
 
-// Whether a user may still authenticate (the /verify path and the key routes, through
-// verify::UserStatusCache).
+// An operator's per-user rate limit (users.rate_limit, rate_window_seconds); limit 0 = none.
+struct UserRateOverride {
+  int64_t limit = 0;
+  int64_t windowSeconds = 60;
+};
+
+// What /verify needs to know about a user.
+struct UserStatus {
+  bool active = true;
+  std::optional<UserRateOverride> rateLimit;  // nullopt: the server's USER_RATE_LIMIT
+};
+
+// Whether a user may still authenticate, and their limit (the /verify path and the key routes,
+// through verify::UserStatusCache).
 class UserStatusSource {
  public:
   virtual ~UserStatusSource() = default;
-  // Whether the user exists and is active (nullopt: no such user, or an id that is not a UUID).
-  virtual Result<std::optional<bool>> userActive(std::string_view userId) = 0;
+  // Whether the user exists, is active, and its limit override (nullopt: no such user, or an id that is
+  // not a UUID).
+  virtual Result<std::optional<UserStatus>> userStatus(std::string_view userId) = 0;
 };
 
 }  // namespace authd::accounts

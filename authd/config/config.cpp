@@ -185,6 +185,8 @@ std::expected<Config, std::string> load(const EnvMap& env) {
 
   r.integer("API_KEY_RATE_LIMIT", c.apiKeyRateLimit, 0, 1'000'000'000);
   r.seconds("API_KEY_RATE_WINDOW", c.apiKeyRateWindow);
+  r.integer("USER_RATE_LIMIT", c.userRateLimit, 0, 1'000'000'000);
+  r.seconds("USER_RATE_WINDOW", c.userRateWindow);
   r.str("API_KEY_PREFIX", c.apiKeyPrefix);
   if (!isKeyPrefixShape(c.apiKeyPrefix))
     r.fail("API_KEY_PREFIX", "expected a lowercase letter, 1-15 lowercase letters or digits, then '_' (like sk_)",

@@ -62,6 +62,8 @@ struct Config {
   // API keys.
   int64_t apiKeyRateLimit = 0;                      // API_KEY_RATE_LIMIT: requests per window, 0 = unlimited
   std::chrono::seconds apiKeyRateWindow{60};        // API_KEY_RATE_WINDOW
+  int64_t userRateLimit = 0;                        // USER_RATE_LIMIT: a user's requests per window, 0 = none
+  std::chrono::seconds userRateWindow{60};          // USER_RATE_WINDOW
   std::string apiKeyPrefix = "sk_";                 // API_KEY_PREFIX: names new keys, [a-z][a-z0-9]{1,15}_
   std::chrono::milliseconds lastUsedFlush{5000};    // LAST_USED_FLUSH_MS
   std::chrono::milliseconds invalidationPoll{500};  // INVALIDATION_POLL_MS: PostgreSQL change poll

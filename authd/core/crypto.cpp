@@ -62,6 +62,12 @@ std::string sha256Hex(std::string_view data) {
   return toHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
+std::string sha1Hex(std::string_view data) {
+  std::array<uint8_t, SHA_DIGEST_LENGTH> d{};
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  return toHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
 std::array<uint8_t, 32> hmacSha256(std::string_view key, std::string_view data) {
   std::array<uint8_t, 32> out{};
   unsigned int len = 0;

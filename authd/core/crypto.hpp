@@ -20,6 +20,9 @@ std::array<uint8_t, 32> sha256(std::string_view data);
 // SHA-256 of `data` as 64 lowercase hex characters.
 std::string sha256Hex(std::string_view data);
 
+// SHA-1 of `data` as 40 lowercase hex characters (Redis names scripts by it; not for secrets).
+std::string sha1Hex(std::string_view data);
+
 // HMAC-SHA256(key, data), raw 32 bytes.
 std::array<uint8_t, 32> hmacSha256(std::string_view key, std::string_view data);
 

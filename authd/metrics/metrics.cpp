@@ -23,6 +23,9 @@ using prometheus::Histogram;
 constexpr std::array kStatuses{200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503};
 constexpr size_t kCodes = static_cast<size_t>(Code::kInternal) + 1;
 constexpr std::array kTiers{"filter", "l1", "l2", "database", "stale"};
+// verify::AdmissionResult after kNone, in order.
+constexpr std::array kAdmissions{"allowed", "rate_limited_key", "rate_limited_user", "usage_exceeded",
+                                 "store_unavailable"};
 
 }  // namespace
 
@@ -54,6 +57,14 @@ struct Metrics::Impl {
                                      .Name("authd_rate_limited_total")
                                      .Help("/verify requests denied for exceeding a key's rate limit")
                                      .Register(*registry);
+  Family<Counter>& admissions = prometheus::BuildCounter()
+                                    .Name("authd_admissions_total")
+                                    .Help("/verify admissions that asked the limits-and-credits store, by result")
+                                    .Register(*registry);
+  Family<Counter>& creditsSpent = prometheus::BuildCounter()
+                                      .Name("authd_credits_spent_total")
+                                      .Help("Credits spent by allowed /verify requests (the sum of their costs)")
+                                      .Register(*registry);
   Family<Gauge>& gauges = prometheus::BuildGauge()
                               .Name("authd_state")
                               .Help("Point-in-time state: pool sizes, queues, cache sizes (see the 'what' label)")
@@ -72,6 +83,8 @@ struct Metrics::Impl {
   Counter* missL1 = nullptr;
   Counter* missL2 = nullptr;
   Counter* rateDenied = &rateLimited.Add({});
+  std::array<Counter*, kAdmissions.size()> admissionResults{};
+  Counter* spent = &creditsSpent.Add({});
 
   // route index → status index → counter; unmatched requests under route "unmatched".
   std::map<const http::Route*, std::array<Counter*, kStatuses.size()>> perRoute;
@@ -85,6 +98,7 @@ struct Metrics::Impl {
       verdictNone[i] = &verdicts.Add({{"result", result}, {"type", "none"}});
     }
     for (size_t i = 0; i < kTiers.size(); ++i) tierHits[i] = &keyTiers.Add({{"tier", kTiers[i]}});
+    for (size_t i = 0; i < kAdmissions.size(); ++i) admissionResults[i] = &admissions.Add({{"result", kAdmissions[i]}});
     missL1 = &keyMisses.Add({{"tier", "l1"}});
     missL2 = &keyMisses.Add({{"tier", "l2"}});
   }
@@ -143,6 +157,10 @@ void Metrics::onVerdict(const verify::Verdict& v) {
   else if (v.authType == "apiKey" || v.keyTier) impl_->verdictKey[index]->Increment();
   else impl_->verdictNone[index]->Increment();
   if (v.error == Code::kRateLimited) impl_->rateDenied->Increment();
+  if (v.admission != verify::AdmissionResult::kNone) {
+    impl_->admissionResults[static_cast<size_t>(v.admission) - 1]->Increment();
+    if (v.creditsSpent > 0) impl_->spent->Increment(static_cast<double>(v.creditsSpent));
+  }
   if (v.keyTier) {
     const auto tier = static_cast<size_t>(*v.keyTier);
     impl_->tierHits[tier]->Increment();

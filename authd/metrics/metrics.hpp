@@ -1,5 +1,6 @@
 // Prometheus metrics for operators: requests by route and status, /verify
-// outcomes and latency, key-cache tiers, rate-limit denials, lastUsedAt
+// outcomes and latency, key-cache tiers, rate-limit denials, admissions
+// (limits and credits) by result, credits spent, lastUsedAt
 // flushes, pool sizes and waits. Hot-path counters are created up front so
 // recording one is an atomic add, never a registry lookup.
 #pragma once

@@ -1,5 +1,5 @@
-// Whether a user is active, cached in process for /verify (JWTs and keys
-// alike). Evicted by the invalidation bus when the user changes; re-checked
+// Whether a user is active, and the operator's rate limit for them, cached in
+// process for /verify (JWTs and keys alike). Evicted by the invalidation bus when the user changes; re-checked
 // after a while; served stale while PostgreSQL is down.
 #pragma once
 
@@ -21,14 +21,16 @@ class UserStatusCache final : public ChangeListener {
                   std::chrono::milliseconds fresh, std::chrono::milliseconds staleMax)
       : store_(store), clock_(clock), fresh_(fresh), staleMax_(staleMax), l1_(capacity) {}
 
-  // true/false: active or not; nullopt: no such user. An error only when PostgreSQL is down and
-  // nothing is known about the user.
+  // The user's status; nullopt: no such user. An error only when PostgreSQL is down and nothing is
+  // known about the user.
+  Result<std::optional<accounts::UserStatus>> status(std::string_view userId);
+  // true/false: active or not; nullopt: no such user (status() without the limit).
   Result<std::optional<bool>> isActive(std::string_view userId);
   void onChange(const Change& change) override;
 
  private:
   struct Entry {
-    std::optional<bool> active;
+    std::optional<accounts::UserStatus> status;
     SteadyTime freshUntil;
   };
   accounts::UserStatusSource& store_;

@@ -34,18 +34,39 @@ Verdict Verifier::verify(const VerifyInput& in) {
     case CredentialKind::kNone: v.error = Code::kMissingCredentials; return v;
     case CredentialKind::kWrongKind: v.error = Code::kWrongCredentialType; return v;
     case CredentialKind::kJwt: return verifyJwt(c.value, in.requiredScopes);
-    case CredentialKind::kApiKey: return verifyKey(c.value, in.requiredScopes);
+    case CredentialKind::kApiKey: return verifyKey(c.value, in.requiredScopes, in.cost);
   }
   v.error = Code::kInvalidToken;
   return v;
 }
 
-std::optional<Code> Verifier::checkUser(std::string_view userId) {
-  auto active = users_.isActive(userId);
-  if (!active) return active.error().code;
-  if (!active->has_value()) return Code::kInvalidCredentials;
-  if (!**active) return Code::kUserInactive;
+std::optional<Code> Verifier::checkUser(std::string_view userId, std::optional<keys::RateLimit>& userLimit) {
+  auto status = users_.status(userId);
+  if (!status) return status.error().code;
+  if (!status->has_value()) return Code::kInvalidCredentials;
+  if (!(*status)->active) return Code::kUserInactive;
+  const auto& override = (*status)->rateLimit;
+  userLimit = override ? keys::RateLimit{override->limit, override->windowSeconds} : defaults_.user;
   return std::nullopt;
+}
+
+bool Verifier::admitted(const Admitted& a, Verdict& v) {
+  v.admission = a.result;
+  v.rate = a.rate;
+  v.creditsRemaining = a.creditsRemaining;
+  v.creditsSpent = a.creditsSpent;
+  switch (a.result) {
+    case AdmissionResult::kNone:
+    case AdmissionResult::kAllowed: return true;
+    case AdmissionResult::kKeyLimited:
+    case AdmissionResult::kUserLimited: v.error = Code::kRateLimited; return false;
+    case AdmissionResult::kUsageExceeded:
+      v.error = Code::kUsageExceeded;
+      v.creditsRetryAfter = a.creditsRetryAfter;
+      return false;
+    case AdmissionResult::kUnavailable: v.error = Code::kCacheUnavailable; return false;
+  }
+  return false;
 }
 
 Verdict Verifier::verifyJwt(std::string_view token, std::string_view requiredScopes) {
@@ -55,7 +76,8 @@ Verdict Verifier::verifyJwt(std::string_view token, std::string_view requiredSco
     v.error = claims.error().code;
     return v;
   }
-  if (auto bad = checkUser(claims->sub)) {
+  std::optional<keys::RateLimit> userLimit;
+  if (auto bad = checkUser(claims->sub, userLimit)) {
     v.error = *bad == Code::kInvalidCredentials ? Code::kInvalidToken : *bad;
     return v;
   }
@@ -64,12 +86,18 @@ Verdict Verifier::verifyJwt(std::string_view token, std::string_view requiredSco
     v.error = Code::kInsufficientScope;
     return v;
   }
+  // A user's limit counts their JWT requests too.
+  AdmissionRequest ar;
+  ar.userId = claims->sub;
+  ar.userLimit = userLimit;
+  ar.nowMs = toUnixMillis(clock_.now());
+  if (!admitted(admission_.admit(ar), v)) return v;
   v.authType = "jwt";
   v.userId = std::move(claims->sub);
   return v;
 }
 
-Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScopes) {
+Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScopes, int64_t cost) {
   // A bad format or checksum never leaves the process.
   if (!keys::isWellFormedKey(key)) {
     Verdict v;
@@ -90,13 +118,13 @@ Verdict Verifier::verifyKey(std::string_view key, std::string_view requiredScope
     return v;
   }
   const int64_t nowMs = toUnixMillis(clock_.now());
-  Verdict v = decideKnownKey(*info, requiredScopes, nowMs);
+  Verdict v = decideKnownKey(*info, requiredScopes, cost, nowMs);
   v.keyTier = found->tier;
   usage_.record(info->id, nowMs, outcomeOf(v.error));
   return v;
 }
 
-Verdict Verifier::decideKnownKey(const KeyInfo& info, std::string_view requiredScopes, int64_t nowMs) {
+Verdict Verifier::decideKnownKey(const KeyInfo& info, std::string_view requiredScopes, int64_t cost, int64_t nowMs) {
   Verdict v;
   if (!info.isActive) {
     v.error = Code::kKeyRevoked;
@@ -110,7 +138,8 @@ Verdict Verifier::decideKnownKey(const KeyInfo& info, std::string_view requiredS
     v.error = Code::kKeyExpired;
     return v;
   }
-  if (auto bad = checkUser(info.userId)) {
+  std::optional<keys::RateLimit> userLimit;
+  if (auto bad = checkUser(info.userId, userLimit)) {
     v.error = *bad == Code::kInvalidCredentials ? Code::kInvalidKey : *bad;
     return v;
   }
@@ -118,9 +147,18 @@ Verdict Verifier::decideKnownKey(const KeyInfo& info, std::string_view requiredS
     v.error = Code::kInsufficientScope;
     return v;
   }
-  v.rate = limiter_.hit(info.id, info.rateLimit.value_or(serverDefault_));
-  if (!v.rate.allowed) {
-    v.error = Code::kRateLimited;
+  // Limits and credits last: only a request otherwise allowed is counted or spends.
+  AdmissionRequest ar;
+  ar.keyId = info.id;
+  ar.userId = info.userId;
+  ar.keyLimit = info.rateLimit.value_or(defaults_.key);
+  ar.userLimit = userLimit;
+  ar.credits = &info.credits;
+  ar.creditsVersion = info.creditsVersion;
+  ar.creditsPeriod = info.creditsPeriod;
+  ar.cost = cost;
+  ar.nowMs = nowMs;
+  if (!admitted(admission_.admit(ar), v)) {
     v.keyId = info.id;
     return v;
   }

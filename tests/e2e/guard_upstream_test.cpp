@@ -231,7 +231,8 @@ TEST(E2eGuardUpstreamTest, MisconfiguredGuardsFailClosed) {
   ASSERT_FALSE(k.id.empty());
   const Key bare = createKnownKey(testEnv().nginxPort, a, {{"name", "no scopes"}});
   ASSERT_FALSE(bare.id.empty());
-  for (const char* path : {"/guard-test/no-mode/", "/guard-test/bad-mode/", "/guard-test/bad-scopes/"}) {
+  for (const char* path :
+       {"/guard-test/no-mode/", "/guard-test/bad-mode/", "/guard-test/bad-scopes/", "/guard-test/bad-cost/"}) {
     for (const Headers& h : {bearer(a.accessToken), Headers{{"x-api-key", k.key}}, Headers{{"x-api-key", bare.key}}}) {
       const auto r = get(testEnv().nginxPort, path, h);
       ASSERT_TRUE(r) << path << ": " << lastError();

@@ -80,6 +80,8 @@ TEST(ConfigTest, DefaultsWithOnlyJwtSecret) {
   EXPECT_EQ(c.loginWindow, 900s);
   EXPECT_EQ(c.apiKeyRateLimit, 0);
   EXPECT_EQ(c.apiKeyRateWindow, 60s);
+  EXPECT_EQ(c.userRateLimit, 0);
+  EXPECT_EQ(c.userRateWindow, 60s);
   EXPECT_EQ(c.lastUsedFlush, 5000ms);
   EXPECT_EQ(c.invalidationPoll, 500ms);
   EXPECT_EQ(c.logLevel, "info");
@@ -100,6 +102,8 @@ TEST(ConfigTest, ReadsGivenValues) {
                                    {"HTTP_HEADER_TIMEOUT_MS", "2500"},
                                    {"MAX_BODY_BYTES", "4096"},
                                    {"API_KEY_RATE_LIMIT", "1000"},
+                                   {"USER_RATE_LIMIT", "5000"},
+                                   {"USER_RATE_WINDOW", "1h"},
                                    {"JWT_EXPIRES_IN", "15m"},
                                    {"JWT_ISSUER", "me"}}));
   EXPECT_EQ(c.bindAddress, "0.0.0.0");
@@ -113,6 +117,8 @@ TEST(ConfigTest, ReadsGivenValues) {
   EXPECT_EQ(c.headerTimeout, 2500ms);
   EXPECT_EQ(c.maxBodyBytes, 4096u);
   EXPECT_EQ(c.apiKeyRateLimit, 1000);
+  EXPECT_EQ(c.userRateLimit, 5000);
+  EXPECT_EQ(c.userRateWindow, 3600s);
   EXPECT_EQ(c.jwtExpiresIn, 900s);
   EXPECT_EQ(c.jwtIssuer, "me");
 }
@@ -145,6 +151,7 @@ const std::vector<IntVar> kIntVars{
     {"LOGIN_MAX_FAILURES", 1, 1'000'000},
     {"LOGIN_MAX_FAILURES_PER_IP", 1, 1'000'000},
     {"API_KEY_RATE_LIMIT", 0, 1'000'000'000},
+    {"USER_RATE_LIMIT", 0, 1'000'000'000},
     {"LAST_USED_FLUSH_MS", 100, 3'600'000},
     {"INVALIDATION_POLL_MS", 50, 60'000},
 };
@@ -205,7 +212,8 @@ TEST(ConfigTest, DbPortAbcErrorNamesVariable) {
 
 // Every duration setting accepts bare seconds and s/m/h/d suffixes.
 TEST(ConfigTest, DurationsAcceptUnits) {
-  for (const char* name : {"JWT_EXPIRES_IN", "JWT_REFRESH_EXPIRES_IN", "LOGIN_WINDOW_SECONDS", "API_KEY_RATE_WINDOW"}) {
+  for (const char* name : {"JWT_EXPIRES_IN", "JWT_REFRESH_EXPIRES_IN", "LOGIN_WINDOW_SECONDS", "API_KEY_RATE_WINDOW",
+                           "USER_RATE_WINDOW"}) {
     const std::pair<const char*, std::chrono::seconds> cases[] = {
         {"900", 900s}, {"15m", 900s}, {"1h", 3600s}, {"7d", 7 * 86400s}, {"30s", 30s}};
     for (const auto& [text, want] : cases) {
@@ -214,6 +222,7 @@ TEST(ConfigTest, DurationsAcceptUnits) {
       const auto got = n == "JWT_EXPIRES_IN"           ? c.jwtExpiresIn
                        : n == "JWT_REFRESH_EXPIRES_IN" ? c.refreshExpiresIn
                        : n == "LOGIN_WINDOW_SECONDS"   ? c.loginWindow
+                       : n == "USER_RATE_WINDOW"       ? c.userRateWindow
                                                        : c.apiKeyRateWindow;
       EXPECT_EQ(got, want) << name << "=" << text;
     }
@@ -223,7 +232,8 @@ TEST(ConfigTest, DurationsAcceptUnits) {
 // Every duration setting refuses zero, negatives, unknown units, a bare unit,
 // fractions, empty and overflow, with an error naming the variable.
 TEST(ConfigTest, DurationsRejectBadValues) {
-  for (const char* name : {"JWT_EXPIRES_IN", "JWT_REFRESH_EXPIRES_IN", "LOGIN_WINDOW_SECONDS", "API_KEY_RATE_WINDOW"}) {
+  for (const char* name : {"JWT_EXPIRES_IN", "JWT_REFRESH_EXPIRES_IN", "LOGIN_WINDOW_SECONDS", "API_KEY_RATE_WINDOW",
+                           "USER_RATE_WINDOW"}) {
     for (const char* bad :
          {"0", "0s", "-5m", "1w", "m", "1.5h", "", "abc", "99999999999999999999d", "9223372036854775807"}) {
       const std::string err = loadError(envWith({{name, bad}}));

@@ -154,8 +154,10 @@ bool authdAnswers(int status) {
 }
 
 // The status nginx may answer a client with for an authd code: authd's own, except that the
-// guard turns /verify's 403 rate_limited into 429 Too Many Requests (README, authd-server.conf).
-bool nginxStatusFits(Code c, int status) { return status == statusOf(c) || (c == Code::kRateLimited && status == 429); }
+// guard turns /verify's 403 rate_limited and usage_exceeded into 429 Too Many Requests (README, authd-server.conf).
+bool nginxStatusFits(Code c, int status) {
+  return status == statusOf(c) || ((c == Code::kRateLimited || c == Code::kUsageExceeded) && status == 429);
+}
 
 // The tokenizer reads words, both kinds of quotes with escapes, comments and line numbers.
 TEST(NginxErrors, TokenizerReadsNginxSyntax) {

@@ -13,9 +13,9 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "keys/api_key.hpp"
+#include "support/fakes/fake_admission_store.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 #include "support/fakes/fake_last_used.hpp"
-#include "support/fakes/fake_windowed_counter.hpp"
 #include "tokens/access_tokens.hpp"
 #include "tokens/denylist.hpp"
 
@@ -83,7 +83,7 @@ class VerifierTest : public ::testing::Test {
   testing::FakeKeyLookup keyStore_;
   testing::FakeL2 l2_;
   testing::FakeUserStatusSource users_;
-  testing::FakeWindowedCounter counter_{clock_};
+  testing::FakeAdmissionStore admissionStore_;
   testing::FakeQueue queue_;
   testing::FakeLastUsedSink sink_;
   tokens::Denylist denylist_;
@@ -92,10 +92,10 @@ class VerifierTest : public ::testing::Test {
   JwtAuthenticator jwt_{*tokens_, denylist_, clock_};
   KeyCache keyCache_{keyStore_, l2_, clock_, KeyCacheOptions{}, [] { return true; }};
   UserStatusCache userStatus_{users_, clock_, 1000, 60s, 1h};
-  RateLimiter limiter_{counter_, clock_};
+  Admission admission_{admissionStore_};
   LastUsedTracker lastUsed_{queue_, sink_, clock_};
   NoUsage usage_;
-  Verifier verifier_{jwt_, keyCache_, userStatus_, limiter_, lastUsed_, usage_, clock_, keys::RateLimit{0, 60}};
+  Verifier verifier_{jwt_, keyCache_, userStatus_, admission_, lastUsed_, usage_, clock_, DefaultLimits{}};
 
   std::string key_;
   std::optional<std::string> auth_;
@@ -206,14 +206,16 @@ TEST_F(VerifierTest, Scopes) {
                Code::kInsufficientScope);
 }
 
-// A key over its limit is rate_limited until its window ends; the decision carries the numbers for the headers.
-TEST_F(VerifierTest, RateLimitedUntilTheWindowEnds) {
+// A key over its limit is rate_limited until enough of its sliding window has passed; the decision carries the
+// numbers for the headers.
+TEST_F(VerifierTest, RateLimitedUntilTheWindowSlides) {
   // Start at a window boundary (windows are aligned to the wall clock), so the 60 s window is whole.
   clock_.set(SysTime(std::chrono::seconds(1'800'000'060)));
   const std::string limited = addKey("key-limited", {}, keys::RateLimit{2, 60});
   keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(limited)});
   Verdict first = withKey(limited);
   ASSERT_FALSE(first.error) << name(first);
+  EXPECT_EQ(first.admission, AdmissionResult::kAllowed);
   EXPECT_EQ(first.rate.limit, 2);
   EXPECT_EQ(first.rate.remaining, 1);
   EXPECT_EQ(first.rate.resetSeconds, 60);
@@ -222,32 +224,127 @@ TEST_F(VerifierTest, RateLimitedUntilTheWindowEnds) {
   clock_.advance(15s);
   const Verdict over = withKey(limited);
   expectDenied(over, Code::kRateLimited);
+  EXPECT_EQ(over.admission, AdmissionResult::kKeyLimited);
   EXPECT_EQ(over.keyId, "key-limited");  // named in the log, not as the caller
   EXPECT_EQ(over.rate.remaining, 0);
   EXPECT_EQ(over.rate.resetSeconds, 45);
+  // The next window starts in 45 s, and half of this one (2 requests) must slide out of it: 45 + 30 s.
+  EXPECT_EQ(over.rate.retryAfterSeconds, 76);
   EXPECT_EQ(lastUsed_.pending(), usesBefore);  // a refused request is not a use
   clock_.advance(45s);
+  expectDenied(withKey(limited), Code::kRateLimited);  // a fixed window would have reset here
+  clock_.advance(31s);
   EXPECT_FALSE(withKey(limited).error);
 }
 
-// A key without a limit of its own gets the server's default; with no default, the counter is never asked.
+// A key without a limit of its own gets the server's default; with no default, the store is never asked.
 TEST_F(VerifierTest, UnlimitedKeysCostNoCounting) {
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(withKey(key_).error);
-  EXPECT_EQ(counter_.calls, 0);
+  ASSERT_FALSE(withJwt(tokens_->issue(kUser, "ann@example.com", kSession)).error);
+  EXPECT_EQ(admissionStore_.calls, 0);
   EXPECT_EQ(withKey(key_).rate.limit, 0);
+  EXPECT_EQ(withKey(key_).admission, AdmissionResult::kNone);
 }
 
-// The shared counter unreachable: the key is still limited, counted in this process.
-TEST_F(VerifierTest, RateLimitsHoldWhenTheCounterIsDown) {
+// The shared store unreachable: the key is still limited, counted in this process.
+TEST_F(VerifierTest, RateLimitsHoldWhenTheStoreIsDown) {
   clock_.set(SysTime(std::chrono::seconds(1'800'000'060)));
   const std::string limited = addKey("key-limited", {}, keys::RateLimit{1, 60});
   keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(limited)});
-  counter_.down = true;
+  admissionStore_.down = true;
   const Verdict first = withKey(limited);
   ASSERT_FALSE(first.error) << name(first);
   EXPECT_FALSE(first.rate.shared);
   expectDenied(withKey(limited), Code::kRateLimited);
-  EXPECT_EQ(limiter_.localDecisions(), 2u);
+  EXPECT_EQ(admission_.localDecisions(), 2u);
+}
+
+// A user's override limit counts their keys and their JWTs together; the user's limit answers.
+TEST_F(VerifierTest, UserLimitCountsKeysAndJwts) {
+  clock_.set(SysTime(std::chrono::seconds(1'800'000'060)));
+  users_.limits[std::string(kUser)] = accounts::UserRateOverride{3, 60};
+  const std::string second = addKey("key-2", {});
+  keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(second)});
+  const std::string jwt = tokens_->issue(kUser, "ann@example.com", kSession);
+  const Verdict a = withKey(key_);
+  ASSERT_FALSE(a.error) << name(a);
+  EXPECT_EQ(a.rate.limit, 3);
+  EXPECT_EQ(a.rate.remaining, 2);
+  ASSERT_FALSE(withKey(second).error);
+  const Verdict viaJwt = withJwt(jwt);
+  ASSERT_FALSE(viaJwt.error) << name(viaJwt);
+  EXPECT_EQ(viaJwt.rate.remaining, 0);
+  const Verdict over = withJwt(jwt);
+  expectDenied(over, Code::kRateLimited);
+  EXPECT_EQ(over.admission, AdmissionResult::kUserLimited);
+  expectDenied(withKey(second), Code::kRateLimited);
+}
+
+// With both a key and a user limit, the tighter one (fewer remaining) is described.
+TEST_F(VerifierTest, TighterLimitAnswers) {
+  clock_.set(SysTime(std::chrono::seconds(1'800'000'060)));
+  users_.limits[std::string(kUser)] = accounts::UserRateOverride{100, 60};
+  const std::string limited = addKey("key-limited", {}, keys::RateLimit{5, 60});
+  keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(limited)});
+  const Verdict v = withKey(limited);
+  ASSERT_FALSE(v.error) << name(v);
+  EXPECT_EQ(v.rate.limit, 5);
+  EXPECT_EQ(v.rate.remaining, 4);
+  EXPECT_EQ(admissionStore_.calls, 1);  // both limits in one call
+  // An override of 0 lifts the server's default for that user.
+  users_.limits[std::string(kUser)] = accounts::UserRateOverride{0, 60};
+  userStatus_.onChange(Change{ChangeKind::kUserChanged, std::string(kUser)});
+  EXPECT_EQ(withKey(key_).admission, AdmissionResult::kNone);
+}
+
+// A key with credits spends its cost per allowed verdict, then answers usage_exceeded with the time to its refill.
+TEST_F(VerifierTest, CreditsAreSpentThenExceeded) {
+  clock_.set(SysTime(std::chrono::seconds(1'800'000'000)));  // 2027-01-15 08:00 UTC
+  const std::string paid = addKey("key-paid", {});
+  auto& r = recordOf(paid);
+  r.credits = keys::Credits{5, keys::CreditRefill{5, keys::RefillInterval::kDay}};
+  r.creditsVersion = 7;
+  r.creditsPeriod = keys::periodStart(keys::RefillInterval::kDay, 1'800'000'000);
+  keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(paid)});
+  auto withCost = [&](int64_t cost) {
+    apiKey_ = paid;
+    auth_.reset();
+    VerifyInput in;
+    in.mode = Mode::kApiKey;
+    in.authorization = &auth_;
+    in.apiKey = &apiKey_;
+    in.cost = cost;
+    return verifier_.verify(in);
+  };
+  const Verdict first = withCost(3);
+  ASSERT_FALSE(first.error) << name(first);
+  EXPECT_EQ(first.creditsRemaining, 2);
+  EXPECT_EQ(first.creditsSpent, 3);
+  const Verdict tooDear = withCost(3);
+  expectDenied(tooDear, Code::kUsageExceeded);
+  EXPECT_EQ(tooDear.creditsRetryAfter,
+            keys::nextPeriodStart(keys::RefillInterval::kDay, 1'800'000'000) - 1'800'000'000);
+  EXPECT_EQ(withCost(2).creditsRemaining, 0);
+  expectDenied(withCost(0), Code::kUsageExceeded);  // cost 0 spends nothing but needs a credit left
+  // Keys without credits are not affected, and no limit means no round trip for them.
+  const int calls = admissionStore_.calls;
+  EXPECT_FALSE(withKey(key_).error);
+  EXPECT_EQ(admissionStore_.calls, calls);
+  // The next day's refill.
+  clock_.advance(24h);
+  EXPECT_EQ(withCost(1).creditsRemaining, 4);
+}
+
+// Credits fail closed when the store is unreachable; keys without credits still verify.
+TEST_F(VerifierTest, CreditsFailClosedWhenTheStoreIsDown) {
+  const std::string paid = addKey("key-paid", {});
+  recordOf(paid).credits = keys::Credits{5, std::nullopt};
+  keyCache_.onChange(Change{ChangeKind::kKeyCreated, keys::hashKey(paid)});
+  admissionStore_.down = true;
+  const Verdict v = withKey(paid);
+  expectDenied(v, Code::kCacheUnavailable);
+  EXPECT_EQ(v.admission, AdmissionResult::kUnavailable);
+  EXPECT_FALSE(withKey(key_).error);
 }
 
 // Only the other kind of credential sent: wrong_credential_type, and it is not checked.

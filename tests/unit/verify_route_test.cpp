@@ -111,20 +111,62 @@ TEST(VerdictResponse, ForbiddenHasNoChallenge) {
   }
 }
 
-// Over the limit: 403 rate_limited with RateLimit-* and Retry-After = the window's reset.
+// Over the limit: 403 rate_limited with RateLimit-* and Retry-After = when one more request would be admitted
+// (in a sliding window, not the window's reset).
 TEST(VerdictResponse, RateLimitedCarriesRetryAfterAndRateLimit) {
   verify::Verdict v = denied(Code::kRateLimited);
   v.keyId = "k-1";
-  v.rate = {.allowed = false, .limit = 10, .remaining = 0, .resetSeconds = 17, .shared = true};
+  v.rate = {.allowed = false, .limit = 10, .remaining = 0, .resetSeconds = 17, .retryAfterSeconds = 23, .shared = true};
   const HttpResponse r = verdictResponse(v);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.headers, (Headers{{"RateLimit-Limit", "10"},
                                 {"RateLimit-Remaining", "0"},
                                 {"RateLimit-Reset", "17"},
                                 {"X-Auth-Error", "rate_limited"},
-                                {"Retry-After", "17"}}));
+                                {"Retry-After", "23"}}));
   EXPECT_EQ(r.logError, "rate_limited");
   EXPECT_EQ(r.logSubject, "k-1");
+}
+
+// Out of credits: 403 usage_exceeded, with Retry-After to the next refill when the key has one (else none).
+TEST(VerdictResponse, UsageExceededCarriesRetryAfterOnlyWithARefill) {
+  verify::Verdict v = denied(Code::kUsageExceeded);
+  v.keyId = "k-1";
+  v.creditsRetryAfter = 3600;
+  HttpResponse r = verdictResponse(v);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.headers, (Headers{{"X-Auth-Error", "usage_exceeded"}, {"Retry-After", "3600"}}));
+  EXPECT_EQ(r.logSubject, "k-1");
+  v.creditsRetryAfter = 0;
+  r = verdictResponse(v);
+  EXPECT_EQ(r.headers, (Headers{{"X-Auth-Error", "usage_exceeded"}}));
+}
+
+// An allowed key with credits says what remains after this request; a key without credits says nothing.
+TEST(VerdictResponse, AllowedKeyWithCreditsCarriesTheRemainder) {
+  verify::Verdict v = allowedKey();
+  v.creditsRemaining = 0;
+  EXPECT_EQ(headerOf(verdictResponse(v), "X-Credits-Remaining"), "0");
+  EXPECT_FALSE(headerOf(verdictResponse(allowedKey()), "X-Credits-Remaining"));
+}
+
+// Credits unavailable (Redis down, a key with credits) is a 503 like any outage: nginx fails closed.
+TEST(VerdictResponse, CacheUnavailableIs503) {
+  const HttpResponse r = verdictResponse(denied(Code::kCacheUnavailable));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers, (Headers{{"X-Auth-Error", "cache_unavailable"}}));
+}
+
+// cost: absent or empty is 1; whole numbers 0..1000; anything else is refused.
+TEST(ParseCost, WholeNumbersUpTo1000) {
+  EXPECT_EQ(parseCost(std::nullopt), 1);
+  EXPECT_EQ(parseCost(""), 1);
+  EXPECT_EQ(parseCost("0"), 0);
+  EXPECT_EQ(parseCost("7"), 7);
+  EXPECT_EQ(parseCost("1000"), 1000);
+  for (const char* bad : {"1001", "-1", "+1", "1.5", "1e3", " 1", "1 ", "abc", "0x10", "99999999999999999999"}) {
+    EXPECT_FALSE(parseCost(bad)) << "'" << bad << "'";
+  }
 }
 
 // An outage is 503 database_unavailable, never a 401/403: no challenge, no identity.
@@ -232,6 +274,21 @@ TEST_F(VerifyRoute, ModeIsPassedToTheVerifier) {
   EXPECT_EQ(badToken.status, 401);
   EXPECT_EQ(headerOf(badToken, "X-Auth-Error"), "invalid_token");
   EXPECT_EQ(headerOf(badToken, "WWW-Authenticate"), "Bearer realm=\"authd\", error=\"invalid_token\"");
+}
+
+// A bad cost is 400 invalid_cost, header only, before any credential is read; a good one passes on.
+TEST_F(VerifyRoute, BadCostIs400InvalidCost) {
+  for (const char* cost : {"-1", "1001", "two", "1.0"}) {
+    SCOPED_TRACE(cost);
+    const HttpResponse r = verify({{"mode", "apikey"}, {"cost", cost}}, std::nullopt, "sk_malformed");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.headers, (Headers{{"X-Auth-Error", "invalid_cost"}}));
+    EXPECT_TRUE(r.body.empty());
+  }
+  for (const char* cost : {"", "0", "1000"}) {
+    const HttpResponse r = verify({{"mode", "apikey"}, {"cost", cost}}, std::nullopt, "sk_malformed");
+    EXPECT_EQ(headerOf(r, "X-Auth-Error"), "malformed_key") << cost;
+  }
 }
 
 // The x-api-key header reaches the verifier: a malformed key is refused without any store.

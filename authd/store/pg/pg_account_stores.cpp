@@ -57,14 +57,19 @@ Result<std::optional<accounts::User>> PgUserStore::findById(std::string_view id)
   return oneUser(pool_, "user_by_id", id);
 }
 
-Result<std::optional<bool>> PgUserStore::userActive(std::string_view userId) {
-  if (!crypto::isUuid(userId)) return std::optional<bool>();
+Result<std::optional<accounts::UserStatus>> PgUserStore::userStatus(std::string_view userId) {
+  if (!crypto::isUuid(userId)) return std::optional<accounts::UserStatus>();
   const std::string u(userId);
-  return pool_.run([&](pqxx::connection& c) -> std::optional<bool> {
+  return pool_.run([&](pqxx::connection& c) -> std::optional<accounts::UserStatus> {
     pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_prepared("user_active", u);
+    const auto rows = tx.exec_prepared("user_status", u);
     if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<bool>();
+    accounts::UserStatus s;
+    s.active = rows[0][0].as<bool>();
+    if (!rows[0][1].is_null()) {
+      s.rateLimit = accounts::UserRateOverride{rows[0][1].as<int64_t>(), rows[0][2].as<int64_t>()};
+    }
+    return s;
   });
 }
 

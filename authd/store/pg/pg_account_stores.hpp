@@ -19,7 +19,7 @@ class PgUserStore final : public accounts::UserStore, public accounts::UserStatu
   Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override;
   Result<std::optional<accounts::User>> findByEmail(std::string_view email) override;
   Result<std::optional<accounts::User>> findById(std::string_view id) override;
-  Result<std::optional<bool>> userActive(std::string_view userId) override;
+  Result<std::optional<accounts::UserStatus>> userStatus(std::string_view userId) override;
 
  private:
   PgPool& pool_;

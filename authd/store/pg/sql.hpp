@@ -112,7 +112,9 @@ inline constexpr const char* kRevokeKey =
     "UPDATE api_keys SET is_active = false, revoked_at = coalesce(revoked_at, now()) "
     "WHERE id = $1::uuid AND user_id = $2::uuid RETURNING key_hash, (extract(epoch FROM updated_at) * 1000000)::bigint";
 inline constexpr const char* kKeyByHash = "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1";
-inline constexpr const char* kUserActive = "SELECT is_active FROM users WHERE id = $1::uuid";
+// Whether the user may authenticate, and an operator's limit for them (NULL: the server default).
+inline constexpr const char* kUserStatus =
+    "SELECT is_active, rate_limit, rate_window_seconds FROM users WHERE id = $1::uuid";
 // One statement per batch: ids and times travel as two arrays. Rows already as
 // recent are skipped (hot keys are flushed again and again). Run with hash and
 // merge joins off (see PgKeyStore::touchLastUsed): with a hash join PostgreSQL
@@ -155,7 +157,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"retire_predecessor", kRetirePredecessor},
       {"disable_leaked", kDisableLeaked},
       {"key_by_hash", kKeyByHash},
-      {"user_active", kUserActive},
+      {"user_status", kUserStatus},
       {"touch_last_used", kTouchLastUsed},
   };
   return kAll;

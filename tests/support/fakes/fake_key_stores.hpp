@@ -67,18 +67,22 @@ class FakeL2 final : public verify::KeyL2 {
   }
 };
 
-// Users' active flags by id; `down` answers as PostgreSQL being unreachable.
+// Users' active flags and limit overrides by id; `down` answers as PostgreSQL being unreachable.
 class FakeUserStatusSource final : public accounts::UserStatusSource {
  public:
-  std::map<std::string, bool, std::less<>> active;  // absent: no such user
+  std::map<std::string, bool, std::less<>> active;                        // absent: no such user
+  std::map<std::string, accounts::UserRateOverride, std::less<>> limits;  // absent: the server default
   bool down = false;
   int lookups = 0;
 
-  Result<std::optional<bool>> userActive(std::string_view userId) override {
+  Result<std::optional<accounts::UserStatus>> userStatus(std::string_view userId) override {
     ++lookups;
     if (down) return fail(Code::kDatabaseUnavailable);
-    if (auto it = active.find(userId); it != active.end()) return std::optional<bool>(it->second);
-    return std::optional<bool>{};
+    auto it = active.find(userId);
+    if (it == active.end()) return std::optional<accounts::UserStatus>{};
+    accounts::UserStatus s{it->second, std::nullopt};
+    if (auto l = limits.find(userId); l != limits.end()) s.rateLimit = l->second;
+    return std::optional<accounts::UserStatus>(s);
   }
 };
 
