@@ -163,12 +163,19 @@ bool UsageTracker::push() {
 
 bool UsageTracker::flush() {
   bool ok = true;
+  const auto start = clock_.monotonic();
+  const uint64_t chunksBefore = flushChunks_.load();
   if (auto r = queue_.flush(*counting_); !r) {
     flushFailures_.fetch_add(1);
     if (!flushFailing_) spdlog::warn("usage: flush failed ({}); retrying every interval", codeName(r.error().code));
     flushFailing_ = true;
     ok = false;
   } else {
+    if (*r > 0) {
+      spdlog::info("usage: flushed {} rows to PostgreSQL in {} ms ({} chunks)", *r,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic() - start).count(),
+                   flushChunks_.load() - chunksBefore);
+    }
     if (flushFailing_) spdlog::info("usage: flush succeeded again");
     flushFailing_ = false;
   }
@@ -179,10 +186,14 @@ bool UsageTracker::flush() {
     auto pruned = sink_.pruneUsage(nowS - options_.retentionDays * 86'400, nowS - 86'400);
     if (pruned) {
       lastPrune_ = now;
+      pruneFailing_ = false;
       pruneRuns_.fetch_add(1);
       if (*pruned > 0) spdlog::info("usage: pruned {} rows past retention", *pruned);
     } else {
-      spdlog::warn("usage: retention prune failed ({}); retrying at the next flush", codeName(pruned.error().code));
+      if (!pruneFailing_) {
+        spdlog::warn("usage: retention prune failed ({}); retrying at each flush", codeName(pruned.error().code));
+      }
+      pruneFailing_ = true;
       ok = false;
     }
   }

@@ -163,9 +163,9 @@ class UsageTracker final : public UsageRecorder, public FlushJob {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unordered_map<std::thread::id, Shard*> byThread_;
 
-  std::vector<UsageChunk> retry_;                    // chunks a push failed on (push() runs on one thread at a time)
-  std::optional<SteadyTime> lastPrune_;              // flush() runs on one thread at a time
-  bool pushFailing_ = false, flushFailing_ = false;  // for logging transitions only
+  std::vector<UsageChunk> retry_;        // chunks a push failed on (push() runs on one thread at a time)
+  std::optional<SteadyTime> lastPrune_;  // flush() runs on one thread at a time
+  bool pushFailing_ = false, flushFailing_ = false, pruneFailing_ = false;  // for logging transitions only
 
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> rowsRecorded_{0};
