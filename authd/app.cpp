@@ -22,11 +22,13 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_revoker.hpp"
+#include "store/pg/pg_usage_sink.hpp"
 #include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_key_l2.hpp"
 #include "store/redis/redis_last_used.hpp"
 #include "store/redis/redis_pool.hpp"
+#include "store/redis/redis_usage_queue.hpp"
 #include "tokens/access_tokens.hpp"
 #include "tokens/denylist.hpp"
 #include "tokens/refresh_tokens.hpp"
@@ -34,6 +36,7 @@
 #include "verify/jwt_authenticator.hpp"
 #include "verify/key_cache.hpp"
 #include "verify/last_used.hpp"
+#include "verify/usage.hpp"
 #include "verify/user_status.hpp"
 #include "verify/verifier.hpp"
 
@@ -107,9 +110,13 @@ struct App::Parts {
   verify::UserStatusCache userStatus;
   store::redis::RedisAdmission admissionStore;  // rate limits and credits, one script per request
   verify::Admission admission;
+  // Before lastUsed, whose thread runs it as a job until lastUsed stops.
+  store::redis::RedisUsageQueue usageQueue;
+  store::pg::PgUsageSink usageSink;
+  verify::UsageTracker usageTracker;
   store::redis::RedisLastUsedQueue lastUsedQueue;
   verify::LastUsedTracker lastUsed;
-  verify::NoUsage noUsage;  // replaced by the usage tracker (issue 15)
+  verify::NoUsage noUsage;  // USAGE_COUNTING=off
   verify::Verifier verifier;
   BusKeyEvents keyEvents;
   keys::KeyService keys;
@@ -133,6 +140,13 @@ struct App::Parts {
     s.lastUsedDirect = lastUsed.directWrites();
     s.lastUsedDropped = lastUsed.dropped();
     s.lastUsedPending = lastUsed.pending();
+    s.usageRowsRecorded = usageTracker.rowsRecorded();
+    s.usageRowsPushed = usageTracker.rowsPushed();
+    s.usageRowsFlushed = usageTracker.rowsFlushed();
+    s.usageFlushChunks = usageTracker.flushChunks();
+    s.usageDropped = usageTracker.dropped();
+    s.usagePruneRuns = usageTracker.pruneRuns();
+    s.usagePending = usageTracker.pending();
     s.workerQueue = workers.queued();
     s.keyFilterSize = keyCache.filter().size();
     s.denylistSize = denylist.tokens();
@@ -174,9 +188,14 @@ struct App::Parts {
         userStatus(users, clock, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
         admissionStore(redis),
         admission(admissionStore),
+        usageQueue(redis),
+        usageSink(*pg),
+        usageTracker(usageQueue, usageSink, clock,
+                     {.maxPending = static_cast<size_t>(c.usageMaxPending), .retentionDays = c.usageRetentionDays}),
         lastUsedQueue(redis),
         lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
-        verifier(jwt, keyCache, userStatus, admission, lastUsed, noUsage, clock,
+        verifier(jwt, keyCache, userStatus, admission, lastUsed,
+                 c.usageCounting ? static_cast<verify::UsageRecorder&>(usageTracker) : noUsage, clock,
                  {keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()},
                   keys::RateLimit{c.userRateLimit, c.userRateWindow.count()}}),
         keyEvents(bus, keyCache),
@@ -185,6 +204,9 @@ struct App::Parts {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
     bus.addListener(&userStatus);
+    // Off: nothing is recorded, so the job has nothing to push; its flush still drains what other
+    // instances queued and keeps the retention prune running.
+    lastUsed.addJob(usageTracker);
   }
 };
 

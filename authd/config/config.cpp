@@ -195,6 +195,11 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.millis("INVALIDATION_POLL_MS", c.invalidationPoll, 50, 60'000);
   r.integer("LEAK_REPORT_LIMIT", c.leakReportLimit, 1, 1'000'000);
   r.seconds("LEAK_REPORT_WINDOW", c.leakReportWindow);
+  std::string usage = "on";
+  r.oneOf("USAGE_COUNTING", usage, {"on", "off"});
+  c.usageCounting = usage == "on";
+  r.integer("USAGE_RETENTION_DAYS", c.usageRetentionDays, 1, 3650);
+  r.integer("USAGE_MAX_PENDING", c.usageMaxPending, 1, 100'000'000);
 
   r.oneOf("LOG_LEVEL", c.logLevel, {"trace", "debug", "info", "warn", "error", "off"});
   std::string format = "text";

@@ -70,6 +70,11 @@ struct Config {
   int64_t leakReportLimit = 10;                     // LEAK_REPORT_LIMIT: leak reports per client address per window
   std::chrono::seconds leakReportWindow{60};        // LEAK_REPORT_WINDOW
 
+  // Usage counting (per key, per minute, by outcome).
+  bool usageCounting = true;          // USAGE_COUNTING: on|off
+  int64_t usageRetentionDays = 90;    // USAGE_RETENTION_DAYS: key_usage rows older than this are pruned
+  int64_t usageMaxPending = 500'000;  // USAGE_MAX_PENDING: rows kept in memory (retries included)
+
   // Logs.
   std::string logLevel = "info";  // LOG_LEVEL: trace|debug|info|warn|error|off
   bool logJson = false;           // LOG_FORMAT: text|json

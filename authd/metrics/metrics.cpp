@@ -186,6 +186,7 @@ std::string Metrics::render() {
   gauge("denylist_tokens", static_cast<double>(s.denylistSize));
   gauge("denylist_sessions", static_cast<double>(s.denylistSessions));
   gauge("last_used_pending", static_cast<double>(s.lastUsedPending));
+  gauge("usage_pending", static_cast<double>(s.usagePending));
   gauge("invalidation_subscribed", s.invalidationSubscribed ? 1 : 0);
   total("pg_pool_waits", s.pgWaits);
   total("redis_pool_waits", s.redisWaits);
@@ -193,6 +194,12 @@ std::string Metrics::render() {
   total("last_used_flushed_rows", s.lastUsedRows);
   total("last_used_direct_writes", s.lastUsedDirect);
   total("last_used_dropped", s.lastUsedDropped);
+  total("usage_rows_recorded", s.usageRowsRecorded);
+  total("usage_rows_pushed", s.usageRowsPushed);
+  total("usage_rows_flushed", s.usageRowsFlushed);
+  total("usage_flush_chunks", s.usageFlushChunks);
+  total("usage_dropped", s.usageDropped);
+  total("usage_prune_runs", s.usagePruneRuns);
   total("invalidation_polls", s.invalidationPolls);
   total("rate_limit_local_decisions", s.rateLimitLocal);
   total("denylist_prunes", s.denylistPrunes);

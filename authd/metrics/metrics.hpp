@@ -1,6 +1,6 @@
 // Prometheus metrics for operators: requests by route and status, /verify
 // outcomes and latency, key-cache tiers, rate-limit denials, admissions
-// (limits and credits) by result, credits spent, lastUsedAt
+// (limits and credits) by result, credits spent, lastUsedAt and usage
 // flushes, pool sizes and waits. Hot-path counters are created up front so
 // recording one is an atomic add, never a registry lookup.
 #pragma once
@@ -22,6 +22,9 @@ struct Snapshot {
   uint64_t pgWaits = 0, redisWaits = 0;
   uint64_t lastUsedBatches = 0, lastUsedRows = 0, lastUsedDirect = 0, lastUsedDropped = 0;
   size_t lastUsedPending = 0;
+  uint64_t usageRowsRecorded = 0, usageRowsPushed = 0, usageRowsFlushed = 0, usageFlushChunks = 0;
+  uint64_t usageDropped = 0, usagePruneRuns = 0;
+  size_t usagePending = 0;
   size_t workerQueue = 0;
   size_t keyFilterSize = 0;
   size_t denylistSize = 0;      // denied jtis

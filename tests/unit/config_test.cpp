@@ -379,6 +379,27 @@ TEST(ConfigTest, LogFormat) {
   }
 }
 
+// Usage counting: on by default with 90 days of retention and 500,000 pending rows; off, and the bounds, are honoured.
+TEST(ConfigTest, UsageCounting) {
+  const Config d = loadOk(envWith());
+  EXPECT_TRUE(d.usageCounting);
+  EXPECT_EQ(d.usageRetentionDays, 90);
+  EXPECT_EQ(d.usageMaxPending, 500'000);
+  const Config c =
+      loadOk(envWith({{"USAGE_COUNTING", "off"}, {"USAGE_RETENTION_DAYS", "3650"}, {"USAGE_MAX_PENDING", "7"}}));
+  EXPECT_FALSE(c.usageCounting);
+  EXPECT_EQ(c.usageRetentionDays, 3650);
+  EXPECT_EQ(c.usageMaxPending, 7);
+  EXPECT_TRUE(loadOk(envWith({{"USAGE_COUNTING", "on"}})).usageCounting);
+  for (const char* bad : {"yes", "1", "", "ON"}) {
+    EXPECT_TRUE(loadError(envWith({{"USAGE_COUNTING", bad}})).starts_with("USAGE_COUNTING: ")) << bad;
+  }
+  for (const char* bad : {"0", "3651", "-1", "x"}) {
+    EXPECT_TRUE(loadError(envWith({{"USAGE_RETENTION_DAYS", bad}})).starts_with("USAGE_RETENTION_DAYS: ")) << bad;
+  }
+  EXPECT_TRUE(loadError(envWith({{"USAGE_MAX_PENDING", "0"}})).starts_with("USAGE_MAX_PENDING: "));
+}
+
 // LOG_LEVEL accepts each documented level and refuses others.
 TEST(ConfigTest, LogLevel) {
   for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {

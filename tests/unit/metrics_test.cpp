@@ -180,6 +180,13 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   s.lastUsedRows = 40;
   s.invalidationPolls = 6;
   s.denylistPrunedRows = 12;
+  s.usagePending = 13;
+  s.usageRowsRecorded = 21;
+  s.usageRowsPushed = 20;
+  s.usageRowsFlushed = 19;
+  s.usageFlushChunks = 3;
+  s.usageDropped = 2;
+  s.usagePruneRuns = 1;
   std::string text = m.render();
   EXPECT_EQ(scrapes, 1);
   EXPECT_EQ(sample(text, R"(authd_state{what="pg_pool_open"})"), 3.0);
@@ -198,6 +205,13 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   EXPECT_EQ(sample(text, R"(authd_events_total{what="invalidation_polls"})"), 6.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="denylist_pruned_rows"})"), 12.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="redis_pool_waits"})"), 0.0);
+  EXPECT_EQ(sample(text, R"(authd_state{what="usage_pending"})"), 13.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_rows_recorded"})"), 21.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_rows_pushed"})"), 20.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_rows_flushed"})"), 19.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_flush_chunks"})"), 3.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_dropped"})"), 2.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_prune_runs"})"), 1.0);
 
   s.pgOpen = 1;
   s.invalidationSubscribed = false;

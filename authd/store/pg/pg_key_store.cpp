@@ -6,6 +6,7 @@
 
 #include "core/crypto.hpp"
 #include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_arrays.hpp"
 #include "store/pg/sql.hpp"
 
 namespace authd::store::pg {
@@ -53,22 +54,6 @@ Result<std::optional<pqxx::row>> lockChangeable(pqxx::work& tx, const std::strin
   if (!current.isActive) return fail(Code::kConflict, "API key has been revoked");
   if (current.rotatedAt) return fail(Code::kConflict, "API key was already rotated");
   return std::optional<pqxx::row>(rows[0]);
-}
-
-// A PostgreSQL array literal of elements that need no escaping beyond quotes
-// (scopes are [a-z0-9:._-], ids are UUIDs, times are integers).
-template <typename Range, typename Fn>
-std::string arrayLiteral(const Range& items, Fn element) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out += ',';
-    first = false;
-    out += '"';
-    out += element(item);
-    out += '"';
-  }
-  return out + "}";
 }
 
 }  // namespace

@@ -124,6 +124,32 @@ inline constexpr const char* kTouchLastUsed =
     "UPDATE api_keys AS k SET last_used_at = to_timestamp(v.ms::double precision / 1000) "
     "FROM unnest($1::uuid[], $2::bigint[]) AS v(id, ms) "
     "WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < to_timestamp(v.ms::double precision / 1000))";
+// Usage (key_usage, usage_flushes; see PgUsageSink). A chunk's marker first: no row = applied before, skip it.
+inline constexpr const char* kMarkUsageChunk =
+    "INSERT INTO usage_flushes (chunk) VALUES ($1) ON CONFLICT (chunk) DO NOTHING";
+// One statement per chunk: ids, minutes (unix s) and the seven counts travel as arrays. Ids not in
+// api_keys are dropped by the join; the GROUP BY makes a repeated (id, minute) one row.
+inline constexpr const char* kAddUsage =
+    "INSERT INTO key_usage AS u (key_id, minute, valid, rate_limited, usage_exceeded, disabled, expired, revoked, "
+    "other) "
+    "SELECT v.id, to_timestamp(v.minute::double precision), sum(v.va)::bigint, sum(v.rl)::bigint, sum(v.ue)::bigint, "
+    "sum(v.di)::bigint, sum(v.ex)::bigint, sum(v.re)::bigint, sum(v.ot)::bigint "
+    "FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], "
+    "$8::bigint[], $9::bigint[]) AS v(id, minute, va, rl, ue, di, ex, re, ot) "
+    "JOIN api_keys k ON k.id = v.id GROUP BY v.id, v.minute "
+    "ON CONFLICT (key_id, minute) DO UPDATE SET valid = u.valid + EXCLUDED.valid, "
+    "rate_limited = u.rate_limited + EXCLUDED.rate_limited, usage_exceeded = u.usage_exceeded + "
+    "EXCLUDED.usage_exceeded, "
+    "disabled = u.disabled + EXCLUDED.disabled, expired = u.expired + EXCLUDED.expired, "
+    "revoked = u.revoked + EXCLUDED.revoked, other = u.other + EXCLUDED.other";
+// Retention, in bounded batches: usage of minutes before $1 (unix s), chunk markers applied before $1.
+inline constexpr const char* kPruneUsage =
+    "DELETE FROM key_usage u USING (SELECT key_id, minute FROM key_usage "
+    "WHERE minute < to_timestamp($1::double precision) LIMIT $2::integer) d "
+    "WHERE u.key_id = d.key_id AND u.minute = d.minute";
+inline constexpr const char* kPruneUsageChunks =
+    "DELETE FROM usage_flushes WHERE chunk IN (SELECT chunk FROM usage_flushes "
+    "WHERE applied_at < to_timestamp($1::double precision) LIMIT $2::integer)";
 // The key filter's contents: the first 16 hex (64 bits) of every key hash.
 inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 16) FROM api_keys";
 
@@ -159,6 +185,10 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"key_by_hash", kKeyByHash},
       {"user_status", kUserStatus},
       {"touch_last_used", kTouchLastUsed},
+      {"mark_usage_chunk", kMarkUsageChunk},
+      {"add_usage", kAddUsage},
+      {"prune_usage", kPruneUsage},
+      {"prune_usage_chunks", kPruneUsageChunks},
   };
   return kAll;
 }
