@@ -23,6 +23,7 @@
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_revoker.hpp"
 #include "store/redis/redis_counters.hpp"
+#include "store/redis/redis_credit_flush.hpp"
 #include "store/redis/redis_key_l2.hpp"
 #include "store/redis/redis_last_used.hpp"
 #include "store/redis/redis_pool.hpp"
@@ -107,7 +108,8 @@ struct App::Parts {
   verify::RateLimiter limiter;
   store::redis::RedisLastUsedQueue lastUsedQueue;
   verify::LastUsedTracker lastUsed;
-  verify::NoUsage noUsage;  // replaced by the usage tracker (issue 15)
+  store::redis::RedisCreditFlush creditFlush;  // a job on lastUsed's thread
+  verify::NoUsage noUsage;                     // replaced by the usage tracker (issue 15)
   verify::Verifier verifier;
   BusKeyEvents keyEvents;
   keys::KeyService keys;
@@ -140,6 +142,8 @@ struct App::Parts {
     s.invalidationSubscribed = bus.subscribed();
     s.invalidationPolls = bus.polls();
     s.rateLimitLocal = limiter.localDecisions();
+    s.creditFlushRows = creditFlush.flushedRows();
+    s.creditFlushFailures = creditFlush.failures();
     return s;
   }
 
@@ -173,6 +177,7 @@ struct App::Parts {
         limiter(counters, clock),
         lastUsedQueue(redis),
         lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
+        creditFlush(redis, keyStore),
         verifier(jwt, keyCache, userStatus, limiter, lastUsed, noUsage, clock,
                  keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()}),
         keyEvents(bus, keyCache),
@@ -181,6 +186,7 @@ struct App::Parts {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
     bus.addListener(&userStatus);
+    lastUsed.addJob(creditFlush);
   }
 };
 

@@ -180,6 +180,8 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   s.lastUsedRows = 40;
   s.invalidationPolls = 6;
   s.denylistPrunedRows = 12;
+  s.creditFlushRows = 21;
+  s.creditFlushFailures = 3;
   std::string text = m.render();
   EXPECT_EQ(scrapes, 1);
   EXPECT_EQ(sample(text, R"(authd_state{what="pg_pool_open"})"), 3.0);
@@ -198,6 +200,8 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   EXPECT_EQ(sample(text, R"(authd_events_total{what="invalidation_polls"})"), 6.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="denylist_pruned_rows"})"), 12.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="redis_pool_waits"})"), 0.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="credit_flushed_rows"})"), 21.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="credit_flush_failures"})"), 3.0);
 
   s.pgOpen = 1;
   s.invalidationSubscribed = false;

@@ -9,8 +9,8 @@
 #include <optional>
 #include <system_error>
 
-#include "core/crypto.hpp"
 #include "core/scope_exit.hpp"
+#include "store/redis/flush_lock.hpp"
 
 namespace authd::store::redis {
 namespace {
@@ -24,16 +24,6 @@ constexpr const char* kTakeScript =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end "
     "redis.call('RENAME', KEYS[1], KEYS[2]) "
     "return {0, redis.call('ZCARD', KEYS[2])}";
-// Extends / releases the lock only while it still holds our token.
-constexpr const char* kRenewScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
-constexpr const char* kReleaseScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-
-Error replyError(const Reply& r) {
-  return Error(Code::kCacheUnavailable, "redis: " + std::string(r->str ? std::string_view(r->str, r->len) : ""));
-}
-
 // A score as RESP2 sends it ("1700000000123", or "1.7e+12" style): whole milliseconds, or nullopt.
 std::optional<int64_t> parseScore(const redisReply* r) {
   if (r == nullptr) return std::nullopt;
@@ -117,22 +107,15 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
 
-  const std::string token = crypto::toHex(crypto::randomBytes(16));
-  const std::string ttl = std::to_string(lockTtl_.count());
-  {
-    auto r = lease->command({"SET", lockKey_, token, "NX", "PX", ttl});
-    if (!r) return fail(r.error());
-    if ((*r)->type == REDIS_REPLY_ERROR) return fail(replyError(*r));
-    if ((*r)->type == REDIS_REPLY_NIL) return 0;  // another instance is flushing
+  FlushLock lock(lockKey_, lockTtl_);
+  if (auto got = lock.acquire(*lease); !got) {
+    return fail(got.error());
+  } else if (!*got) {
+    return 0;  // another instance is flushing
   }
   // Every return from here releases the lock once, except where it is not ours any more (lost) or the
   // connection died (nothing can be sent; the lock expires by itself).
-  ScopeExit release([&] {
-    if (lease->broken()) return;
-    if (auto r = lease->command({"EVAL", kReleaseScript, "1", lockKey_, token}); !r) {
-      spdlog::warn("lastUsedAt: could not release the flush lock; it expires in {} ms", lockTtl_.count());
-    }
-  });
+  ScopeExit release([&] { lock.release(*lease); });
 
   // Each round trip reads `writers_` batches and writes them on that many connections at once.
   const std::string stop = std::to_string(batchSize * writers_ - 1);
@@ -177,7 +160,7 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
       }
       written += uses.size();
       // Remove what was written and renew the lock, in one round trip.
-      auto after = lease->pipeline({zrem, {"EVAL", kRenewScript, "1", lockKey_, token, ttl}});
+      auto after = lease->pipeline({zrem, lock.renewCommand()});
       if (!after) return fail(after.error());
       if ((*after)[0]->type == REDIS_REPLY_ERROR) return fail(replyError((*after)[0]));
       if ((*after)[1]->type != REDIS_REPLY_INTEGER || (*after)[1]->integer != 1) {
