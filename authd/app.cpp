@@ -25,6 +25,7 @@
 #include "store/pg/pg_usage_sink.hpp"
 #include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
+#include "store/redis/redis_credit_flush.hpp"
 #include "store/redis/redis_key_l2.hpp"
 #include "store/redis/redis_last_used.hpp"
 #include "store/redis/redis_pool.hpp"
@@ -116,7 +117,8 @@ struct App::Parts {
   verify::UsageTracker usageTracker;
   store::redis::RedisLastUsedQueue lastUsedQueue;
   verify::LastUsedTracker lastUsed;
-  verify::NoUsage noUsage;  // USAGE_COUNTING=off
+  store::redis::RedisCreditFlush creditFlush;  // a job on lastUsed's thread
+  verify::NoUsage noUsage;                     // USAGE_COUNTING=off
   verify::Verifier verifier;
   BusKeyEvents keyEvents;
   keys::KeyService keys;
@@ -156,6 +158,8 @@ struct App::Parts {
     s.invalidationSubscribed = bus.subscribed();
     s.invalidationPolls = bus.polls();
     s.rateLimitLocal = admission.localDecisions();
+    s.creditFlushRows = creditFlush.flushedRows();
+    s.creditFlushFailures = creditFlush.failures();
     return s;
   }
 
@@ -194,6 +198,7 @@ struct App::Parts {
                      {.maxPending = static_cast<size_t>(c.usageMaxPending), .retentionDays = c.usageRetentionDays}),
         lastUsedQueue(redis),
         lastUsed(lastUsedQueue, keyStore, clock, {std::chrono::milliseconds(250), c.lastUsedFlush, 5000, 1'000'000}),
+        creditFlush(redis, keyStore),
         verifier(jwt, keyCache, userStatus, admission, lastUsed,
                  c.usageCounting ? static_cast<verify::UsageRecorder&>(usageTracker) : noUsage, clock,
                  {keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()},
@@ -207,6 +212,7 @@ struct App::Parts {
     // Off: nothing is recorded, so the job has nothing to push; its flush still drains what other
     // instances queued and keeps the retention prune running.
     lastUsed.addJob(usageTracker);
+    lastUsed.addJob(creditFlush);
   }
 };
 

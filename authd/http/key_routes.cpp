@@ -23,8 +23,19 @@ json metadataJson(const std::optional<std::string>& text) {
 
 json optionalText(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 
+// Credits as of the last flush-back (LAST_USED_FLUSH_MS behind the live count at most), and the refill
+// amount once a later refill period has begun.
+json creditsJson(const keys::KeyRecord& k, const Clock& clock) {
+  if (!k.credits) return json(nullptr);
+  const auto& refill = k.credits->refill;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+  return {{"remaining", keys::remainingAt(k.credits->remaining, k.creditsPeriod, refill, now)},
+          {"refill", refill ? json{{"amount", refill->amount}, {"interval", keys::intervalName(refill->interval)}}
+                            : json(nullptr)}};
+}
+
 // A key as every listing shows it (never its hash, never the key).
-json keyJson(const keys::KeyRecord& k) {
+json keyJson(const keys::KeyRecord& k, const Clock& clock) {
   return {{"id", k.id},
           {"name", k.name},
           {"prefix", k.prefix},
@@ -34,7 +45,7 @@ json keyJson(const keys::KeyRecord& k) {
           {"enabled", k.enabled},
           {"disabledReason", k.disabledReason ? json(keys::reasonName(*k.disabledReason)) : json(nullptr)},
           {"metadata", metadataJson(k.metadata)},
-          {"credits", nullptr},
+          {"credits", creditsJson(k, clock)},
           {"rotatedFrom", optionalText(k.rotatedFrom)},
           {"rotatedAt", optionalTime(k.rotatedAt)},
           {"expiresAt", optionalTime(k.expiresAt)},
@@ -43,8 +54,8 @@ json keyJson(const keys::KeyRecord& k) {
 }
 
 // A key just issued (create, rotate): the listing's fields and, this once, the key itself.
-json issuedKeyJson(const keys::CreatedKey& created) {
-  json out = keyJson(created.record);
+json issuedKeyJson(const keys::CreatedKey& created, const Clock& clock) {
+  json out = keyJson(created.record, clock);
   out["key"] = created.key;
   return out;
 }
@@ -80,27 +91,27 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!input) return errorResponse(input.error());
     auto created = keys.create(user->sub, *input);
     if (!created) return errorResponse(created.error());
-    return withUser(jsonResponse(201, issuedKeyJson(*created)), user->sub);
+    return withUser(jsonResponse(201, issuedKeyJson(*created, clock)), user->sub);
   };
   router.add(Method::kPost, "/keys/create", Exec::kWorker, create);
   router.add(Method::kPost, "/keys", Exec::kWorker, create);
 
-  router.add(Method::kGet, "/keys", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {
+  router.add(Method::kGet, "/keys", Exec::kWorker, [&keys, &jwt, &users, &clock](const HttpRequest& req) {
     auto user = activeUser(req, jwt, users);
     if (!user) return errorResponse(user.error());
     auto list = keys.list(user->sub);
     if (!list) return errorResponse(list.error());
     json out = json::array();
-    for (const auto& k : *list) out.push_back(keyJson(k));
+    for (const auto& k : *list) out.push_back(keyJson(k, clock));
     return withUser(jsonResponse(200, out), user->sub);
   });
 
-  router.add(Method::kGet, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {
+  router.add(Method::kGet, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users, &clock](const HttpRequest& req) {
     auto user = activeUser(req, jwt, users);
     if (!user) return errorResponse(user.error());
     auto key = keys.get(user->sub, req.params.at(0));
     if (!key) return errorResponse(key.error());
-    return withUser(jsonResponse(200, keyJson(*key)), user->sub);
+    return withUser(jsonResponse(200, keyJson(*key, clock)), user->sub);
   });
 
   router.add(Method::kPatch, "/keys/:id", Exec::kWorker, [&keys, &jwt, &users, &clock](const HttpRequest& req) {
@@ -114,10 +125,10 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!patch) return errorResponse(patch.error());
     auto key = keys.update(user->sub, id, *patch);
     if (!key) return errorResponse(key.error());
-    return withUser(jsonResponse(200, keyJson(*key)), user->sub);
+    return withUser(jsonResponse(200, keyJson(*key, clock)), user->sub);
   });
 
-  router.add(Method::kPost, "/keys/:id/rotate", Exec::kWorker, [&keys, &jwt, &users](const HttpRequest& req) {
+  router.add(Method::kPost, "/keys/:id/rotate", Exec::kWorker, [&keys, &jwt, &users, &clock](const HttpRequest& req) {
     auto user = activeUser(req, jwt, users);
     if (!user) return errorResponse(user.error());
     const std::string& id = req.params.at(0);
@@ -133,7 +144,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!grace) return errorResponse(grace.error());
     auto created = keys.rotate(user->sub, id, *grace);
     if (!created) return errorResponse(created.error());
-    return withUser(jsonResponse(201, issuedKeyJson(*created)), user->sub);
+    return withUser(jsonResponse(201, issuedKeyJson(*created, clock)), user->sub);
   });
 
   // Possession is the proof: no JWT. The same 202 whatever was sent, so the route tells nobody

@@ -12,11 +12,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 5> kAllowedFields{"name", "expiresAt", "scopes", "rateLimit", "metadata"};
-constexpr std::array<std::string_view, 6> kPatchFields{"name",      "expiresAt", "scopes",
-                                                       "rateLimit", "enabled",   "metadata"};
+constexpr std::array<std::string_view, 6> kAllowedFields{"name",      "expiresAt", "scopes",
+                                                         "rateLimit", "metadata",  "credits"};
+constexpr std::array<std::string_view, 7> kPatchFields{"name",    "expiresAt", "scopes", "rateLimit",
+                                                       "enabled", "metadata",  "credits"};
 constexpr std::array<std::string_view, 1> kRotateFields{"gracePeriodSeconds"};
 constexpr std::array<std::string_view, 2> kRateLimitFields{"limit", "windowSeconds"};
+constexpr std::array<std::string_view, 2> kCreditsFields{"remaining", "refill"};
+constexpr std::array<std::string_view, 2> kRefillFields{"amount", "interval"};
 
 using text::checkUnknownFields;
 using text::codePoints;
@@ -117,6 +120,46 @@ std::optional<std::string> parseMetadata(const json& body, std::vector<std::stri
   return text;
 }
 
+// `refill` inside credits: null or {amount, interval}, both required; nullopt for null or a problem.
+std::optional<CreditRefill> parseRefill(const json& credits, std::vector<std::string>& errors) {
+  const auto it = credits.find("refill");
+  if (it == credits.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors.emplace_back("credits.refill must be null or an object with integer amount and interval day or month");
+    return std::nullopt;
+  }
+  const size_t before = errors.size();
+  std::optional<int64_t> amount;
+  std::optional<RefillInterval> interval;
+  if (const auto a = it->find("amount"); a != it->end()) amount = integerIn(*a, 1, kMaxCredits);
+  if (!amount) errors.emplace_back("credits.refill.amount must be an integer between 1 and 1000000000000");
+  if (const auto i = it->find("interval"); i != it->end() && i->is_string()) {
+    interval = parseInterval(i->get_ref<const std::string&>());
+  }
+  if (!interval) errors.emplace_back("credits.refill.interval must be one of day, month");
+  checkUnknownFields(*it, "credits.refill.", kRefillFields, errors);
+  if (errors.size() != before) return std::nullopt;
+  return CreditRefill{*amount, *interval};
+}
+
+// `credits`: null (unlimited) or {remaining, refill?}; nullopt for null, absent or a problem.
+std::optional<Credits> parseCredits(const json& body, std::vector<std::string>& errors) {
+  const auto it = body.find("credits");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors.emplace_back("credits must be null or an object with integer remaining and optional refill");
+    return std::nullopt;
+  }
+  const size_t before = errors.size();
+  std::optional<int64_t> remaining;
+  if (const auto r = it->find("remaining"); r != it->end()) remaining = integerIn(*r, 0, kMaxCredits);
+  if (!remaining) errors.emplace_back("credits.remaining must be an integer between 0 and 1000000000000");
+  auto refill = parseRefill(*it, errors);
+  checkUnknownFields(*it, "credits.", kCreditsFields, errors);
+  if (errors.size() != before) return std::nullopt;
+  return Credits{*remaining, refill};
+}
+
 }  // namespace
 
 std::string_view reasonName(DisabledReason r) { return r == DisabledReason::kLeaked ? "leaked" : "user"; }
@@ -143,6 +186,7 @@ Result<CreateKeyRequest> parseCreateKeyRequest(const nlohmann::json& body, const
   req.scopes = parseScopes(body, errors);
   req.rateLimit = parseRateLimit(body, errors);
   req.metadata = parseMetadata(body, errors);
+  req.credits = parseCredits(body, errors);
   checkUnknownFields(body, "", kAllowedFields, errors);
   if (!errors.empty()) return fail(Error::validation(std::move(errors)));
   req.name = std::move(*name);
@@ -154,7 +198,7 @@ Result<KeyPatch> parseKeyPatch(const nlohmann::json& body, const Clock& clock) {
   if (body.empty()) {
     return fail(
         Error::validation({"body must contain at least one of name, scopes, rateLimit, expiresAt, enabled, "
-                           "metadata"}));
+                           "metadata, credits"}));
   }
   std::vector<std::string> errors;
   KeyPatch patch;
@@ -166,6 +210,7 @@ Result<KeyPatch> parseKeyPatch(const nlohmann::json& body, const Clock& clock) {
   if (body.contains("rateLimit")) patch.rateLimit = parseRateLimit(body, errors);
   if (body.contains("expiresAt")) patch.expiresAt = parseExpiresAt(body, clock, errors);
   if (body.contains("metadata")) patch.metadata = parseMetadata(body, errors);
+  if (body.contains("credits")) patch.credits = parseCredits(body, errors);
   if (const auto it = body.find("enabled"); it != body.end()) {
     if (it->is_boolean()) {
       patch.enabled = it->get<bool>();

@@ -64,6 +64,14 @@ struct KeyUse {
   int64_t usedAtMs;
 };
 
+// A key's live credit balance as Redis holds it (authd:cr:<keyId>), on its way back to PostgreSQL.
+struct CreditBalance {
+  std::string keyId;
+  int64_t version = 0;    // the grant it belongs to (KeyRecord::creditsVersion)
+  int64_t remaining = 0;  // what is left of it
+  int64_t period = 0;     // the refill period `remaining` belongs to (unix s; 0 without refill)
+};
+
 // The interfaces below are small on purpose: each caller sees only what it uses, and
 // PostgreSQL (store/pg/pg_key_store) implements them all.
 
@@ -110,6 +118,15 @@ class LastUsedSink {
   virtual ~LastUsedSink() = default;
   // Records uses: last_used_at = greatest(last_used_at, usedAt) for every key, in one statement.
   virtual Status touchLastUsed(const std::vector<KeyUse>& uses) = 0;
+};
+
+// Where live credit balances end up (the flush-back from Redis).
+class CreditSink {
+ public:
+  virtual ~CreditSink() = default;
+  // Stores each balance on its key only while the key still has that grant (a newer one is never overwritten),
+  // in one statement; returns how many keys changed.
+  virtual Result<size_t> saveCredits(const std::vector<CreditBalance>& balances) = 0;
 };
 
 }  // namespace authd::keys

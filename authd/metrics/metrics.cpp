@@ -204,6 +204,8 @@ std::string Metrics::render() {
   total("rate_limit_local_decisions", s.rateLimitLocal);
   total("denylist_prunes", s.denylistPrunes);
   total("denylist_pruned_rows", s.denylistPrunedRows);
+  total("credit_flushed_rows", s.creditFlushRows);
+  total("credit_flush_failures", s.creditFlushFailures);
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());

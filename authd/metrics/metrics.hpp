@@ -34,6 +34,8 @@ struct Snapshot {
   bool invalidationSubscribed = false;
   uint64_t invalidationPolls = 0;
   uint64_t rateLimitLocal = 0;
+  uint64_t creditFlushRows = 0;      // credit balances written back from Redis to PostgreSQL
+  uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
 };
 
 class Metrics {

@@ -295,6 +295,18 @@ const std::vector<BadPatch> kBadPatches{
     {"MetadataString", R"({"metadata":"team-a"})", "metadata"},
     {"MetadataNumber", R"({"metadata":42})", "metadata"},
     {"MetadataOver4KiB", json{{"metadata", {{"blob", std::string(4200, 'x')}}}}.dump(), "metadata"},
+    {"CreditsNumber", R"({"credits":100})", "credits"},
+    {"CreditsRemainingMissing", R"({"credits":{}})", "credits.remaining"},
+    {"CreditsRemainingNegative", R"({"credits":{"remaining":-1}})", "credits.remaining"},
+    {"CreditsRemainingTooLarge", R"({"credits":{"remaining":1000000000001}})", "credits.remaining"},
+    {"CreditsRemainingNotAnInteger", R"({"credits":{"remaining":2.5}})", "credits.remaining"},
+    {"CreditsUnknownField", R"({"credits":{"remaining":1,"cost":2}})", "credits.cost"},
+    {"CreditsRefillNotAnObject", R"({"credits":{"remaining":1,"refill":"daily"}})", "credits.refill"},
+    {"CreditsRefillAmountZero", R"({"credits":{"remaining":1,"refill":{"amount":0,"interval":"day"}}})",
+     "credits.refill.amount"},
+    {"CreditsRefillIntervalWeek", R"({"credits":{"remaining":1,"refill":{"amount":5,"interval":"week"}}})",
+     "credits.refill.interval"},
+    {"CreditsRefillIntervalMissing", R"({"credits":{"remaining":1,"refill":{"amount":5}}})", "credits.refill.interval"},
     // One good field does not let a bad one through: nothing is changed.
     {"GoodAndBadField", R"({"name":"fine","scopes":"bad"})", "scopes"},
 };

@@ -93,7 +93,15 @@ std::string unknownWellFormedKey() {
   }
   if (!nullable("rateLimit", &json::is_object)) return ::testing::AssertionFailure() << "rateLimit: " << k;
   if (!nullable("metadata", &json::is_object)) return ::testing::AssertionFailure() << "metadata: " << k;
-  if (!k.contains("credits")) return ::testing::AssertionFailure() << "no credits: " << k;
+  if (!nullable("credits", &json::is_object)) return ::testing::AssertionFailure() << "credits: " << k;
+  if (const auto& c = k["credits"]; c.is_object()) {
+    const bool refillOk =
+        c.contains("refill") &&
+        (c["refill"].is_null() || (c["refill"].is_object() && c["refill"].value("amount", json()).is_number_integer() &&
+                                   c["refill"].value("interval", json()).is_string()));
+    if (!c.contains("remaining") || !c["remaining"].is_number_integer() || !refillOk)
+      return ::testing::AssertionFailure() << "credits is not {remaining, refill}: " << k;
+  }
   for (const char* f : {"disabledReason", "rotatedFrom", "expiresAt", "lastUsedAt"}) {
     if (!nullable(f, &json::is_string)) return ::testing::AssertionFailure() << f << ": " << k;
   }

@@ -31,6 +31,38 @@ std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& ke
   return r ? *r : std::nullopt;
 }
 
+std::optional<StoredCredits> storedCredits(store::pg::PgPool& pool, const std::string& keyId) {
+  auto r = pool.run([&](pqxx::connection& c) -> std::optional<StoredCredits> {
+    pqxx::nontransaction tx(c);
+    const auto rows = tx.exec_params(
+        "SELECT coalesce(credits_remaining, -1), credits_version, credits_period FROM api_keys WHERE id = $1::uuid",
+        keyId);
+    if (rows.empty()) return std::nullopt;
+    return StoredCredits{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>(), rows[0][2].as<int64_t>()};
+  });
+  EXPECT_TRUE(r.has_value()) << "reading credits: " << (r ? "" : r.error().message);
+  return r ? *r : std::nullopt;
+}
+
+bool writeCreditBalance(store::redis::RedisPool& redis, const std::string& keyId, int64_t version, int64_t remaining,
+                        int64_t period, int64_t scoreMs) {
+  auto lease = redis.acquire();
+  EXPECT_TRUE(lease.has_value()) << "redis: " << (lease ? "" : lease.error().message);
+  if (!lease) return false;
+  auto r = lease->pipeline({{"HSET", "authd:cr:" + keyId, "v", std::to_string(version), "r", std::to_string(remaining),
+                             "p", std::to_string(period)},
+                            {"ZADD", "authd:cr:dirty", std::to_string(scoreMs), keyId}});
+  EXPECT_TRUE(r.has_value()) << "redis: " << (r ? "" : r.error().message);
+  return r.has_value() && (*r)[0]->type != REDIS_REPLY_ERROR && (*r)[1]->type != REDIS_REPLY_ERROR;
+}
+
+bool creditsDirty(store::redis::RedisPool& redis, const std::string& keyId) {
+  auto lease = redis.acquire();
+  if (!lease) return false;
+  auto reply = lease->command({"ZSCORE", "authd:cr:dirty", keyId});
+  return reply && (*reply)->type == REDIS_REPLY_STRING;
+}
+
 bool queuedInRedis(store::redis::RedisPool& redis, const std::string& keyId, LastUsedSets sets) {
   auto lease = redis.acquire();
   if (!lease) return false;

@@ -18,6 +18,23 @@ int execSql(const std::string& sql, const std::string& param);
 // api_keys.last_used_at in unix ms; nullopt when NULL (or on a database error, which fails the test).
 std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& keyId);
 
+// A key's credits columns: remaining (-1: NULL, unlimited), the grant's version and the refill period.
+struct StoredCredits {
+  int64_t remaining = -1;
+  int64_t version = 0;
+  int64_t period = 0;
+};
+// nullopt when there is no such key (or on a database error, which fails the test).
+std::optional<StoredCredits> storedCredits(store::pg::PgPool& pool, const std::string& keyId);
+
+// A live balance as /verify's admission leaves it in Redis: authd:cr:<keyId> {v, r, p}, and the key in
+// authd:cr:dirty at `scoreMs`, for the flush-back to take to PostgreSQL. false (and a failed test) on an error.
+bool writeCreditBalance(store::redis::RedisPool& redis, const std::string& keyId, int64_t version, int64_t remaining,
+                        int64_t period, int64_t scoreMs);
+
+// Whether authd:cr:dirty still names the key (its balance not flushed back yet).
+bool creditsDirty(store::redis::RedisPool& redis, const std::string& keyId);
+
 // Which of the shared lastUsedAt queue's sorted sets queuedInRedis looks in.
 enum class LastUsedSets {
   kLive,            // authd:lastused only: the use is waiting for a flush

@@ -209,6 +209,89 @@ TEST(KeyRequestTest, RejectsUnknownFields) {
             std::vector<std::string>{"property rateLimit.burst should not exist"});
 }
 
+constexpr std::string_view kRemainingMessage = "credits.remaining must be an integer between 0 and 1000000000000";
+constexpr std::string_view kCreditsMessage =
+    "credits must be null or an object with integer remaining and optional refill";
+constexpr std::string_view kRefillMessage =
+    "credits.refill must be null or an object with integer amount and interval day or month";
+constexpr std::string_view kAmountMessage = "credits.refill.amount must be an integer between 1 and 1000000000000";
+constexpr std::string_view kIntervalMessage = "credits.refill.interval must be one of day, month";
+
+// Credits come through typed: remaining alone, with a daily or monthly refill (both bounds), or null (unlimited).
+TEST(KeyRequestTest, AcceptsCredits) {
+  const auto plain = parseCreateKeyRequest(json::parse(R"({"name":"x","credits":{"remaining":0}})"), kClock);
+  ASSERT_TRUE(plain);
+  ASSERT_TRUE(plain->credits);
+  EXPECT_EQ(plain->credits->remaining, 0);
+  EXPECT_FALSE(plain->credits->refill);
+
+  const auto full = parseCreateKeyRequest(
+      json::parse(R"({"name":"x","credits":{"remaining":1000000000000,"refill":{"amount":1,"interval":"month"}}})"),
+      kClock);
+  ASSERT_TRUE(full);
+  ASSERT_TRUE(full->credits);
+  EXPECT_EQ(full->credits->remaining, kMaxCredits);
+  ASSERT_TRUE(full->credits->refill);
+  EXPECT_EQ(full->credits->refill->amount, 1);
+  EXPECT_EQ(full->credits->refill->interval, RefillInterval::kMonth);
+
+  const auto daily = parseCreateKeyRequest(
+      json::parse(R"({"name":"x","credits":{"remaining":5,"refill":{"amount":1000000000000,"interval":"day"}}})"),
+      kClock);
+  ASSERT_TRUE(daily);
+  EXPECT_EQ(daily->credits->refill->amount, kMaxCredits);
+  EXPECT_EQ(daily->credits->refill->interval, RefillInterval::kDay);
+
+  for (const char* text : {R"({"name":"x","credits":null})", R"({"name":"x"})"}) {
+    const auto r = parseCreateKeyRequest(json::parse(text), kClock);
+    ASSERT_TRUE(r) << text;
+    EXPECT_FALSE(r->credits) << text;
+  }
+  const auto noRefill =
+      parseCreateKeyRequest(json::parse(R"({"name":"x","credits":{"remaining":3,"refill":null}})"), kClock);
+  ASSERT_TRUE(noRefill);
+  ASSERT_TRUE(noRefill->credits);
+  EXPECT_FALSE(noRefill->credits->refill);
+}
+
+// Each bad shape of credits gets its own message (every problem at once), as the other fields do.
+TEST(KeyRequestTest, RejectsBadCredits) {
+  const std::vector<std::pair<const char*, std::vector<std::string_view>>> cases{
+      {R"({"name":"x","credits":5})", {kCreditsMessage}},
+      {R"({"name":"x","credits":"lots"})", {kCreditsMessage}},
+      {R"({"name":"x","credits":[1]})", {kCreditsMessage}},
+      {R"({"name":"x","credits":{}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":-1}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":1000000000001}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":1.5}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":"5"}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":null}})", {kRemainingMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":7}})", {kRefillMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{}}})", {kAmountMessage, kIntervalMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":0,"interval":"day"}}})", {kAmountMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1000000000001,"interval":"day"}}})",
+       {kAmountMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1,"interval":"week"}}})", {kIntervalMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1,"interval":"Day"}}})", {kIntervalMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1,"interval":1}}})", {kIntervalMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1}}})", {kIntervalMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"interval":"day"}}})", {kAmountMessage}},
+      {R"({"name":"x","credits":{"remaining":1,"limit":5}})", {"property credits.limit should not exist"}},
+      {R"({"name":"x","credits":{"remaining":1,"refill":{"amount":1,"interval":"day","at":0}}})",
+       {"property credits.refill.at should not exist"}},
+      {R"({"name":"x","credits":{"remaining":-1,"refill":{"amount":0,"interval":"year"}}})",
+       {kRemainingMessage, kAmountMessage, kIntervalMessage}},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::vector<std::string> want(expected.begin(), expected.end());
+    EXPECT_EQ(messagesOf(text), want) << text;
+  }
+  // Next to another field's problem, both are reported.
+  const auto m = messagesOf(R"({"name":"","credits":{"remaining":-1}})");
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_TRUE(contains(m, kRemainingMessage));
+}
+
 // A body that is not an object gets one message and nothing else.
 TEST(KeyRequestTest, RejectsNonObjectBody) {
   const std::vector<std::string> e{"body must be a JSON object"};
@@ -388,12 +471,40 @@ TEST(KeyPatchTest, RejectsUnknownFieldsByName) {
             std::vector<std::string>{"property userId should not exist"});
 }
 
+// credits on PATCH: an object is a new grant, null makes the key unlimited, absent leaves it; bad ones are refused
+// with the messages create gives.
+TEST(KeyPatchTest, CreditsGrantOrClear) {
+  const auto grant =
+      parseKeyPatch(json::parse(R"({"credits":{"remaining":9,"refill":{"amount":9,"interval":"day"}}})"), kClock);
+  ASSERT_TRUE(grant);
+  ASSERT_TRUE(grant->credits);
+  ASSERT_TRUE(*grant->credits);
+  EXPECT_EQ((*grant->credits)->remaining, 9);
+  ASSERT_TRUE((*grant->credits)->refill);
+  EXPECT_EQ((*grant->credits)->refill->interval, RefillInterval::kDay);
+
+  const auto clear = parseKeyPatch(json::parse(R"({"credits":null})"), kClock);
+  ASSERT_TRUE(clear);
+  ASSERT_TRUE(clear->credits);
+  EXPECT_FALSE(*clear->credits);
+
+  const auto other = parseKeyPatch(json::parse(R"({"name":"x"})"), kClock);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->credits);
+
+  EXPECT_EQ(patchMessages(R"({"credits":{"remaining":-1}})"), std::vector<std::string>{std::string(kRemainingMessage)});
+  EXPECT_EQ(patchMessages(R"({"credits":true})"), std::vector<std::string>{std::string(kCreditsMessage)});
+  EXPECT_EQ(patchMessages(R"({"credits":{"remaining":1,"refill":{"amount":1,"interval":"hour"}}})"),
+            std::vector<std::string>{std::string(kIntervalMessage)});
+}
+
 // An empty object changes nothing and is refused, naming what may be sent.
 TEST(KeyPatchTest, RejectsEmptyObject) {
   const auto m = patchMessages(R"({})");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(m[0].find("at least one of"), std::string::npos) << m[0];
   EXPECT_NE(m[0].find("metadata"), std::string::npos) << m[0];
+  EXPECT_NE(m[0].find("credits"), std::string::npos) << m[0];
 }
 
 // A body that is not an object gets one message.

@@ -402,6 +402,63 @@ TEST_F(KeyRoutesTest, PatchChecksTheIdOwnerAndState) {
   expectError(as(kAnn, Method::kPatch, "/keys/" + mine, R"({"enabled":true})"), 409, "conflict");
 }
 
+// --- credits ---
+
+// Credits given on create are in the answer and in every later one (GET, list) as {remaining, refill}.
+TEST_F(KeyRoutesTest, CreditsAreInEveryAnswer) {
+  const json created =
+      createFor(kAnn, R"({"name":"ci","credits":{"remaining":100,"refill":{"amount":500,"interval":"day"}}})");
+  const json expected{{"remaining", 100}, {"refill", {{"amount", 500}, {"interval", "day"}}}};
+  EXPECT_EQ(created["credits"], expected) << created.dump();
+  const std::string id = created.value("id", "");
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + id))["credits"], expected);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys"))[0]["credits"], expected);
+  const json plain = createFor(kAnn, R"({"name":"x","credits":{"remaining":0}})");
+  EXPECT_EQ(plain["credits"], (json{{"remaining", 0}, {"refill", nullptr}})) << plain.dump();
+}
+
+// Once a later refill period has begun, remaining shows the refill amount (what the next verification sees),
+// not the count flushed back for the earlier period.
+TEST_F(KeyRoutesTest, RemainingIsTheRefillOnceAPeriodBegan) {
+  const std::string id =
+      createFor(kAnn, R"({"name":"ci","credits":{"remaining":3,"refill":{"amount":50,"interval":"day"}}})")
+          .value("id", "");
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + id))["credits"]["remaining"], 3);
+  clock_.advance(24h);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + id))["credits"]["remaining"], 50);
+}
+
+// PATCH grants new credits (a newer grant version), and credits: null makes the key unlimited again.
+TEST_F(KeyRoutesTest, PatchGrantsAndClearsCredits) {
+  const std::string id = createFor(kAnn, R"({"name":"ci","credits":{"remaining":5}})").value("id", "");
+  const int64_t before = repo_.rows.at(id).record.creditsVersion;
+  const HttpResponse r = as(kAnn, Method::kPatch, "/keys/" + id,
+                            R"({"credits":{"remaining":7,"refill":{"amount":9,"interval":"month"}}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(bodyOf(r)["credits"], (json{{"remaining", 7}, {"refill", {{"amount", 9}, {"interval", "month"}}}}));
+  EXPECT_GT(repo_.rows.at(id).record.creditsVersion, before);
+  const HttpResponse cleared = as(kAnn, Method::kPatch, "/keys/" + id, R"({"credits":null})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(bodyOf(cleared)["credits"].is_null()) << cleared.body;
+  EXPECT_FALSE(repo_.rows.at(id).record.credits);
+  // A patch of something else leaves the credits as they are.
+  ASSERT_EQ(as(kAnn, Method::kPatch, "/keys/" + id, R"({"credits":{"remaining":1}})").status, 200);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kPatch, "/keys/" + id, R"({"name":"y"})"))["credits"],
+            (json{{"remaining", 1}, {"refill", nullptr}}));
+}
+
+// Bad credits are 400 validation_failed naming the problem, on create and PATCH; nothing is stored.
+TEST_F(KeyRoutesTest, BadCreditsAre400) {
+  const HttpResponse bad = as(kAnn, Method::kPost, "/keys", R"({"name":"ci","credits":{"remaining":-1}})");
+  expectError(bad, 400, "validation_failed");
+  EXPECT_EQ(bodyOf(bad)["message"], (json{"credits.remaining must be an integer between 0 and 1000000000000"}));
+  EXPECT_TRUE(repo_.rows.empty());
+  const std::string id = createFor(kAnn).value("id", "");
+  expectError(as(kAnn, Method::kPatch, "/keys/" + id, R"({"credits":{"remaining":1,"refill":{"amount":1}}})"), 400,
+              "validation_failed");
+  EXPECT_FALSE(repo_.rows.at(id).record.credits);
+}
+
 // --- POST /keys/:id/rotate ---
 
 // Rotation answers 201 with a new key (shown once) carrying the old one's settings and rotatedFrom; the old key
@@ -427,6 +484,23 @@ TEST_F(KeyRoutesTest, RotateAnswers201WithTheSuccessor) {
   EXPECT_EQ(retired.value("expiresAt", ""), formatIso8601(clock_.now() + 60s));
   EXPECT_EQ(retired.value("rotatedAt", ""), formatIso8601(clock_.now()));
   EXPECT_EQ(r.logSubject, kAnn);
+}
+
+// The successor gets the predecessor's credit settings and what it had left, as a grant of its own; the
+// predecessor keeps its balance.
+TEST_F(KeyRoutesTest, RotateCopiesTheCredits) {
+  repo_.now = clock_.now();
+  const json old =
+      createFor(kAnn, R"({"name":"ci","credits":{"remaining":40,"refill":{"amount":60,"interval":"month"}}})");
+  const std::string oldId = old.value("id", "");
+  repo_.rows.at(oldId).record.credits->remaining = 12;  // as a flush-back left it
+  const HttpResponse r = as(kAnn, Method::kPost, "/keys/" + oldId + "/rotate", R"({"gracePeriodSeconds":60})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json expected{{"remaining", 12}, {"refill", {{"amount", 60}, {"interval", "month"}}}};
+  EXPECT_EQ(bodyOf(r)["credits"], expected) << r.body;
+  const auto& successor = repo_.rows.at(bodyOf(r).value("id", "")).record;
+  EXPECT_GT(successor.creditsVersion, repo_.rows.at(oldId).record.creditsVersion);
+  EXPECT_EQ(bodyOf(as(kAnn, Method::kGet, "/keys/" + oldId))["credits"], expected);
 }
 
 // Without a body (or with an empty object) the old key gets the default day of grace.

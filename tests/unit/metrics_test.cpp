@@ -187,6 +187,8 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   s.usageFlushChunks = 3;
   s.usageDropped = 2;
   s.usagePruneRuns = 1;
+  s.creditFlushRows = 21;
+  s.creditFlushFailures = 3;
   std::string text = m.render();
   EXPECT_EQ(scrapes, 1);
   EXPECT_EQ(sample(text, R"(authd_state{what="pg_pool_open"})"), 3.0);
@@ -212,6 +214,8 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_flush_chunks"})"), 3.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_dropped"})"), 2.0);
   EXPECT_EQ(sample(text, R"(authd_events_total{what="usage_prune_runs"})"), 1.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="credit_flushed_rows"})"), 21.0);
+  EXPECT_EQ(sample(text, R"(authd_events_total{what="credit_flush_failures"})"), 3.0);
 
   s.pgOpen = 1;
   s.invalidationSubscribed = false;

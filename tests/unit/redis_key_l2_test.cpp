@@ -61,9 +61,49 @@ TEST(RedisKeyL2Codec, RecordWithoutLifecycleFieldsIsEnabledVersionZero) {
   EXPECT_FALSE(back->rateLimit);
 }
 
+// Credits with a refill, their grant's version and period come back as they went in (the admission seeds
+// Redis from them: a lost field would turn a limited key into an unlimited one).
+TEST(RedisKeyL2Codec, RoundTripsCreditsWithRefill) {
+  verify::KeyInfo k = sample();
+  k.credits = keys::Credits{42, keys::CreditRefill{1000, keys::RefillInterval::kMonth}};
+  k.creditsVersion = 1'764'000'000'654'321;
+  k.creditsPeriod = 1'764'547'200;
+  const auto back = decodeKeyInfo(encodeKeyInfo(k));
+  ASSERT_TRUE(back);
+  ASSERT_TRUE(back->credits);
+  EXPECT_EQ(back->credits->remaining, 42);
+  ASSERT_TRUE(back->credits->refill);
+  EXPECT_EQ(back->credits->refill->amount, 1000);
+  EXPECT_EQ(back->credits->refill->interval, keys::RefillInterval::kMonth);
+  EXPECT_EQ(back->creditsVersion, 1'764'000'000'654'321);
+  EXPECT_EQ(back->creditsPeriod, 1'764'547'200);
+}
+
+// Credits without a refill (zero remaining included) stay without one; a key without credits stays unlimited.
+TEST(RedisKeyL2Codec, RoundTripsCreditsWithoutRefillAndUnlimited) {
+  verify::KeyInfo k = sample();
+  k.credits = keys::Credits{0, std::nullopt};
+  k.creditsVersion = 7;
+  const auto back = decodeKeyInfo(encodeKeyInfo(k));
+  ASSERT_TRUE(back);
+  ASSERT_TRUE(back->credits);
+  EXPECT_EQ(back->credits->remaining, 0);
+  EXPECT_FALSE(back->credits->refill);
+  EXPECT_EQ(back->creditsVersion, 7);
+  EXPECT_EQ(back->creditsPeriod, 0);
+
+  const auto unlimited = decodeKeyInfo(encodeKeyInfo(sample()));
+  ASSERT_TRUE(unlimited);
+  EXPECT_FALSE(unlimited->credits);
+  EXPECT_EQ(unlimited->creditsVersion, 0);
+}
+
 // Unreadable records decode to nothing (treated as not cached), never to a half-filled key.
 TEST(RedisKeyL2Codec, UnreadableRecordsAreNothing) {
-  for (const char* text : {"", "none", "{", R"({"id":"k"})", R"({"id":"k","u":"u","s":"read","a":true,"e":-1})"}) {
+  for (const char* text : {"", "none", "{", R"({"id":"k"})", R"({"id":"k","u":"u","s":"read","a":true,"e":-1})",
+                           R"({"id":"k","u":"u","s":[],"a":true,"e":-1,"c":[5,10,"week"],"cv":1,"cp":0})",
+                           R"({"id":"k","u":"u","s":[],"a":true,"e":-1,"c":[5],"cp":0})",
+                           R"({"id":"k","u":"u","s":[],"a":true,"e":-1,"c":"5","cv":1,"cp":0})"}) {
     EXPECT_FALSE(decodeKeyInfo(text)) << text;
   }
 }

@@ -37,12 +37,40 @@ keys::KeyRecord toKey(const pqxx::row& r) {
   if (auto f = r[14].as<std::string>(); !f.empty()) k.rotatedFrom = std::move(f);
   if (const auto t = r[15].as<int64_t>(); t >= 0) k.rotatedAt = fromUnixMillis(t);
   k.version = r[16].as<int64_t>();
+  if (const auto remaining = r[17].as<int64_t>(); remaining >= 0) {
+    keys::Credits credits{remaining, std::nullopt};
+    const auto amount = r[18].as<int64_t>();
+    if (const auto interval = keys::parseInterval(r[19].as<std::string>()); interval && amount > 0) {
+      credits.refill = keys::CreditRefill{amount, *interval};
+    }
+    k.credits = credits;
+  }
+  k.creditsVersion = r[20].as<int64_t>();
+  k.creditsPeriod = r[21].as<int64_t>();
   return k;
 }
 
 // The columns after AUTHD_KEY_COLUMNS in statements that add them.
-constexpr int kHashColumn = 17;
-constexpr int kExpiredColumn = 18;
+constexpr int kHashColumn = 22;
+constexpr int kExpiredColumn = 23;
+
+// A grant as the insert and update statements take it: -1 / '' for what is not there.
+struct GrantParams {
+  int64_t remaining = -1;
+  int64_t refillAmount = -1;
+  std::string refillInterval;
+};
+
+GrantParams grantParams(const std::optional<keys::Credits>& credits) {
+  GrantParams g;
+  if (!credits) return g;
+  g.remaining = credits->remaining;
+  if (credits->refill) {
+    g.refillAmount = credits->refill->amount;
+    g.refillInterval = std::string(keys::intervalName(credits->refill->interval));
+  }
+  return g;
+}
 
 // Locks the user's key for a change (PATCH, rotation), so the decision holds until the change
 // commits: nullopt when there is no such key of this user, kConflict when it is revoked or was
@@ -65,10 +93,12 @@ Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::
   const int64_t limit = req.rateLimit ? req.rateLimit->limit : -1;
   const int64_t window = req.rateLimit ? req.rateLimit->windowSeconds : -1;
   const int64_t expires = req.expiresAt ? toUnixMillis(*req.expiresAt) : -1;
+  const GrantParams grant = grantParams(req.credits);
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
     const auto row =
-        tx.exec_prepared1("insert_key", u, req.name, h, p, scopes, limit, window, expires, req.metadata.value_or(""));
+        tx.exec_prepared1("insert_key", u, req.name, h, p, scopes, limit, window, expires, req.metadata.value_or(""),
+                          grant.remaining, grant.refillAmount, grant.refillInterval);
     tx.commit();
     return toKey(row);
   });
@@ -121,6 +151,8 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
   const int64_t expires = setExpiry && *patch.expiresAt ? toUnixMillis(**patch.expiresAt) : -1;
   const bool setMetadata = patch.metadata.has_value();
   const std::string metadata = setMetadata ? patch.metadata->value_or("") : "";
+  const bool setCredits = patch.credits.has_value();
+  const GrantParams grant = grantParams(setCredits ? *patch.credits : std::nullopt);
   return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::StoredKey>> {
     pqxx::work tx(c);
     auto locked = lockChangeable(tx, k, u);
@@ -128,7 +160,8 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
     if (!*locked) return std::nullopt;
     const auto row = tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes,
                                        scopes, setLimit, limitCount, limitWindow, setExpiry, expires,
-                                       patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata);
+                                       patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata,
+                                       setCredits, grant.remaining, grant.refillAmount, grant.refillInterval);
     tx.commit();
     return keys::StoredKey{toKey(row), row[kHashColumn].as<std::string>()};
   });
@@ -191,6 +224,29 @@ Status PgKeyStore::touchLastUsed(const std::vector<keys::KeyUse>& uses) {
     tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
     tx.exec_prepared0("touch_last_used", ids, times);
     tx.commit();
+  });
+}
+
+Result<size_t> PgKeyStore::saveCredits(const std::vector<keys::CreditBalance>& balances) {
+  std::vector<const keys::CreditBalance*> valid;
+  valid.reserve(balances.size());
+  for (const auto& b : balances) {
+    // What the column's CHECK would refuse must not fail (and so block) the whole batch.
+    if (crypto::isUuid(b.keyId) && b.remaining >= 0) valid.push_back(&b);
+  }
+  if (valid.empty()) return size_t{0};
+  using B = const keys::CreditBalance*;
+  const std::string ids = arrayLiteral(valid, [](B b) { return b->keyId; });
+  const std::string versions = arrayLiteral(valid, [](B b) { return std::to_string(b->version); });
+  const std::string remaining = arrayLiteral(valid, [](B b) { return std::to_string(b->remaining); });
+  const std::string periods = arrayLiteral(valid, [](B b) { return std::to_string(b->period); });
+  return pool_.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // Index lookups by id, as touchLastUsed (see kTouchLastUsed).
+    tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+    const auto r = tx.exec_prepared0("save_credits", ids, versions, remaining, periods);
+    tx.commit();
+    return static_cast<size_t>(r.affected_rows());
   });
 }
 

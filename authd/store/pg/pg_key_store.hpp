@@ -9,7 +9,10 @@
 
 namespace authd::store::pg {
 
-class PgKeyStore final : public keys::KeyRepository, public keys::KeyLookup, public keys::LastUsedSink {
+class PgKeyStore final : public keys::KeyRepository,
+                         public keys::KeyLookup,
+                         public keys::LastUsedSink,
+                         public keys::CreditSink {
  public:
   explicit PgKeyStore(PgPool& pool) : pool_(pool) {}
   Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
@@ -25,6 +28,7 @@ class PgKeyStore final : public keys::KeyRepository, public keys::KeyLookup, pub
   Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash) override;
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override;
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override;
+  Result<size_t> saveCredits(const std::vector<keys::CreditBalance>& balances) override;
 
   // Streams the first 64 bits of every stored key hash to `sink` (the verify path's key filter).
   Status forEachHashPrefix(const std::function<void(uint64_t)>& sink);

@@ -62,13 +62,25 @@ inline constexpr const char* kPruneFamilies =
   "coalesce(rate_window_seconds, -1), is_active, coalesce(" AUTHD_MS("expires_at") ", -1), "         \
   "coalesce(" AUTHD_MS("last_used_at") ", -1), " AUTHD_MS("created_at") ", enabled, coalesce(disabled_reason, ''), " \
   "coalesce(metadata::text, ''), coalesce(rotated_from::text, ''), coalesce(" AUTHD_MS("rotated_at") ", -1), "      \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, coalesce(credits_remaining, -1), "                           \
+  "coalesce(credits_refill_amount, -1), coalesce(credits_refill_interval, ''), credits_version, credits_period"
+
+// A grant's version: the transaction's time in µs, and always past the previous grant's (keys::KeyRecord).
+#define AUTHD_CREDITS_NOW_US "(extract(epoch FROM now()) * 1000000)::bigint"
+// keys::periodStart(interval, now) in unix seconds: the UTC day's or month's first second; 0 without a refill.
+#define AUTHD_CREDITS_PERIOD(interval)                                           \
+  "CASE " interval                                                               \
+  " WHEN 'day' THEN (floor(extract(epoch FROM now()) / 86400) * 86400)::bigint " \
+  "WHEN 'month' THEN extract(epoch FROM date_trunc('month', now() AT TIME ZONE 'UTC'))::bigint ELSE 0 END"
 
 inline constexpr const char* kInsertKey =
     "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at, "
-    "metadata) "
+    "metadata, credits_remaining, credits_refill_amount, credits_refill_interval, credits_version, credits_period) "
     "VALUES ($1::uuid, $2, $3, $4, $5::text[], NULLIF($6::integer, -1), NULLIF($7::integer, -1), "
-    "CASE WHEN $8::bigint < 0 THEN NULL ELSE to_timestamp($8::double precision / 1000) END, NULLIF($9, '')::json) "
+    "CASE WHEN $8::bigint < 0 THEN NULL ELSE to_timestamp($8::double precision / 1000) END, NULLIF($9, '')::json, "
+    // Credits ($10 remaining, $11 refill amount, $12 interval; -1 / '' = none): a grant when there are any.
+    "NULLIF($10::bigint, -1), NULLIF($11::bigint, -1), NULLIF($12::text, ''), "
+    "CASE WHEN $10::bigint < 0 THEN 0 ELSE " AUTHD_CREDITS_NOW_US " END, " AUTHD_CREDITS_PERIOD("$12::text") ") "
     "RETURNING " AUTHD_KEY_COLUMNS;
 inline constexpr const char* kKeyById =
     "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE id = $1::uuid AND user_id = $2::uuid";
@@ -89,13 +101,28 @@ inline constexpr const char* kUpdateKey =
     // Disabling a key reported leaked keeps the reason that matters.
     "disabled_reason = CASE WHEN NOT $11::boolean THEN disabled_reason WHEN $12::boolean THEN NULL "
     "ELSE coalesce(disabled_reason, 'user') END, "
-    "metadata = CASE WHEN $13::boolean THEN NULLIF($14, '')::json ELSE metadata END "
+    "metadata = CASE WHEN $13::boolean THEN NULLIF($14, '')::json ELSE metadata END, "
+    // A new grant ($15): remaining $16 (-1: unlimited), refill $17/$18 (-1/'': none), a newer version.
+    "credits_remaining = CASE WHEN $15::boolean THEN NULLIF($16::bigint, -1) ELSE credits_remaining END, "
+    "credits_refill_amount = CASE WHEN $15::boolean THEN NULLIF($17::bigint, -1) ELSE credits_refill_amount END, "
+    "credits_refill_interval = CASE WHEN $15::boolean THEN NULLIF($18::text, '') ELSE credits_refill_interval END, "
+    "credits_version = CASE WHEN $15::boolean THEN greatest(credits_version + 1, " AUTHD_CREDITS_NOW_US
+    ") ELSE credits_version END, "
+    "credits_period = CASE WHEN $15::boolean THEN " AUTHD_CREDITS_PERIOD("$18::text") " ELSE credits_period END "
     "WHERE id = $1::uuid RETURNING " AUTHD_KEY_COLUMNS ", key_hash";
-// Rotation's successor: the predecessor's settings ($1), a new hash and prefix, rotated_from.
+// Rotation's successor: the predecessor's settings ($1), a new hash and prefix, rotated_from. Its credits are a
+// new grant (its own version) of the predecessor's settings and remaining as last flushed: the refill amount
+// when a refill period began since (keys::remainingAt).
 inline constexpr const char* kInsertSuccessor =
     "INSERT INTO api_keys (user_id, name, key_hash, prefix, scopes, rate_limit, rate_window_seconds, expires_at, "
-    "metadata, rotated_from) "
-    "SELECT user_id, name, $2, $3, scopes, rate_limit, rate_window_seconds, expires_at, metadata, id "
+    "metadata, rotated_from, credits_remaining, credits_refill_amount, credits_refill_interval, credits_version, "
+    "credits_period) "
+    "SELECT user_id, name, $2, $3, scopes, rate_limit, rate_window_seconds, expires_at, metadata, id, "
+    "CASE WHEN credits_refill_interval IS NOT NULL AND credits_period < " AUTHD_CREDITS_PERIOD(
+        "credits_refill_interval") " THEN credits_refill_amount ELSE credits_remaining END, "
+    "credits_refill_amount, credits_refill_interval, "
+    "CASE WHEN credits_remaining IS NULL THEN 0 ELSE " AUTHD_CREDITS_NOW_US " END, "
+    "" AUTHD_CREDITS_PERIOD("credits_refill_interval") " "
     "FROM api_keys WHERE id = $1::uuid RETURNING " AUTHD_KEY_COLUMNS;
 // The predecessor verifies until now + $2 seconds, never past its own expiry.
 inline constexpr const char* kRetirePredecessor =
@@ -150,9 +177,19 @@ inline constexpr const char* kPruneUsage =
 inline constexpr const char* kPruneUsageChunks =
     "DELETE FROM usage_flushes WHERE chunk IN (SELECT chunk FROM usage_flushes "
     "WHERE applied_at < to_timestamp($1::double precision) LIMIT $2::integer)";
+// Credit balances flushed back from Redis (keys::CreditSink): ids, grant versions, remaining, periods as four
+// arrays. Only the grant a balance belongs to takes it: a newer grant (PATCH) is never overwritten by an older
+// one's count. The trigger ignores these columns: a flush-back is not a change caches must hear of.
+inline constexpr const char* kSaveCredits =
+    "UPDATE api_keys AS k SET credits_remaining = v.r, credits_period = v.p "
+    "FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, ver, r, p) "
+    "WHERE k.id = v.id AND k.credits_version = v.ver AND k.credits_remaining IS NOT NULL "
+    "AND (k.credits_remaining IS DISTINCT FROM v.r OR k.credits_period IS DISTINCT FROM v.p)";
 // The key filter's contents: the first 16 hex (64 bits) of every key hash.
 inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 16) FROM api_keys";
 
+#undef AUTHD_CREDITS_PERIOD
+#undef AUTHD_CREDITS_NOW_US
 #undef AUTHD_KEY_COLUMNS
 #undef AUTHD_MS
 
@@ -189,6 +226,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"add_usage", kAddUsage},
       {"prune_usage", kPruneUsage},
       {"prune_usage_chunks", kPruneUsageChunks},
+      {"save_credits", kSaveCredits},
   };
   return kAll;
 }

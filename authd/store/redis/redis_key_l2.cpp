@@ -16,6 +16,16 @@ std::string encodeKeyInfo(const verify::KeyInfo& k) {
                    {"a", k.isActive}, {"e", k.expiresAtMs}, {"v", k.version}};
   if (!k.enabled) j["d"] = true;
   if (k.rateLimit) j["rl"] = {k.rateLimit->limit, k.rateLimit->windowSeconds};
+  // Credits: [remaining] or [remaining, refill amount, "day"|"month"], with the grant's version and period.
+  if (k.credits) {
+    auto& c = j["c"] = nlohmann::json::array({k.credits->remaining});
+    if (const auto& refill = k.credits->refill) {
+      c.push_back(refill->amount);
+      c.push_back(keys::intervalName(refill->interval));
+    }
+    j["cv"] = k.creditsVersion;
+    j["cp"] = k.creditsPeriod;
+  }
   return j.dump();
 }
 
@@ -32,6 +42,18 @@ std::shared_ptr<const verify::KeyInfo> decodeKeyInfo(std::string_view text) {
     r.enabled = !j.value("d", false);
     r.version = j.value("v", int64_t{0});
     if (j.contains("rl")) r.rateLimit = keys::RateLimit{j["rl"].at(0).get<int64_t>(), j["rl"].at(1).get<int64_t>()};
+    if (const auto c = j.find("c"); c != j.end()) {
+      keys::Credits credits{c->at(0).get<int64_t>(), std::nullopt};
+      if (c->size() > 1) {
+        const auto interval = keys::parseInterval(c->at(2).get<std::string>());
+        // A copy this instance cannot read fully is not used (the store is asked instead).
+        if (!interval) return nullptr;
+        credits.refill = keys::CreditRefill{c->at(1).get<int64_t>(), *interval};
+      }
+      r.credits = credits;
+      r.creditsVersion = j.at("cv").get<int64_t>();
+      r.creditsPeriod = j.at("cp").get<int64_t>();
+    }
     return verify::toKeyInfo(r);
   } catch (const std::exception&) {
     return nullptr;

@@ -36,6 +36,7 @@ class FakeKeyRepository final : public keys::KeyRepository {
     r.metadata = req.metadata;
     r.createdAt = createdAt;
     r.version = ++version;
+    grant(r, req.credits, createdAt);
     rows[r.id] = Row{r, std::string(keyHash)};
     return r;
   }
@@ -73,6 +74,7 @@ class FakeKeyRepository final : public keys::KeyRepository {
     if (patch.rateLimit) r.rateLimit = *patch.rateLimit;
     if (patch.expiresAt) r.expiresAt = *patch.expiresAt;
     if (patch.metadata) r.metadata = *patch.metadata;
+    if (patch.credits) grant(r, *patch.credits, createdAt);
     if (patch.enabled) {
       r.enabled = *patch.enabled;
       if (r.enabled) {
@@ -92,7 +94,12 @@ class FakeKeyRepository final : public keys::KeyRepository {
     if (!row) return std::optional<keys::RotatedKey>{};
     auto old = row->record;
     if (!old.isActive || old.rotatedAt || (old.expiresAt && *old.expiresAt <= now)) return fail(Code::kConflict);
-    keys::CreateKeyRequest req{old.name, old.expiresAt, old.scopes, old.rateLimit, old.metadata};
+    // The successor's grant: the settings, and what was left (the refill amount once a period began since).
+    std::optional<keys::Credits> credits = old.credits;
+    if (credits)
+      credits->remaining =
+          keys::remainingAt(old.credits->remaining, old.creditsPeriod, old.credits->refill, toUnixMillis(now) / 1000);
+    keys::CreateKeyRequest req{old.name, old.expiresAt, old.scopes, old.rateLimit, old.metadata, credits};
     auto successor = create(userId, req, keyHash, prefix);
     if (!successor) return fail(successor.error());
     rows[successor->id].record.rotatedFrom = old.id;
@@ -116,6 +123,14 @@ class FakeKeyRepository final : public keys::KeyRepository {
       return std::optional(keys::StoredKey{row.record, row.hash});
     }
     return std::optional<keys::StoredKey>{};
+  }
+
+  // A grant as PostgreSQL writes it: a newer version, the period of `at` with a refill, else 0.
+  void grant(keys::KeyRecord& r, const std::optional<keys::Credits>& credits, SysTime at) {
+    r.credits = credits;
+    r.creditsVersion = ++version;
+    r.creditsPeriod =
+        credits && credits->refill ? keys::periodStart(credits->refill->interval, toUnixMillis(at) / 1000) : 0;
   }
 
   std::map<std::string, Row> rows;  // by key id
