@@ -2,6 +2,7 @@
 // tests that check what authd stored (or set up what an operator would).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,11 @@ int execSql(const std::string& sql, const std::string& param);
 
 // api_keys.last_used_at in unix ms; nullopt when NULL (or on a database error, which fails the test).
 std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& keyId);
+
+// Adds one key_usage row (a key's counts in one UTC minute, unix s) to the test PostgreSQL as a flush would, adding
+// to a row already there. The counts in key_usage's order: valid, rate_limited, usage_exceeded, disabled, expired,
+// revoked, other. False (and a failed test) on a database error.
+bool seedUsage(const std::string& keyId, int64_t minute, const std::array<int64_t, 7>& counts);
 
 // Which of the shared lastUsedAt queue's sorted sets queuedInRedis looks in.
 enum class LastUsedSets {
