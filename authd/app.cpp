@@ -15,8 +15,10 @@
 #include "http/key_routes.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "http/usage_routes.hpp"
 #include "http/verify_route.hpp"
 #include "keys/key_service.hpp"
+#include "keys/usage_service.hpp"
 #include "metrics/metrics.hpp"
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
@@ -24,6 +26,7 @@
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_sink.hpp"
 #include "store/redis/redis_admission.hpp"
+#include "store/pg/pg_usage_reader.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_credit_flush.hpp"
 #include "store/redis/redis_key_l2.hpp"
@@ -122,6 +125,8 @@ struct App::Parts {
   verify::Verifier verifier;
   BusKeyEvents keyEvents;
   keys::KeyService keys;
+  store::pg::PgUsageReader usageReader;
+  keys::UsageService usage;
 
   metrics::Metrics metrics;
   http::Router router;
@@ -205,6 +210,8 @@ struct App::Parts {
                   keys::RateLimit{c.userRateLimit, c.userRateWindow.count()}}),
         keyEvents(bus, keyCache),
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
+        usageReader(*pg),
+        usage(keyStore, usageReader),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -224,6 +231,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
                                   });
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
+  http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
   http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
   // Prometheus text; deliberately not proxied by the public nginx server.
   p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {

@@ -2,6 +2,7 @@
 
 #include "core/crypto.hpp"
 #include "core/time_format.hpp"
+#include "http/active_user.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -58,24 +59,6 @@ json issuedKeyJson(const keys::CreatedKey& created, const Clock& clock) {
   json out = keyJson(created.record, clock);
   out["key"] = created.key;
   return out;
-}
-
-// The requester's verified claims, if their token is good and they are active.
-Result<tokens::AccessClaims> activeUser(const HttpRequest& req, const verify::JwtAuthenticator& jwt,
-                                        verify::UserStatusCache& users) {
-  auto claims = jwt.authenticate(req.header(Hdr::kAuthorization), req.header(Hdr::kApiKey));
-  if (!claims) return claims;
-  auto active = users.isActive(claims->sub);
-  if (!active) return fail(active.error());
-  if (!active->has_value()) return fail(Code::kInvalidToken);
-  if (!**active) return fail(Code::kUserInactive);
-  return claims;
-}
-
-HttpResponse withUser(HttpResponse r, const std::string& userId) {
-  r.logAuthType = "jwt";
-  r.logSubject = userId;
-  return r;
 }
 
 }  // namespace

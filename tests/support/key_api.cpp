@@ -44,6 +44,14 @@ std::optional<HttpResult> rotateKey(const Account& a, std::string_view id, const
   return request(testEnv().nginxPort, "POST", keyPath(id, n) + "/rotate", jsonAs(a), body.dump());
 }
 
+std::optional<HttpResult> getKeyUsage(const Account& a, std::string_view id, std::string_view query, int n) {
+  return get(testEnv().nginxPort, keyPath(id, n) + "/usage" + std::string(query), bearer(a.accessToken));
+}
+
+std::optional<HttpResult> getUsage(const Account& a, std::string_view query) {
+  return get(testEnv().nginxPort, "/usage" + std::string(query), bearer(a.accessToken));
+}
+
 json listKeys(const Account& a) {
   const auto r = get(testEnv().nginxPort, "/keys", bearer(a.accessToken));
   EXPECT_TRUE(r && r->status == 200) << "GET /keys: " << describe(r);

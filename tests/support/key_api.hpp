@@ -26,6 +26,11 @@ std::optional<HttpResult> patchKey(const Account& a, std::string_view id, const 
 std::optional<HttpResult> patchKeyRaw(const Account& a, std::string_view id, std::string_view rawBody, int n = 0);
 std::optional<HttpResult> rotateKey(const Account& a, std::string_view id, const nlohmann::json& body, int n = 0);
 
+// GET /keys/:id/usage<query> (query e.g. "?granularity=minute&from=...", "" for none) as the account, through nginx;
+// on instance n alone when n > 0. GET /usage<query> likewise, through nginx's shared upstream.
+std::optional<HttpResult> getKeyUsage(const Account& a, std::string_view id, std::string_view query, int n = 0);
+std::optional<HttpResult> getUsage(const Account& a, std::string_view query);
+
 // GET /keys as the account through nginx: the array, or a discarded value (and a failed test) unless 200.
 nlohmann::json listKeys(const Account& a);
 

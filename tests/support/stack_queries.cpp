@@ -20,6 +20,25 @@ int execSql(const std::string& sql, const std::string& param) {
   return n.value_or(-1);
 }
 
+bool seedUsage(const std::string& keyId, int64_t minute, const std::array<int64_t, 7>& c) {
+  auto pool = makeTestPgPool(1);
+  const auto done = pool->run([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO key_usage (key_id, minute, valid, rate_limited, usage_exceeded, disabled, expired, revoked, "
+        "other) VALUES ($1::uuid, to_timestamp($2::double precision), $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (key_id, minute) DO UPDATE SET valid = key_usage.valid + EXCLUDED.valid, "
+        "rate_limited = key_usage.rate_limited + EXCLUDED.rate_limited, "
+        "usage_exceeded = key_usage.usage_exceeded + EXCLUDED.usage_exceeded, "
+        "disabled = key_usage.disabled + EXCLUDED.disabled, expired = key_usage.expired + EXCLUDED.expired, "
+        "revoked = key_usage.revoked + EXCLUDED.revoked, other = key_usage.other + EXCLUDED.other",
+        keyId, minute, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+    tx.commit();
+  });
+  EXPECT_TRUE(done.has_value()) << "seeding key_usage: " << (done ? "" : done.error().message);
+  return done.has_value();
+}
+
 std::optional<int64_t> lastUsedMs(store::pg::PgPool& pool, const std::string& keyId) {
   auto r = pool.run([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);

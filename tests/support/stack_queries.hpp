@@ -2,6 +2,7 @@
 // tests that check what authd stored (or set up what an operator would).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ bool writeCreditBalance(store::redis::RedisPool& redis, const std::string& keyId
 
 // Whether authd:cr:dirty still names the key (its balance not flushed back yet).
 bool creditsDirty(store::redis::RedisPool& redis, const std::string& keyId);
+// Adds one key_usage row (a key's counts in one UTC minute, unix s) to the test PostgreSQL as a flush would, adding
+// to a row already there. The counts in key_usage's order: valid, rate_limited, usage_exceeded, disabled, expired,
+// revoked, other. False (and a failed test) on a database error.
+bool seedUsage(const std::string& keyId, int64_t minute, const std::array<int64_t, 7>& counts);
 
 // Which of the shared lastUsedAt queue's sorted sets queuedInRedis looks in.
 enum class LastUsedSets {

@@ -190,6 +190,30 @@ inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 1
 
 #undef AUTHD_CREDITS_PERIOD
 #undef AUTHD_CREDITS_NOW_US
+// Usage reads (GET /keys/:id/usage, GET /usage): key_usage's minutes summed per bucket, date_trunc in UTC by the
+// granularity's name ($n::text: minute, hour, day), over [from, to) in unix s. Only the user's keys (api_keys.user_id).
+#define AUTHD_USAGE_SUMS                                                                                        \
+  "sum(u.valid)::bigint, sum(u.rate_limited)::bigint, sum(u.usage_exceeded)::bigint, sum(u.disabled)::bigint, " \
+  "sum(u.expired)::bigint, sum(u.revoked)::bigint, sum(u.other)::bigint"
+inline constexpr const char* kKeyUsageBuckets =
+    "SELECT extract(epoch FROM date_trunc($3::text, u.minute, 'UTC'))::bigint AS bucket, " AUTHD_USAGE_SUMS
+    " FROM key_usage u JOIN api_keys k ON k.id = u.key_id "
+    "WHERE u.key_id = $1::uuid AND k.user_id = $2::uuid "
+    "AND u.minute >= to_timestamp($4::double precision) AND u.minute < to_timestamp($5::double precision) "
+    "GROUP BY bucket ORDER BY bucket";
+inline constexpr const char* kUserUsageBuckets =
+    "SELECT extract(epoch FROM date_trunc($2::text, u.minute, 'UTC'))::bigint AS bucket, " AUTHD_USAGE_SUMS
+    " FROM api_keys k JOIN key_usage u ON u.key_id = k.id WHERE k.user_id = $1::uuid "
+    "AND u.minute >= to_timestamp($3::double precision) AND u.minute < to_timestamp($4::double precision) "
+    "GROUP BY bucket ORDER BY bucket";
+// Newest key first, as GET /keys lists them.
+inline constexpr const char* kUserUsageTotals =
+    "SELECT k.id::text, k.name, " AUTHD_USAGE_SUMS
+    " FROM api_keys k JOIN key_usage u ON u.key_id = k.id WHERE k.user_id = $1::uuid "
+    "AND u.minute >= to_timestamp($2::double precision) AND u.minute < to_timestamp($3::double precision) "
+    "GROUP BY k.id, k.name, k.created_at ORDER BY k.created_at DESC, k.id";
+
+#undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
 #undef AUTHD_MS
 
@@ -227,6 +251,9 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"prune_usage", kPruneUsage},
       {"prune_usage_chunks", kPruneUsageChunks},
       {"save_credits", kSaveCredits},
+      {"key_usage_buckets", kKeyUsageBuckets},
+      {"user_usage_buckets", kUserUsageBuckets},
+      {"user_usage_totals", kUserUsageTotals},
   };
   return kAll;
 }
