@@ -5,10 +5,12 @@
 #   bash benchmarks/run.sh            full: 3 interleaved rounds of 10 s, 1M-key scale, 100k lastUsedAt flush
 #   bash benchmarks/run.sh --quick    smoke: 1 round of 3 s, no 1M-key seeding, 10k lastUsedAt keys
 #
-# Prints one table (req/s, p50, p99, non-2xx share, ratio to stub and to bare;
-# medians over rounds) and writes it with the raw numbers and a chart to
+# Prints one table (req/s, p50, p99, non-2xx share, ratio to stub, bare and
+# pistache, CPU µs per request of authd and of nginx; medians over rounds), the
+# feature ratios (limits, credits, usage counting on/off) and the lastUsedAt +
+# usage flush, and writes them with the raw numbers and a chart to
 # benchmarks/results/. Environment: AUTHD_BENCH_PORT_BASE (24080),
-# BENCH_CONNECTIONS (64), BENCH_THREADS (2).
+# BENCH_CONNECTIONS (64), BENCH_THREADS (2), AUTHD_BENCH_TARGETS (what to build).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -33,7 +35,8 @@ RESULTS="$OUT/raw.tsv"
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 bash "$STACK" install
-AUTHD_BUILD_TARGET= bash "$STACK" build
+# Only what the run needs (the test binaries are not).
+AUTHD_BUILD_TARGET="${AUTHD_BENCH_TARGETS:-authd bench_keygen bench_pistache_noop}" bash "$STACK" build
 # gnuplot draws the chart; optional for the table itself.
 command -v gnuplot >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || true; }
 
@@ -41,6 +44,8 @@ STATE="$(mktemp -d /tmp/authd-bench.XXXXXX)"
 PISTACHE_PID=""
 cleanup() {
   [ -n "$PISTACHE_PID" ] && kill "$PISTACHE_PID" 2>/dev/null
+  # Instance 2 is started here, not by `up` (AUTHD_INSTANCES=1): `down` would not stop it.
+  bash "$STACK" authd-stop "$STATE" 2 >/dev/null 2>&1 || true
   bash "$STACK" down "$STATE" >/dev/null 2>&1 || true
   rm -rf "$STATE"
 }
@@ -48,11 +53,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bash "$STACK" env "$STATE" bench "$BASE" 1
-# No periodic lastUsedAt flush during the run: the lastused scenario measures the one flush a
-# graceful stop makes of everything used.
-printf 'LOGIN_MAX_FAILURES_PER_IP=1000000\nLAST_USED_FLUSH_MS=600000\n' >>"$STATE/stack.env"
+# No periodic lastUsedAt (and usage) flush during the run (the longest interval authd takes:
+# a full run lasts more than 10 min): the lastused scenario measures the one flush a graceful
+# stop makes of everything used.
+printf 'LOGIN_MAX_FAILURES_PER_IP=1000000\nLAST_USED_FLUSH_MS=3600000\n' >>"$STATE/stack.env"
 DB_PASSWORD="$(sed -n 's/^DB_PASSWORD=//p' "$STATE/stack.env")"
-bash "$STACK" up "$STATE"
+# Features measured off against on in the same run: instance 1 (nginx's `authd` upstream, every
+# scenario) has them on; instance 2 (upstream `authd_second`, /bench/second/service-only, only
+# apikey-nousage) is the same build and stack.env with these settings instead. They are passed
+# in the environment (it overrides stack.env, which has none of them); an authd without the
+# setting ignores it, and then apikey-nousage is an A/A check of the two instances.
+FIRST_ENV=(USAGE_COUNTING=on)
+SECOND_ENV=(USAGE_COUNTING=off)
+env "${FIRST_ENV[@]}" bash "$STACK" up "$STATE"
+env "${SECOND_ENV[@]}" bash "$STACK" authd-start "$STATE" 2
 NGINX="http://127.0.0.1:$BASE"
 AUTHD="http://127.0.0.1:$((BASE + 1))"
 # The do-nothing Pistache handler (references `pistache` and `noop`), with authd's I/O thread count.
@@ -61,6 +75,7 @@ PISTACHE="http://127.0.0.1:$((BASE + 8))"
   >"$STATE/pistache.log" 2>&1 &
 PISTACHE_PID=$!
 AUTHD_PID="$(cat "$STATE/run/authd1.pid")"
+REDIS_PID="$(cat "$STATE/redis/redis.pid")"
 psql_authd() { PGPASSWORD="$DB_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $((BASE + 10)) -U authd -d authd_bench "$@"; }
 
 # ---- seed -------------------------------------------------------------------
@@ -71,28 +86,81 @@ SIGNUP=$(curl -fsS -X POST "$NGINX/auth/signup" -H 'Content-Type: application/js
 JWT=$(echo "$SIGNUP" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
 USER_ID=$(echo "$SIGNUP" | sed -n 's/.*"user":{"id":"\([^"]*\)".*/\1/p')
 KEYGEN="$BUILD_DIR/benchmarks/bench_keygen"
-load_keys() {  # load_keys FILE NAME: COPY key hashes of FILE into api_keys for the bench user
-  cut -f2,3 "$1" | sed "s/^/$USER_ID\t$2\t/" |
-    psql_authd -c "\\copy api_keys (user_id, name, key_hash, prefix) FROM STDIN"
+# load_keys FILE NAME [COLUMNS VALUES]: COPY the key hashes of FILE into api_keys for the bench
+# user; COLUMNS ("a, b") get VALUES (tab-separated) on every row.
+load_keys() {
+  local cols="user_id, name, key_hash, prefix" extra=""
+  if [ -n "${3:-}" ]; then cols+=", $3" extra="\t$4"; fi
+  cut -f2,3 "$1" | sed "s/^/$USER_ID\t$2\t/; s/\$/$extra/" |
+    psql_authd -c "\\copy api_keys ($cols) FROM STDIN"
 }
 "$KEYGEN" 100 >"$STATE/keys100.tsv"
+"$KEYGEN" 100 >"$STATE/keysLimited.tsv"
+"$KEYGEN" 100 >"$STATE/keysCredits.tsv"
 "$KEYGEN" 10000 >"$STATE/keys10k.tsv"
 "$KEYGEN" 20000 >"$STATE/badkeys.tsv"  # well-formed, never stored
 # A wrong checksum: the last hex digit changed.
 awk -F'\t' '{ k=$1; c=substr(k,67,1); n=(c=="0")?"1":"0"; print substr(k,1,66) n }' "$STATE/badkeys.tsv" >"$STATE/badsum.txt"
 load_keys "$STATE/keys100.tsv" bench-hot
 load_keys "$STATE/keys10k.tsv" bench-tail
+# apikey-limited: a limit no run reaches (2e9 per minute), so every request pays the limiter's
+# Redis round trip and none is refused.
+load_keys "$STATE/keysLimited.tsv" bench-limited "rate_limit, rate_window_seconds" "2000000000\t60"
+# apikey-credits: more credits than any run spends, no refill; a grant version (µs, as a grant
+# through the API sets it) makes authd seed Redis's balance from credits_remaining.
+load_keys "$STATE/keysCredits.tsv" bench-credits "credits_remaining, credits_version" \
+  "1000000000000\t$(date +%s%6N)"
 sleep 2  # the change poll announces the new keys to the key filter
+
+# ---- CPU per request -------------------------------------------------------------
+# utime + stime of a process (fields 14 and 15 of /proc/PID/stat, every thread included), in
+# clock ticks, sampled before and after each wrk round.
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() {  # cpu_ticks PID...: their utime + stime summed (a process gone counts 0)
+  local p sum=0 t
+  for p in "$@"; do
+    # The command name (field 2) may hold spaces: count the fields after its closing ')'.
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || true
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+authd_pids() { cat "$STATE"/run/authd[0-9]*.pid 2>/dev/null || true; }  # every instance
+nginx_pids() {  # the master and its workers
+  local master
+  master="$(cat "$STATE/run/nginx/nginx.pid")"
+  echo "$master"
+  ps -o pid= --ppid "$master" || true
+}
+# The auth server whose CPU a scenario's "authd" column shows: the do-nothing Pistache handler
+# for its own two references, every authd instance otherwise.
+server_pids() {
+  case "$1" in
+    pistache | noop) echo "$PISTACHE_PID" ;;
+    *) authd_pids ;;
+  esac
+}
+per_request_us() {  # per_request_us TICKS REQUESTS
+  awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
 
 # ---- wrk --------------------------------------------------------------------
 to_ms() {  # "1.23ms" | "456.00us" | "1.02s" → milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
+# raw.tsv columns: scenario, round, req/s, p50 ms, p99 ms, requests, non-2xx, then per request:
+# authd CPU µs, nginx CPU µs, Redis CPU µs, then the clock ticks of each over the round.
 run_wrk() {  # run_wrk SCENARIO ROUND URL [wrk args...]: appends one TSV row
   local name="$1" round="$2" url="$3"
   shift 3
-  local out
+  local out servers nginxes s0 n0 r0 s1 n1 r1
+  servers=$(server_pids "$name")
+  nginxes=$(nginx_pids)
+  # shellcheck disable=SC2086 # lists of PIDs
+  s0=$(cpu_ticks $servers) n0=$(cpu_ticks $nginxes) r0=$(cpu_ticks "$REDIS_PID")
   out=$(wrk -t"$THREADS" -c"$CONN" -d"$DUR" --latency -H 'Connection: keep-alive' "$@" "$url" 2>&1)
+  # shellcheck disable=SC2086
+  s1=$(cpu_ticks $servers) n1=$(cpu_ticks $nginxes) r1=$(cpu_ticks "$REDIS_PID")
   local rps p50 p99 total non2xx
   rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
   p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
@@ -100,8 +168,12 @@ run_wrk() {  # run_wrk SCENARIO ROUND URL [wrk args...]: appends one TSV row
   total=$(echo "$out" | awk '/requests in/ { print $1 }')
   non2xx=$(echo "$out" | awk '/Non-2xx/ { print $NF }')
   non2xx=${non2xx:-0}
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$total" "$non2xx" >>"$RESULTS"
-  log "$(printf '%-10s round %s: %10s req/s  p50 %7s ms  p99 %7s ms  non-2xx %s/%s' "$name" "$round" "$rps" "$p50" "$p99" "$non2xx" "$total")"
+  local ds=$((s1 - s0)) dn=$((n1 - n0)) dr=$((r1 - r0)) aus nus rus
+  aus=$(per_request_us "$ds" "${total:-0}") nus=$(per_request_us "$dn" "${total:-0}") rus=$(per_request_us "$dr" "${total:-0}")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$total" "$non2xx" \
+    "$aus" "$nus" "$rus" "$ds" "$dn" "$dr" >>"$RESULTS"
+  log "$(printf '%-14s round %s: %10s req/s  p50 %7s ms  p99 %7s ms  non-2xx %s/%s  CPU µs/req authd %s nginx %s' \
+    "$name" "$round" "$rps" "$p50" "$p99" "$non2xx" "$total" "$aus" "$nus")"
 }
 W="$ROOT/benchmarks/wrk"
 scenario() {  # scenario NAME ROUND
@@ -113,6 +185,10 @@ scenario() {  # scenario NAME ROUND
     # The floor for apikey on this design: a do-nothing Pistache handler.
     pistache) BENCH_KEYS="$STATE/keys100.tsv" run_wrk pistache "$2" "$NGINX/pistache" -s "$W/keys.lua" ;;
     apikey) BENCH_KEYS="$STATE/keys100.tsv" run_wrk apikey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
+    # apikey on authd instance 2 (SECOND_ENV: usage counting off), through a copy of the same guard.
+    apikey-nousage) BENCH_KEYS="$STATE/keys100.tsv" run_wrk apikey-nousage "$2" "$NGINX/bench/second/service-only" -s "$W/keys.lua" ;;
+    apikey-limited) BENCH_KEYS="$STATE/keysLimited.tsv" run_wrk apikey-limited "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
+    apikey-credits) BENCH_KEYS="$STATE/keysCredits.tsv" run_wrk apikey-credits "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     jwt) run_wrk jwt "$2" "$NGINX/protected/user-only" -H "Authorization: Bearer $JWT" ;;
     flexible) BENCH_KEYS="$STATE/keys100.tsv" BENCH_JWT="$JWT" run_wrk flexible "$2" "$NGINX/protected/flexible" -s "$W/flexible.lua" ;;
     badkey) BENCH_KEYS="$STATE/badkeys.tsv" run_wrk badkey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
@@ -128,13 +204,15 @@ key_lookups() {  # executions of the key lookup statement so far
 }
 
 log "warming up"
-DUR=2s scenario apikey 0 >/dev/null 2>&1
-DUR=2s scenario jwt 0 >/dev/null 2>&1
+for s in apikey apikey-nousage apikey-limited apikey-credits jwt; do DUR=2s scenario "$s" 0 >/dev/null 2>&1; done
 : >"$RESULTS"
 
 LOOKUPS_BEFORE=0 LOOKUPS_DURING=0
 for ((r = 1; r <= ROUNDS; r++)); do
-  for s in bare stub pistache apikey jwt flexible badkey badsum verify noop; do
+  # apikey and apikey-nousage back to back, in turn first: what drifts on the machine between
+  # the two halves of a pair falls on each side equally often.
+  if ((r % 2)); then PAIR="apikey apikey-nousage"; else PAIR="apikey-nousage apikey"; fi
+  for s in bare stub pistache $PAIR apikey-limited apikey-credits jwt flexible badkey badsum verify noop; do
     if [ "$s" = badkey ]; then LOOKUPS_BEFORE=$(key_lookups); fi
     scenario "$s" "$r"
     if [ "$s" = badsum ]; then LOOKUPS_DURING=$((LOOKUPS_DURING + $(key_lookups) - LOOKUPS_BEFORE)); fi
@@ -163,12 +241,42 @@ LU_START=$(date +%s)
 # Long enough to use every key once (cold keys: each first use is a cache miss).
 LU_RPS_DUR=$(( LASTUSED_KEYS / 4000 + 5 ))s
 BENCH_KEYS="$STATE/keysLU.tsv" BENCH_THREADS="$THREADS" DUR="$LU_RPS_DUR" run_wrk lastused 1 "$AUTHD/verify?mode=apikey" -s "$W/sequential_keys.lua"
+LU_REQUESTS=$(awk -F'\t' '$1 == "lastused" { n = $6 } END { print n + 0 }' "$RESULTS")
 # A graceful stop pushes what is buffered and flushes it all in one go; that flush is the figure.
+# Its usage part (the usage tracker, a FlushJob the same tracker flush runs first) and its
+# lastUsedAt part are read from the lines the stop logs, and the usage statements' time from
+# pg_stat_statements around it.
+usage_statements() {  # "calls ms" of the statements on key_usage and usage_flushes so far
+  psql_authd -tAc "SELECT coalesce(sum(calls), 0) || ' ' || round(coalesce(sum(total_exec_time), 0)::numeric)
+                   FROM pg_stat_statements WHERE query ILIKE '%key_usage%' OR query ILIKE '%usage_flushes%'"
+}
+read -r US_CALLS0 US_MS0 <<<"$(usage_statements)"
+LOG1="$STATE/run/authd1.log"
+LOG_MARK=$(wc -l <"$LOG1")
 bash "$STACK" authd-stop "$STATE" 1
+STOP_LOG=$(tail -n +"$((LOG_MARK + 1))" "$LOG1")
+read -r US_CALLS1 US_MS1 <<<"$(usage_statements)"
 LU_ROWS=$(psql_authd -tAc "SELECT count(*) FROM api_keys WHERE name = 'bench-lastused' AND last_used_at >= to_timestamp($LU_START)")
-LU_FLUSH=$(grep -ao 'flushed [0-9]* keys to PostgreSQL in [0-9]* ms ([0-9]* batches)' "$STATE/run/authd1.log" |
-  sort -t' ' -k2 -n | tail -1)
-bash "$STACK" authd-start "$STATE" 1
+LU_FLUSH=$(echo "$STOP_LOG" | grep -ao 'flushed [0-9]* keys to PostgreSQL in [0-9]* ms ([0-9]* batches)' | tail -1 || true)
+LU_FLUSH_MS=$(echo "$LU_FLUSH" | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
+# The usage tracker's line, whatever its exact words, as long as it says "usage: flushed ... in N ms".
+USAGE_FLUSH=$(echo "$STOP_LOG" | grep -ao 'usage: flushed .* in [0-9]* ms[^"]*' | tail -1 || true)
+USAGE_FLUSH_MS=$(echo "$USAGE_FLUSH" | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
+log_ms() {  # log_ms ERE: the unix ms time stamp of the first stop-log line matching ERE (text log format)
+  local ts
+  ts=$(echo "$STOP_LOG" | grep -aE -m1 "$1" | awk '{ print $1 }') || true
+  if [ -n "$ts" ]; then date -d "$ts" +%s%3N 2>/dev/null || true; fi
+}
+STOP_T0=$(log_ms ' received SIGTERM, stopping$') STOP_T1=$(log_ms ' stopped$')
+STOP_MS=""
+[ -n "$STOP_T0" ] && [ -n "$STOP_T1" ] && STOP_MS=$((STOP_T1 - STOP_T0))
+# Usage rows of the lastused keys, and the requests they count (every outcome).
+read -r USAGE_KEYS USAGE_ROWS USAGE_COUNTED <<<"$(psql_authd -tAc "
+  SELECT count(DISTINCT u.key_id) || ' ' || count(*) || ' ' ||
+         coalesce(sum(u.valid + u.rate_limited + u.usage_exceeded + u.disabled + u.expired + u.revoked + u.other), 0)
+  FROM key_usage u JOIN api_keys k ON k.id = u.key_id WHERE k.name = 'bench-lastused'")"
+USAGE_ALL_ROWS=$(psql_authd -tAc "SELECT count(*) FROM key_usage")
+env "${FIRST_ENV[@]}" bash "$STACK" authd-start "$STATE" 1
 AUTHD_PID="$(cat "$STATE/run/authd1.pid")"
 
 # ---- scale: 1,000,000 keys in PostgreSQL ------------------------------------------
@@ -205,26 +313,50 @@ awk -F'\t' -v rounds="$ROUNDS" '
   $2 > 0 {
     if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 }
     n = ++cnt[$1]; rps[$1, n] = $3; p50[$1, n] = $4; p99[$1, n] = $5; tot[$1] += $6; bad[$1] += $7
+    aus[$1, n] = $8; nus[$1, n] = $9; rus[$1, n] = $10
   }
+  # ratio A B: how much of B the scenario A keeps, in req/s ("-" when either is missing).
+  function ratio(x, y) { return (x > 0 && y > 0) ? sprintf("%.2f", x / y) : "-" }
   END {
     for (i = 1; i <= k; i++) {
       s = order[i]; n = cnt[s]
       for (j = 1; j <= n; j++) { a[j] = rps[s, j] } ; mr[s] = median(a, n)
       for (j = 1; j <= n; j++) { a[j] = p50[s, j] } ; m50[s] = median(a, n)
       for (j = 1; j <= n; j++) { a[j] = p99[s, j] } ; m99[s] = median(a, n)
+      for (j = 1; j <= n; j++) { a[j] = aus[s, j] } ; mau[s] = median(a, n)
+      for (j = 1; j <= n; j++) { a[j] = nus[s, j] } ; mnu[s] = median(a, n)
+      for (j = 1; j <= n; j++) { a[j] = rus[s, j] } ; mru[s] = median(a, n)
     }
-    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | × stub | × bare | × pistache |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|"
+    print "| scenario | req/s | p50 ms | p99 ms | non-2xx | × stub | × bare | × pistache | authd µs | nginx µs |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= k; i++) {
       s = order[i]
-      printf "| %s | %.0f | %.3f | %.3f | %.1f%% | %.2f | %.2f | %.2f |\n", s, mr[s], m50[s], m99[s], 100 * bad[s] / (tot[s] ? tot[s] : 1), mr[s] / mr["stub"], mr[s] / mr["bare"], mr[s] / mr["pistache"]
+      printf "| %s | %.0f | %.3f | %.3f | %.1f%% | %.2f | %.2f | %.2f | %.1f | %.1f |\n", s, mr[s], m50[s], m99[s], 100 * bad[s] / (tot[s] ? tot[s] : 1), mr[s] / mr["stub"], mr[s] / mr["bare"], mr[s] / mr["pistache"], mau[s], mnu[s]
     }
-    if (mr["noop"] > 0) printf "\n- verify (authd alone) = %.2f × noop (a do-nothing Pistache handler, same requests)\n", mr["verify"] / mr["noop"]
+    print ""
+    print "- authd µs, nginx µs: CPU time (user + system) per request of every authd instance and of nginx (master and workers) over each round, median of rounds; for pistache and noop the first is the do-nothing handler"
+    if (mr["noop"] > 0) printf "- verify (authd alone) = %.2f × noop (a do-nothing Pistache handler, same requests)\n", mr["verify"] / mr["noop"]
+    # A feature costs: req/s kept (on / off), and CPU kept: the CPU per request without it over
+    # the CPU per request with it (1.00 = free; both figures read "higher is better").
+    if ("apikey-nousage" in mr)
+      printf "- usage counting on vs off (apikey / apikey-nousage; target ≥ 0.95): req/s %s × (%.0f vs %.0f); CPU %s × for authd + nginx, %s × for authd alone (authd %.1f vs %.1f µs per request, nginx %.1f vs %.1f)\n", ratio(mr["apikey"], mr["apikey-nousage"]), mr["apikey"], mr["apikey-nousage"], ratio(mau["apikey-nousage"] + mnu["apikey-nousage"], mau["apikey"] + mnu["apikey"]), ratio(mau["apikey-nousage"], mau["apikey"]), mau["apikey"], mau["apikey-nousage"], mnu["apikey"], mnu["apikey-nousage"]
+    split("apikey-limited apikey-credits", feat, " ")
+    for (f = 1; f in feat; f++) {
+      s = feat[f]
+      if (s in mr)
+        printf "- %s / apikey (target ≥ 0.80): req/s %s × (%.0f vs %.0f); CPU %s × for authd + nginx, %s × for authd alone (authd %.1f vs %.1f µs per request); Redis %.1f vs %.1f µs per request\n", s, ratio(mr[s], mr["apikey"]), mr[s], mr["apikey"], ratio(mau["apikey"] + mnu["apikey"], mau[s] + mnu[s]), ratio(mau["apikey"], mau[s]), mau[s], mau["apikey"], mru[s], mru["apikey"]
+    }
   }' "$RESULTS" >"$TABLE"
 {
   echo
   echo "- key lookups in PostgreSQL during the badkey and badsum floods: $LOOKUPS_DURING"
-  echo "- lastUsedAt: $LU_ROWS of $LASTUSED_KEYS keys reached PostgreSQL; largest flush: ${LU_FLUSH:-none seen}"
+  echo "- lastUsedAt: $LU_ROWS of $LASTUSED_KEYS keys reached PostgreSQL; the stop's flush: ${LU_FLUSH:-none seen}"
+  echo "- usage: $USAGE_KEYS of $LASTUSED_KEYS keys have rows in key_usage ($USAGE_ROWS rows, counting $USAGE_COUNTED requests; wrk saw $LU_REQUESTS answers); $USAGE_ALL_ROWS rows in key_usage in all; the stop's flush: ${USAGE_FLUSH:-no usage flush line in the log}; usage statements in PostgreSQL during the stop: $((US_CALLS1 - US_CALLS0)) calls, $((US_MS1 - US_MS0)) ms"
+  if [ -n "$LU_FLUSH_MS" ] && [ -n "$USAGE_FLUSH_MS" ]; then
+    echo "- one flush, lastUsedAt + usage (target < 2 s): $((LU_FLUSH_MS + USAGE_FLUSH_MS)) ms ($LU_FLUSH_MS + $USAGE_FLUSH_MS); the whole graceful stop (SIGTERM to stopped): ${STOP_MS:-?} ms"
+  else
+    echo "- one flush, lastUsedAt + usage (target < 2 s): ${LU_FLUSH_MS:-?} ms of lastUsedAt + ${USAGE_FLUSH_MS:-?} ms of usage; the whole graceful stop (SIGTERM to stopped, an upper bound): ${STOP_MS:-?} ms"
+  fi
   echo "- scale: $SCALE_LINE"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), wrk -t$THREADS -c$CONN -d$DUR, $ROUNDS round(s), medians; command: bash benchmarks/run.sh$([ "$QUICK" = 1 ] && echo ' --quick')"

@@ -388,8 +388,9 @@ nginx_render() {
   if [ "${STACK_MODE:-run}" = bench ]; then
     for f in "$ROOT"/nginx/bench-*.conf; do
       sed -e "s|@STUB_PORT@|$((NGINX_PORT + 9))|g" -e "s|@PISTACHE_PORT@|$((NGINX_PORT + 8))|g" \
-        "$f" >"$RUN_DIR/nginx/$(basename "$f")"
+        -e "s|@AUTHD_SECOND_PORT@|$(authd_port 2)|g" "$f" >"$RUN_DIR/nginx/$(basename "$f")"
     done
+    nginx_render_bench_second
   fi
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
 }
@@ -426,6 +427,26 @@ nginx_render_pinned() {
     printf '%s\n' "$verify" | sed -e "s|^location = /_authd_verify {|location = /_authd_verify_$n {|" \
       -e "s|proxy_pass http://authd/verify|proxy_pass http://authd_instance_$n/verify|"
   } >>"$dir/test-server-pinned.conf"
+}
+
+# Bench stack only: the shipped guard and /verify location, copied at render time with the
+# subrequest sent to upstream authd_second (authd instance 2 alone, nginx/bench-http.conf),
+# for nginx/bench-server.conf's /bench/second/ routes: benchmarks/run.sh measures a feature
+# off (instance 2, its own settings) against on (instance 1) through the very same guard.
+nginx_render_bench_second() {
+  local dir="$RUN_DIR/nginx" verify
+  sed -e "s|^auth_request /_authd_verify;|auth_request /_authd_verify_second;|" \
+    "$ROOT/nginx/snippets/authd-guard.conf" >"$dir/bench-guard-second.conf"
+  grep -q "^auth_request /_authd_verify_second;" "$dir/bench-guard-second.conf" ||
+    die "nginx/snippets/authd-guard.conf has no 'auth_request /_authd_verify;' line to redirect"
+  verify="$(awk '/^location = \/_authd_verify \{/ { on = 1 } on { print } on && /^\}/ { exit }' \
+    "$ROOT/nginx/snippets/authd-server.conf")"
+  case "$verify" in
+    *"proxy_pass http://authd/verify"*) ;;
+    *) die "nginx/snippets/authd-server.conf: no /_authd_verify location proxying to http://authd/verify to copy" ;;
+  esac
+  printf '%s\n' "$verify" | sed -e "s|^location = /_authd_verify {|location = /_authd_verify_second {|" \
+    -e "s|proxy_pass http://authd/verify|proxy_pass http://authd_second/verify|" >"$dir/bench-server-second.conf"
 }
 
 nginx_start() {
