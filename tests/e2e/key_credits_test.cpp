@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "keys/credits.hpp"
 #include "support/accounts.hpp"
 #include "support/api.hpp"

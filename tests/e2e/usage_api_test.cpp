@@ -201,7 +201,7 @@ TEST(E2eUsageApiTest, BadRangesAre400) {
   const Ann a = annWithTwoKeys("ranges");
   ASSERT_FALSE(a.first.id.empty());
   const int64_t day = baseDay();
-  for (const std::string q :
+  for (const std::string& q :
        {std::string("?from=yesterday"), std::string("?to=2026-13-01T00:00:00Z"), std::string("?from="),
         std::string("?granularity=week"), range(day + kHour, day + kHour, "hour"), range(day + 2 * kHour, day, "hour"),
         range(day, day + 1501 * kMinute, "minute")}) {

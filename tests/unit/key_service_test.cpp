@@ -27,7 +27,8 @@ class KeyServiceTest : public ::testing::Test {
  protected:
   CreatedKey create(std::string_view user = kAnn) {
     auto k = service_.create(
-        user, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}, .metadata = {}});
+        user, CreateKeyRequest{
+                  .name = "ci", .expiresAt = {}, .scopes = {"read"}, .rateLimit = {}, .metadata = {}, .credits = {}});
     EXPECT_TRUE(k.has_value());
     return k ? *k : CreatedKey{};
   }
@@ -37,7 +38,8 @@ class KeyServiceTest : public ::testing::Test {
                                                     .expiresAt = clock_.now() + 30 * 24h,
                                                     .scopes = {"read", "write"},
                                                     .rateLimit = RateLimit{100, 60},
-                                                    .metadata = R"({"team":"payments"})"});
+                                                    .metadata = R"({"team":"payments"})",
+                                                    .credits = {}});
     EXPECT_TRUE(k.has_value());
     return k ? *k : CreatedKey{};
   }
@@ -75,7 +77,8 @@ TEST(KeyServicePrefixTest, CreateAndRotateUseTheConfiguredPrefix) {
   testing::FakeWindowedCounter counter{clock};
   KeyService service(repo, events, counter, {}, "acme_");
   auto k = service.create(
-      kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}});
+      kAnn,
+      CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}, .credits = {}});
   ASSERT_TRUE(k.has_value());
   EXPECT_TRUE(k->key.starts_with("acme_")) << k->key;
   EXPECT_TRUE(isWellFormedKey(k->key)) << k->key;
@@ -91,7 +94,8 @@ TEST(KeyServicePrefixTest, CreateAndRotateUseTheConfiguredPrefix) {
 TEST_F(KeyServiceTest, CreateOutageAnnouncesNothing) {
   repo_.down = true;
   auto k = service_.create(
-      kAnn, CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}});
+      kAnn,
+      CreateKeyRequest{.name = "ci", .expiresAt = {}, .scopes = {}, .rateLimit = {}, .metadata = {}, .credits = {}});
   ASSERT_FALSE(k.has_value());
   EXPECT_EQ(k.error().code, Code::kDatabaseUnavailable);
   EXPECT_TRUE(events_.createdHashes.empty());
@@ -246,9 +250,12 @@ TEST_F(KeyServiceTest, RotateEndsTheOldKeyAtTheEarlierOfGraceAndExpiry) {
   ASSERT_TRUE(service_.rotate(kAnn, neverExpires.record.id, 0s).has_value());
   EXPECT_EQ(repo_.rows.at(neverExpires.record.id).record.expiresAt, clock_.now());
 
-  auto soon = service_.create(
-      kAnn, CreateKeyRequest{
-                .name = "soon", .expiresAt = clock_.now() + 10min, .scopes = {}, .rateLimit = {}, .metadata = {}});
+  auto soon = service_.create(kAnn, CreateKeyRequest{.name = "soon",
+                                                     .expiresAt = clock_.now() + 10min,
+                                                     .scopes = {},
+                                                     .rateLimit = {},
+                                                     .metadata = {},
+                                                     .credits = {}});
   ASSERT_TRUE(soon.has_value());
   ASSERT_TRUE(service_.rotate(kAnn, soon->record.id, 1h).has_value());
   EXPECT_EQ(repo_.rows.at(soon->record.id).record.expiresAt, clock_.now() + 10min);
@@ -272,7 +279,8 @@ TEST_F(KeyServiceTest, SecondRotateIsAConflict) {
 TEST_F(KeyServiceTest, RotatingAnExpiredOrRevokedKeyIsAConflict) {
   auto expiring = service_.create(
       kAnn,
-      CreateKeyRequest{.name = "x", .expiresAt = clock_.now() + 1s, .scopes = {}, .rateLimit = {}, .metadata = {}});
+      CreateKeyRequest{
+          .name = "x", .expiresAt = clock_.now() + 1s, .scopes = {}, .rateLimit = {}, .metadata = {}, .credits = {}});
   ASSERT_TRUE(expiring.has_value());
   repo_.now = clock_.now() + 2s;
   auto expired = service_.rotate(kAnn, expiring->record.id, 1h);

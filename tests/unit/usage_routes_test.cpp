@@ -175,7 +175,7 @@ TEST_F(UsageRoutesTest, BadRangesAre400) {
       {{{"granularity", "week"}}, "granularity"},
       {{{"from", "2026-03-10T12:00:00Z"}, {"to", "2026-03-10T11:00:00Z"}}, "before"},
       {{{"from", "2026-03-01T00:00:00Z"}, {"to", "2026-03-10T00:00:00Z"}, {"granularity", "minute"}}, "1500"}};
-  for (const std::string path : {"/keys/" + id + "/usage", std::string("/usage")}) {
+  for (const std::string& path : {"/keys/" + id + "/usage", std::string("/usage")}) {
     for (const auto& [query, word] : cases) {
       SCOPED_TRACE(path + " " + word);
       const HttpResponse r = as(kAnn, path, query);
@@ -237,7 +237,7 @@ TEST_F(UsageRoutesTest, UserUsageWithoutUsageIsZeros) {
 // PostgreSQL is down.
 TEST_F(UsageRoutesTest, AuthAndOutages) {
   const std::string id = keyOf(kAnn, "ci");
-  for (const std::string path : {"/keys/" + id + "/usage", std::string("/usage")}) {
+  for (const std::string& path : {"/keys/" + id + "/usage", std::string("/usage")}) {
     SCOPED_TRACE(path);
     expectError(call(path), 401, "missing_credentials");
     expectError(call(path, {}, "Bearer " + std::string(kSomeKey)), 401, "wrong_credential_type");

@@ -15,10 +15,6 @@ constexpr const char* kReleaseScript =
 
 }  // namespace
 
-Error replyError(const Reply& r) {
-  return Error(Code::kCacheUnavailable, "redis: " + std::string(r->str ? std::string_view(r->str, r->len) : ""));
-}
-
 FlushLock::FlushLock(std::string key, std::chrono::milliseconds ttl)
     : key_(std::move(key)), ttl_(ttl), token_(crypto::toHex(crypto::randomBytes(16))) {}
 

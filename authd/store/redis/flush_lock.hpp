@@ -9,12 +9,10 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "store/redis/redis_lock.hpp"  // replyError
 #include "store/redis/redis_pool.hpp"
 
 namespace authd::store::redis {
-
-// An error reply as authd's Error (kCacheUnavailable, Redis's message).
-Error replyError(const Reply& r);
 
 class FlushLock {
  public:
