@@ -164,7 +164,9 @@ TEST(E2eAdmissionTest, CreditsThroughNginx) {
     ASSERT_TRUE(r) << describe(r);
     ASSERT_EQ(r->status, 200) << *r;
     int seen = 0;
-    for (const auto& hv : r->json()["headers"]) {
+    // Bound first: a range-for over a member of the temporary r->json() would dangle.
+    const auto echoed = r->json();
+    for (const auto& hv : echoed["headers"]) {
       if (hv[0].get<std::string>() == "X-Credits-Remaining" || hv[0].get<std::string>() == "x-credits-remaining") {
         ++seen;
         EXPECT_EQ(hv[1].get<std::string>(), std::to_string(left)) << *r;
@@ -187,7 +189,8 @@ TEST(E2eAdmissionTest, CreditsThroughNginx) {
   const Key free = createKnownKey(port, a, {{"name", "free"}});
   const auto echo = get(port, "/protected/expensive", {{"x-api-key", free.key}, {"X-Credits-Remaining", "5"}});
   ASSERT_TRUE(echo && echo->status == 200) << describe(echo);
-  for (const auto& hv : echo->json()["headers"]) {
+  const auto echoed = echo->json();  // bound: a range-for over a member of the temporary would dangle
+  for (const auto& hv : echoed["headers"]) {
     EXPECT_NE(hv[0].get<std::string>(), "X-Credits-Remaining") << *echo;
     EXPECT_NE(hv[0].get<std::string>(), "x-credits-remaining") << *echo;
   }

@@ -99,7 +99,8 @@ Tally usageOf(const Account& a, const Key& k, int64_t from, int64_t to) {
                                  "&to=" + formatIso8601(SysTime(std::chrono::seconds(to))));
   Tally out;
   if (!r || r->status != 200) return out;
-  for (const auto& b : r->json()["buckets"]) {
+  const auto body = r->json();  // bound: a range-for over a member of the temporary would dangle
+  for (const auto& b : body["buckets"]) {
     for (const auto& f : kFields) {
       const int64_t v = b.value(f, int64_t{0});
       if (v != 0) out[f] += v;
@@ -191,7 +192,8 @@ TEST(E2eUsageCountingTest, EveryOutcomeIsCountedExactlyOnce) {
                                  "&to=" + formatIso8601(SysTime(std::chrono::seconds(nowMs() / 1000 + 120))));
   ASSERT_TRUE(r && r->status == 200) << describe(r);
   std::map<std::string, json> byId;
-  for (const auto& k : r->json()["keys"]) byId[k.value("keyId", "")] = k;
+  const auto body = r->json();  // bound: a range-for over a member of the temporary would dangle
+  for (const auto& k : body["keys"]) byId[k.value("keyId", "")] = k;
   ASSERT_EQ(byId.size(), all.size()) << r->body;
   for (const Counted* c : all) {
     SCOPED_TRACE(c->key.created.value("name", ""));
