@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/scope_exit.hpp"
-#include "store/redis/flush_lock.hpp"
+#include "store/redis/redis_lock.hpp"
 
 namespace authd::store::redis {
 namespace {
@@ -87,7 +87,7 @@ Result<size_t> RedisCreditFlush::flushOnce() {
   } else if (!*got) {
     return size_t{0};  // another instance is flushing
   }
-  ScopeExit release([&] { lock.release(*lease); });
+  ScopeExit release([&] { lock.release(*lease, "credits"); });
 
   // Bounded: keys spent on again during this flush come back with a later score (past `cutoff`) and wait
   // for the next flush, so a busy key cannot keep this one going.

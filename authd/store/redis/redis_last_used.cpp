@@ -9,7 +9,6 @@
 #include <optional>
 #include <system_error>
 
-#include "core/crypto.hpp"
 #include "core/scope_exit.hpp"
 #include "store/redis/redis_lock.hpp"
 
@@ -109,20 +108,15 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
 
-  const std::string token = crypto::toHex(crypto::randomBytes(16));
-  {
-    auto taken = takeLock(*lease, lockKey_, token, lockTtl_);
-    if (!taken) return fail(taken.error());
-    if (!*taken) return 0;  // another instance is flushing
+  FlushLock lock(lockKey_, lockTtl_);
+  if (auto taken = lock.acquire(*lease); !taken) {
+    return fail(taken.error());
+  } else if (!*taken) {
+    return 0;  // another instance is flushing
   }
   // Every return from here releases the lock once, except where it is not ours any more (lost) or the
   // connection died (nothing can be sent; the lock expires by itself).
-  ScopeExit release([&] {
-    if (lease->broken()) return;
-    if (!releaseLock(*lease, lockKey_, token)) {
-      spdlog::warn("lastUsedAt: could not release the flush lock; it expires in {} ms", lockTtl_.count());
-    }
-  });
+  ScopeExit release([&] { lock.release(*lease, "lastUsedAt"); });
 
   // Each round trip reads `writers_` batches and writes them on that many connections at once.
   const std::string stop = std::to_string(batchSize * writers_ - 1);
@@ -167,7 +161,7 @@ Result<size_t> RedisLastUsedQueue::flush(keys::LastUsedSink& store, size_t batch
       }
       written += uses.size();
       // Remove what was written and renew the lock, in one round trip.
-      auto after = lease->pipeline({zrem, renewLockCommand(lockKey_, token, lockTtl_)});
+      auto after = lease->pipeline({zrem, lock.renewCommand()});
       if (!after) return fail(after.error());
       if ((*after)[0]->type == REDIS_REPLY_ERROR) return fail(replyError((*after)[0]));
       if ((*after)[1]->type != REDIS_REPLY_INTEGER || (*after)[1]->integer != 1) {

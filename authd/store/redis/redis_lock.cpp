@@ -1,5 +1,9 @@
 #include "store/redis/redis_lock.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.hpp"
+
 namespace authd::store::redis {
 namespace {
 
@@ -15,21 +19,32 @@ Error replyError(const Reply& r) {
   return Error(Code::kCacheUnavailable, "redis: " + std::string(r->str ? std::string_view(r->str, r->len) : ""));
 }
 
-Result<bool> takeLock(RedisPool::Lease& lease, const std::string& key, const std::string& token,
-                      std::chrono::milliseconds ttl) {
-  auto r = lease.command({"SET", key, token, "NX", "PX", std::to_string(ttl.count())});
+FlushLock::FlushLock(std::string key, std::chrono::milliseconds ttl)
+    : key_(std::move(key)), ttl_(ttl), token_(crypto::toHex(crypto::randomBytes(16))) {}
+
+Result<bool> FlushLock::acquire(RedisPool::Lease& lease) {
+  auto r = lease.command({"SET", key_, token_, "NX", "PX", std::to_string(ttl_.count())});
   if (!r) return fail(r.error());
   if ((*r)->type == REDIS_REPLY_ERROR) return fail(replyError(*r));
   return (*r)->type != REDIS_REPLY_NIL;
 }
 
-std::vector<std::string> renewLockCommand(const std::string& key, const std::string& token,
-                                          std::chrono::milliseconds ttl) {
-  return {"EVAL", kRenewScript, "1", key, token, std::to_string(ttl.count())};
+std::vector<std::string> FlushLock::renewCommand() const {
+  return {"EVAL", kRenewScript, "1", key_, token_, std::to_string(ttl_.count())};
 }
 
-bool releaseLock(RedisPool::Lease& lease, const std::string& key, const std::string& token) {
-  return lease.command({"EVAL", kReleaseScript, "1", key, token}).has_value();
+Result<bool> FlushLock::renew(RedisPool::Lease& lease) {
+  auto r = lease.command(renewCommand());
+  if (!r) return fail(r.error());
+  if ((*r)->type == REDIS_REPLY_ERROR) return fail(replyError(*r));
+  return (*r)->type == REDIS_REPLY_INTEGER && (*r)->integer == 1;
+}
+
+void FlushLock::release(RedisPool::Lease& lease, std::string_view what) {
+  if (lease.broken()) return;
+  if (auto r = lease.command({"EVAL", kReleaseScript, "1", key_, token_}); !r) {
+    spdlog::warn("{}: could not release the flush lock; it expires in {} ms", what, ttl_.count());
+  }
 }
 
 }  // namespace authd::store::redis

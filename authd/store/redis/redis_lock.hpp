@@ -1,11 +1,12 @@
-// What the flushers of the queues shared by every instance (lastUsedAt, usage)
-// have in common: a lock in Redis (SET NX PX with a random token) that only
-// its holder renews or releases, and error replies as Errors.
+// What the flushers of the queues shared by every instance (lastUsedAt, usage,
+// credit balances) have in common: a lock in Redis that lets one instance at a
+// time flush (SET NX PX with a random token, renewed while the flush goes on,
+// released only while it still holds that token, so a flusher whose lock
+// expired never frees its successor's), and error replies as Errors.
 #pragma once
 
 #include <chrono>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -16,14 +17,26 @@ namespace authd::store::redis {
 // An error reply (REDIS_REPLY_ERROR) as kCacheUnavailable, with Redis's message.
 Error replyError(const Reply& r);
 
-// SET key token NX PX ttl: true when taken, false when someone else holds it.
-Result<bool> takeLock(RedisPool::Lease& lease, const std::string& key, const std::string& token,
-                      std::chrono::milliseconds ttl);
-// The command that extends the lock to `ttl` while it still holds `token` (replies 1; 0 when it is
-// not ours any more), to pipeline with other work.
-std::vector<std::string> renewLockCommand(const std::string& key, const std::string& token,
-                                          std::chrono::milliseconds ttl);
-// Deletes the lock if it still holds `token`; false when the command could not be sent.
-bool releaseLock(RedisPool::Lease& lease, const std::string& key, const std::string& token);
+class FlushLock {
+ public:
+  // A lock named `key`, held for `ttl` at a time, with a fresh random token.
+  FlushLock(std::string key, std::chrono::milliseconds ttl);
+  // Takes the lock on the leased connection; false when another instance holds it.
+  Result<bool> acquire(RedisPool::Lease& lease);
+  // Extends the lock by its ttl; false when it is not ours any more (it expired: stop flushing).
+  Result<bool> renew(RedisPool::Lease& lease);
+  // The renewal as a command to pipeline with other work; its reply is 1 while the lock is ours.
+  std::vector<std::string> renewCommand() const;
+  // Frees the lock if it is still ours (a dead connection leaves it to expire by itself); `what` names
+  // the flusher in the warning when it cannot be sent.
+  void release(RedisPool::Lease& lease, std::string_view what);
+
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+  std::chrono::milliseconds ttl_;
+  std::string token_;
+};
 
 }  // namespace authd::store::redis

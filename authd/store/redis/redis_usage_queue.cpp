@@ -148,18 +148,13 @@ Result<size_t> RedisUsageQueue::flush(verify::UsageSink& sink) {
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.error());
 
-  const std::string lockToken = crypto::toHex(crypto::randomBytes(16));
-  {
-    auto taken = takeLock(*lease, lockKey_, lockToken, lockTtl_);
-    if (!taken) return fail(taken.error());
-    if (!*taken) return 0;  // another instance is flushing
+  FlushLock lock(lockKey_, lockTtl_);
+  if (auto taken = lock.acquire(*lease); !taken) {
+    return fail(taken.error());
+  } else if (!*taken) {
+    return 0;  // another instance is flushing
   }
-  ScopeExit release([&] {
-    if (lease->broken()) return;
-    if (!releaseLock(*lease, lockKey_, lockToken)) {
-      spdlog::warn("usage: could not release the flush lock; it expires in {} ms", lockTtl_.count());
-    }
-  });
+  ScopeExit release([&] { lock.release(*lease, "usage"); });
 
   size_t written = 0;
   // At most two rounds: a leftover processing key, then the live hash.
@@ -195,9 +190,9 @@ Result<size_t> RedisUsageQueue::flush(verify::UsageSink& sink) {
       written += chunk.size();
       ++index;
       chunk.clear();
-      auto renewed = lease->command(renewLockCommand(lockKey_, lockToken, lockTtl_));
+      auto renewed = lock.renew(*lease);
       if (!renewed) return fail(renewed.error());
-      if ((*renewed)->type != REDIS_REPLY_INTEGER || (*renewed)->integer != 1) {
+      if (!*renewed) {
         // The lock expired and may be someone else's now: stop; they finish the rest.
         spdlog::warn("usage: flush lock lost after {} rows; leaving the rest to its holder", written);
         release.dismiss();
