@@ -78,6 +78,26 @@ class PgPool {
   LeasePool<pqxx::connection> pool_;  // connects with options_
 };
 
+// Retention: runs a bounded DELETE (exec(tx) runs it with LIMIT `batch` and returns the rows it deleted),
+// one short transaction per batch, until a batch deletes fewer than `batch` rows or `maxBatches` ran.
+// Returns the rows deleted.
+template <typename F>
+Result<size_t> deleteInBatches(PgPool& pool, int batch, int maxBatches, F&& exec) {
+  size_t total = 0;
+  for (int i = 0; i < maxBatches; ++i) {
+    auto deleted = pool.run([&](pqxx::connection& c) {
+      pqxx::work tx(c);
+      const size_t n = exec(tx);
+      tx.commit();
+      return n;
+    });
+    if (!deleted) return fail(std::move(deleted.error()));
+    total += *deleted;
+    if (*deleted < static_cast<size_t>(batch)) break;
+  }
+  return total;
+}
+
 template <typename F>
 RunResult<F> PgPool::run(F&& fn) {
   using R = std::invoke_result_t<F, pqxx::connection&>;

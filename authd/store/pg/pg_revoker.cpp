@@ -35,19 +35,14 @@ Result<size_t> PgAccessTokenRevoker::pruneExpired() {
   const double quietFor = static_cast<double>((accessLifetime_ + tokens::kSessionDenialMargin).count());
   size_t total = 0;
   for (const char* statement : {"prune_revoked_access_tokens", "prune_families"}) {
-    for (int batch = 0; batch < kMaxBatches; ++batch) {
-      auto deleted = pool_.run([&](pqxx::connection& c) {
-        pqxx::work tx(c);
-        const auto r = statement == std::string_view("prune_families")
-                           ? tx.exec_prepared(statement, quietFor, kPruneBatch)
-                           : tx.exec_prepared(statement, kPruneBatch);
-        tx.commit();
-        return static_cast<size_t>(r.affected_rows());
-      });
-      if (!deleted) return fail(std::move(deleted.error()));
-      total += *deleted;
-      if (*deleted < static_cast<size_t>(kPruneBatch)) break;
-    }
+    auto deleted = deleteInBatches(pool_, kPruneBatch, kMaxBatches, [&](pqxx::work& tx) {
+      const auto r = statement == std::string_view("prune_families")
+                         ? tx.exec_prepared(statement, quietFor, kPruneBatch)
+                         : tx.exec_prepared(statement, kPruneBatch);
+      return static_cast<size_t>(r.affected_rows());
+    });
+    if (!deleted) return fail(std::move(deleted.error()));
+    total += *deleted;
   }
   return total;
 }

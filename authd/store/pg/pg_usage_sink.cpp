@@ -48,17 +48,11 @@ Result<size_t> PgUsageSink::pruneUsage(int64_t usageBefore, int64_t chunksBefore
   size_t total = 0;
   for (const auto& [statement, before] :
        {std::pair{"prune_usage", usageBefore}, std::pair{"prune_usage_chunks", chunksBefore}}) {
-    for (int batch = 0; batch < kMaxBatches; ++batch) {
-      auto deleted = pool_.run([&](pqxx::connection& c) {
-        pqxx::work tx(c);
-        const auto r = tx.exec_prepared(statement, before, kPruneBatch);
-        tx.commit();
-        return static_cast<size_t>(r.affected_rows());
-      });
-      if (!deleted) return fail(std::move(deleted.error()));
-      total += *deleted;
-      if (*deleted < static_cast<size_t>(kPruneBatch)) break;
-    }
+    auto deleted = deleteInBatches(pool_, kPruneBatch, kMaxBatches, [&](pqxx::work& tx) {
+      return static_cast<size_t>(tx.exec_prepared(statement, before, kPruneBatch).affected_rows());
+    });
+    if (!deleted) return fail(std::move(deleted.error()));
+    total += *deleted;
   }
   return total;
 }
