@@ -21,6 +21,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "support/api.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
@@ -58,21 +59,13 @@ class CreditFlushTest : public ::testing::Test {
  protected:
   void SetUp() override {
     (void)testEnv();  // fails, with the reason, without the stack
-    pg_ = makePool(testEnv().dbPort);
+    pg_ = makePool(0);
     redis_ = makeTestRedisPool(4);
     keys_ = std::make_unique<store::pg::PgKeyStore>(*pg_);
     prefix_ = "authd:test:cr:" + crypto::uuidV4() + ":";
     flush_ = std::make_unique<RedisCreditFlush>(*redis_, *keys_, prefix_, 100);
-    auto user = pg_->run([](pqxx::connection& c) {
-      pqxx::work tx(c);
-      auto row = tx.exec_params1(
-          "INSERT INTO users (email, password_hash, name) VALUES ($1, 'x', 'credits') RETURNING id::text",
-          "credits-" + crypto::uuidV4() + "@test.invalid");
-      tx.commit();
-      return row[0].as<std::string>();
-    });
-    ASSERT_TRUE(user) << describe(user.error());
-    userId_ = *user;
+    userId_ = insertTestUser(*pg_, "credits");
+    ASSERT_FALSE(userId_.empty());
   }
 
   void TearDown() override {
@@ -83,23 +76,13 @@ class CreditFlushTest : public ::testing::Test {
         (void)lease->command(del);
       }
     }
-    if (pg_ && !userId_.empty()) {
-      (void)pg_->run([&](pqxx::connection& c) {
-        pqxx::work tx(c);
-        tx.exec_params0("DELETE FROM users WHERE id = $1::uuid", userId_);  // cascades to api_keys
-        tx.commit();
-      });
-    }
+    if (pg_) deleteTestUser(*pg_, userId_);  // cascades to api_keys
   }
 
+  // The stack's PostgreSQL (port 0), or one that is not there.
   static std::unique_ptr<store::pg::PgPool> makePool(int port) {
-    const TestEnv& env = testEnv();
-    store::pg::PgPoolOptions o;
-    o.conninfo = store::pg::makeConninfo(env.dbHost, port, env.dbUser, env.dbPassword, env.dbName,
-                                         std::chrono::milliseconds(1000), std::chrono::milliseconds(10000));
-    o.size = 2;
-    o.onConnect = store::pg::prepareStatements;
-    return std::make_unique<store::pg::PgPool>(std::move(o));
+    return makeTestPgPool(
+        {.size = 2, .prepare = true, .statementTimeout = std::chrono::milliseconds(10000), .port = port});
   }
 
   // A key of the test user created through the store with `credits`.

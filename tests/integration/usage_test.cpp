@@ -22,6 +22,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_usage_sink.hpp"
 #include "support/api.hpp"
+#include "support/stack_queries.hpp"
 #include "support/test_env.hpp"
 #include "verify/usage.hpp"
 
@@ -79,29 +80,15 @@ class UsageWriteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     (void)testEnv();  // fails, with the reason, without the stack
-    const TestEnv& env = testEnv();
-    store::pg::PgPoolOptions o;
-    o.conninfo = store::pg::makeConninfo(env.dbHost, env.dbPort, env.dbUser, env.dbPassword, env.dbName,
-                                         std::chrono::milliseconds(1000), std::chrono::milliseconds(30000));
-    o.size = 4;
-    o.onConnect = store::pg::prepareStatements;
-    pg_ = std::make_unique<store::pg::PgPool>(std::move(o));
+    pg_ = makeTestPgPool({.size = 4, .prepare = true, .statementTimeout = std::chrono::milliseconds(30000)});
     redis_ = makeTestRedisPool(4);
     sink_ = std::make_unique<store::pg::PgUsageSink>(*pg_);
     queueKey_ = "authd:test:usage:" + crypto::uuidV4();
     queue_ = makeQueue(*redis_);
     minute_ = verify::usageMinute(toUnixMillis(clock_.now()));
 
-    auto user = pg_->run([](pqxx::connection& c) {
-      pqxx::work tx(c);
-      auto row =
-          tx.exec_params1("INSERT INTO users (email, password_hash, name) VALUES ($1, 'x', 'usage') RETURNING id::text",
-                          "usage-" + crypto::uuidV4() + "@test.invalid");
-      tx.commit();
-      return row[0].as<std::string>();
-    });
-    ASSERT_TRUE(user) << describe(user.error());
-    userId_ = *user;
+    userId_ = insertTestUser(*pg_, "usage");
+    ASSERT_FALSE(userId_.empty());
   }
 
   void TearDown() override {
@@ -110,13 +97,7 @@ class UsageWriteTest : public ::testing::Test {
         (void)lease->command({"DEL", queue_->key(), queue_->flushingKey(), queue_->tokenKey(), queue_->lockKey()});
       }
     }
-    if (pg_ && !userId_.empty()) {
-      (void)pg_->run([&](pqxx::connection& c) {
-        pqxx::work tx(c);
-        tx.exec_params0("DELETE FROM users WHERE id = $1::uuid", userId_);  // cascades to api_keys, key_usage
-        tx.commit();
-      });
-    }
+    if (pg_) deleteTestUser(*pg_, userId_);  // cascades to api_keys, key_usage
   }
 
   std::unique_ptr<RedisUsageQueue> makeQueue(store::redis::RedisPool& pool, size_t rowsPerChunk = 5000) {
@@ -124,24 +105,7 @@ class UsageWriteTest : public ::testing::Test {
   }
 
   // Inserts n api_keys rows for the test user; their ids.
-  std::vector<std::string> insertKeys(int n) {
-    const std::string tag = crypto::uuidV4();
-    auto ids = pg_->run([&](pqxx::connection& c) {
-      pqxx::work tx(c);
-      std::vector<std::string> out;
-      for (const auto& row :
-           tx.exec_params("INSERT INTO api_keys (user_id, name, key_hash, prefix) "
-                          "SELECT $1::uuid, 'us', encode(sha256(convert_to($2 || ':' || i, 'UTF8')), 'hex'), 'sk_test' "
-                          "FROM generate_series(1, $3) AS i RETURNING id::text",
-                          userId_, tag, n)) {
-        out.push_back(row[0].as<std::string>());
-      }
-      tx.commit();
-      return out;
-    });
-    EXPECT_TRUE(ids) << describe(ids.error());
-    return ids ? *ids : std::vector<std::string>{};
-  }
+  std::vector<std::string> insertKeys(int n) { return insertTestKeys(*pg_, userId_, n, "us"); }
 
   // key_usage of the test user's keys.
   Table stored() {

@@ -3,9 +3,52 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include "core/crypto.hpp"
+#include "support/api.hpp"
 #include "support/test_env.hpp"
 
 namespace authd::testing {
+
+std::string insertTestUser(store::pg::PgPool& pool, const std::string& tag) {
+  auto user = pool.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto row = tx.exec_params1("INSERT INTO users (email, password_hash, name) VALUES ($1, 'x', $2) RETURNING id::text",
+                               tag + "-" + crypto::uuidV4() + "@test.invalid", tag);
+    tx.commit();
+    return row[0].as<std::string>();
+  });
+  EXPECT_TRUE(user) << describe(user.error());
+  return user ? *user : std::string{};
+}
+
+void deleteTestUser(store::pg::PgPool& pool, const std::string& userId) {
+  if (userId.empty()) return;
+  (void)pool.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params0("DELETE FROM users WHERE id = $1::uuid", userId);
+    tx.commit();
+  });
+}
+
+std::vector<std::string> insertTestKeys(store::pg::PgPool& pool, const std::string& userId, int n,
+                                        const std::string& name) {
+  const std::string tag = crypto::uuidV4();
+  auto ids = pool.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<std::string> out;
+    for (const auto& row :
+         tx.exec_params("INSERT INTO api_keys (user_id, name, key_hash, prefix) "
+                        "SELECT $1::uuid, $2, encode(sha256(convert_to($3 || ':' || i, 'UTF8')), 'hex'), 'sk_test' "
+                        "FROM generate_series(1, $4) AS i RETURNING id::text",
+                        userId, name, tag, n)) {
+      out.push_back(row[0].as<std::string>());
+    }
+    tx.commit();
+    return out;
+  });
+  EXPECT_TRUE(ids) << describe(ids.error());
+  return ids ? *ids : std::vector<std::string>{};
+}
 
 int execSql(const std::string& sql, const std::string& param) {
   auto pool = makeTestPgPool(1);

@@ -6,11 +6,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/pg/pg_pool.hpp"
 #include "store/redis/redis_pool.hpp"
 
 namespace authd::testing {
+
+// A user of its own for one test (`tag` names it); its id, or "" and a failed test on a database error.
+std::string insertTestUser(store::pg::PgPool& pool, const std::string& tag);
+// Deletes the user, and by cascade its keys and their usage.
+void deleteTestUser(store::pg::PgPool& pool, const std::string& userId);
+// Inserts n api_keys rows named `name` for the user (random hashes); their ids (empty and a failed test on an error).
+std::vector<std::string> insertTestKeys(store::pg::PgPool& pool, const std::string& userId, int n,
+                                        const std::string& name);
 
 // Runs one SQL statement with one parameter against the test PostgreSQL; rows affected (-1, and a failed test,
 // on a database error).

@@ -10,6 +10,7 @@
 
 #include "config/dotenv.hpp"
 #include "keys/api_key.hpp"
+#include "store/pg/pg_account_stores.hpp"  // prepareStatements
 
 namespace authd::testing {
 namespace {
@@ -110,13 +111,17 @@ int stack(const std::string& subcommand, int instance) {
   return WEXITSTATUS(status);
 }
 
-std::unique_ptr<store::pg::PgPool> makeTestPgPool(int size) {
+std::unique_ptr<store::pg::PgPool> makeTestPgPool(int size) { return makeTestPgPool(TestPgPoolOptions{.size = size}); }
+
+std::unique_ptr<store::pg::PgPool> makeTestPgPool(const TestPgPoolOptions& options) {
   const TestEnv& env = testEnv();
   store::pg::PgPoolOptions o;
-  o.conninfo = store::pg::makeConninfo(env.dbHost, env.dbPort, env.dbUser, env.dbPassword, env.dbName,
-                                       std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
-  o.size = size;
+  o.conninfo =
+      store::pg::makeConninfo(env.dbHost, options.port != 0 ? options.port : env.dbPort, env.dbUser, env.dbPassword,
+                              env.dbName, std::chrono::milliseconds(1000), options.statementTimeout);
+  o.size = options.size;
   o.acquireTimeout = std::chrono::milliseconds(2000);
+  if (options.prepare) o.onConnect = store::pg::prepareStatements;
   return std::make_unique<store::pg::PgPool>(std::move(o));
 }
 

@@ -56,6 +56,13 @@ std::string shellQuote(const std::string& s);
 // Pools connected to the test stack's PostgreSQL and Redis, with short
 // timeouts so an outage answers quickly.
 std::unique_ptr<store::pg::PgPool> makeTestPgPool(int size);
+struct TestPgPoolOptions {
+  int size = 4;
+  bool prepare = false;  // prepare authd's statements on each connection
+  std::chrono::milliseconds statementTimeout{5000};
+  int port = 0;  // 0: the stack's; another: a PostgreSQL that is not there (an outage)
+};
+std::unique_ptr<store::pg::PgPool> makeTestPgPool(const TestPgPoolOptions& options);
 std::unique_ptr<store::redis::RedisPool> makeTestRedisPool(int size);
 
 }  // namespace authd::testing
