@@ -201,6 +201,21 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.integer("USAGE_RETENTION_DAYS", c.usageRetentionDays, 1, 3650);
   r.integer("USAGE_MAX_PENDING", c.usageMaxPending, 1, 100'000'000);
 
+  r.integer("AUDIT_RETENTION_DAYS", c.auditRetentionDays, 1, 36500);
+  r.millis("EXPIRY_SCAN_MS", c.expiryScan, 100, 86'400'000);
+  r.str("WEBHOOK_URL", c.webhookUrl);
+  r.str("WEBHOOK_SECRET", c.webhookSecret);
+  r.str("WEBHOOK_SECRETS_KEY", c.webhookSecretsKey);
+  std::string allowPrivate = "0";
+  r.oneOf("WEBHOOK_ALLOW_PRIVATE", allowPrivate, {"0", "1"});
+  c.webhookAllowPrivate = allowPrivate == "1";
+  r.integer("WEBHOOK_MAX_PER_USER", c.webhookMaxPerUser, 1, 1000);
+  r.millis("WEBHOOK_TIMEOUT_MS", c.webhookTimeout, 100, 60'000);
+  r.seconds("WEBHOOK_RETRY_FOR", c.webhookRetryFor);
+  r.integer("WEBHOOK_CONCURRENCY", c.webhookConcurrency, 1, 64);
+  if (!c.webhookUrl.empty() && c.webhookSecret.empty()) r.fail("WEBHOOK_SECRET", "must be set with WEBHOOK_URL");
+  if (c.webhookUrl.empty() && !c.webhookSecret.empty()) r.fail("WEBHOOK_URL", "must be set with WEBHOOK_SECRET");
+
   r.oneOf("LOG_LEVEL", c.logLevel, {"trace", "debug", "info", "warn", "error", "off"});
   std::string format = "text";
   r.oneOf("LOG_FORMAT", format, {"text", "json"});

@@ -75,6 +75,18 @@ struct Config {
   int64_t usageRetentionDays = 90;    // USAGE_RETENTION_DAYS: key_usage rows older than this are pruned
   int64_t usageMaxPending = 500'000;  // USAGE_MAX_PENDING: rows kept in memory (retries included)
 
+  // Events: the audit log and webhooks.
+  int64_t auditRetentionDays = 365;              // AUDIT_RETENTION_DAYS: events older than this are pruned
+  std::chrono::milliseconds expiryScan{60'000};  // EXPIRY_SCAN_MS: how often key.expiring/key.expired are looked for
+  std::string webhookUrl;                        // WEBHOOK_URL: the operator's endpoint (every event); empty = none
+  std::string webhookSecret;         // WEBHOOK_SECRET: its signing secret (whsec_…), required with the URL
+  std::string webhookSecretsKey;     // WEBHOOK_SECRETS_KEY: encrypts stored secrets; empty = from JWT_SECRET
+  bool webhookAllowPrivate = false;  // WEBHOOK_ALLOW_PRIVATE=1: allow loopback/private targets (tests)
+  int64_t webhookMaxPerUser = 10;    // WEBHOOK_MAX_PER_USER: a user's live endpoints
+  std::chrono::milliseconds webhookTimeout{5000};  // WEBHOOK_TIMEOUT_MS: one attempt, connect to last byte
+  std::chrono::seconds webhookRetryFor{86'400};    // WEBHOOK_RETRY_FOR: retries stop (failed) this long after the event
+  int64_t webhookConcurrency = 4;                  // WEBHOOK_CONCURRENCY: attempts in flight per instance
+
   // Logs.
   std::string logLevel = "info";  // LOG_LEVEL: trace|debug|info|warn|error|off
   bool logJson = false;           // LOG_FORMAT: text|json

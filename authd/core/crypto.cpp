@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 
 namespace authd::crypto {
 namespace {
@@ -140,6 +142,87 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
   }
   // Leftover bits must be zero for a canonical encoding.
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+std::string base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  // EVP_DecodeBlock skips leading and trailing whitespace and decodes '=' as zero bits: check strictly first.
+  size_t pad = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '=') {
+      if (i + 2 < text.size() || ++pad > 2) return std::nullopt;
+      continue;
+    }
+    if (pad > 0) return std::nullopt;
+    const bool alpha =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (!alpha) return std::nullopt;
+  }
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+namespace {
+constexpr size_t kGcmNonce = 12;
+constexpr size_t kGcmTag = 16;
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+}  // namespace
+
+std::string aeadSeal(std::string_view key, std::string_view plaintext, std::string_view aad) {
+  if (key.size() != 32) std::abort();  // a programming error: keys are derived to 32 bytes
+  std::string out = randomBytes(kGcmNonce);
+  out.resize(kGcmNonce + plaintext.size() + kGcmTag);
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  auto* body = nonce + kGcmNonce;
+  const CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int len = 0, total = 0;
+  const bool ok =
+      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) == 1 &&
+      (aad.empty() || EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                                        static_cast<int>(aad.size())) == 1) &&
+      EVP_EncryptUpdate(ctx.get(), body, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      (total = len, EVP_EncryptFinal_ex(ctx.get(), body + total, &len) == 1) &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTag, body + plaintext.size()) == 1;
+  if (!ok) std::abort();  // OpenSSL failing to encrypt leaves nothing safe to do
+  return out;
+}
+
+std::optional<std::string> aeadOpen(std::string_view key, std::string_view sealed, std::string_view aad) {
+  if (key.size() != 32 || sealed.size() < kGcmNonce + kGcmTag) return std::nullopt;
+  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
+  const auto* body = nonce + kGcmNonce;
+  const size_t n = sealed.size() - kGcmNonce - kGcmTag;
+  std::string out(n, '\0');
+  unsigned char tag[kGcmTag];
+  std::memcpy(tag, body + n, kGcmTag);
+  const CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int len = 0;
+  const bool ok =
+      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) == 1 &&
+      (aad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                                        static_cast<int>(aad.size())) == 1) &&
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, body, static_cast<int>(n)) ==
+          1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTag, tag) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &len) == 1;
+  if (!ok) return std::nullopt;
   return out;
 }
 

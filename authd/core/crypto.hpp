@@ -1,5 +1,5 @@
 // Small wrappers over OpenSSL and zlib: the CSPRNG, SHA-256, HMAC-SHA256,
-// constant-time comparison, hex and base64url. Every secret in authd goes
+// constant-time comparison, hex, base64 and base64url. Every secret in authd goes
 // through these; nothing here allocates more than its output.
 #pragma once
 
@@ -41,6 +41,17 @@ std::string base64UrlEncode(std::string_view bytes);
 // Decodes unpadded base64url; nullopt on any character outside the alphabet
 // or an impossible length.
 std::optional<std::string> base64UrlDecode(std::string_view text);
+
+// Standard base64 with padding (RFC 4648 §4), as Standard Webhooks' secrets and signatures use.
+std::string base64Encode(std::string_view bytes);
+// Decodes padded standard base64; nullopt on anything else.
+std::optional<std::string> base64Decode(std::string_view text);
+
+// AES-256-GCM with a random 96-bit nonce: nonce || ciphertext || 16-byte tag. `key` must be 32 bytes;
+// `aad` is authenticated, not encrypted (bind a ciphertext to what it belongs to).
+std::string aeadSeal(std::string_view key, std::string_view plaintext, std::string_view aad = {});
+// The plaintext, or nullopt when `sealed` was not made by aeadSeal with this key and aad (tampered, truncated).
+std::optional<std::string> aeadOpen(std::string_view key, std::string_view sealed, std::string_view aad = {});
 
 // A random UUID v4 in canonical text form.
 std::string uuidV4();

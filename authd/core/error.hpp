@@ -19,6 +19,7 @@ enum class Code {
   kInvalidId,             // a path id is not a UUID
   kInvalidMode,           // /verify: `mode` is not jwt, apikey or any
   kInvalidCost,           // /verify: `cost` is not a whole number 0-1000
+  kUrlNotAllowed,         // webhooks: not http(s), or a host that resolves to a private address
   kPayloadTooLarge,       // the body is over the server's limit
   kUnsupportedMediaType,  // a body that is not application/json
   kRequestTimeout,        // the client was too slow sending its request
@@ -45,6 +46,7 @@ enum class Code {
   kMethodNotAllowed,  // the path exists with another method
   kEmailTaken,        // signup: the email is already registered
   kConflict,          // the resource's state does not allow the change (a rotated or revoked key)
+  kWebhookLimit,      // webhooks: the user already has the most endpoints allowed
   kDocsUnavailable,   // the API documentation's assets are not installed
   kTooManyRequests,   // login throttling
   // A dependency or the server itself cannot answer now (family: unavailable).

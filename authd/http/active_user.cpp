@@ -19,4 +19,15 @@ HttpResponse withUser(HttpResponse r, const std::string& userId) {
   return r;
 }
 
+events::Origin originOf(const HttpRequest& req) {
+  events::Origin o;
+  o.clientAddress = req.peer;
+  if (const auto& ua = req.header(Hdr::kUserAgent)) o.userAgent = *ua;
+  return o;
+}
+
+events::Context userContext(const HttpRequest& req, std::string userId) {
+  return events::Context::user(std::move(userId), originOf(req));
+}
+
 }  // namespace authd::http

@@ -18,6 +18,7 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kInvalidId, {400, "Id must be a UUID"}},
     Row{Code::kInvalidMode, {400, "mode must be jwt, apikey or any"}},             // header only, no body
     Row{Code::kInvalidCost, {400, "cost must be a whole number from 0 to 1000"}},  // header only, no body
+    Row{Code::kUrlNotAllowed, {400, "URL is not allowed"}},
     Row{Code::kPayloadTooLarge, {413, "Request is too large"}},
     Row{Code::kUnsupportedMediaType, {415, "Content-Type must be application/json"}},
     Row{Code::kRequestTimeout, {408, "Request timed out"}},
@@ -41,6 +42,7 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kMethodNotAllowed, {405, "Method not allowed"}},
     Row{Code::kEmailTaken, {409, "Email is already registered"}},
     Row{Code::kConflict, {409, "The resource's state does not allow this change"}},
+    Row{Code::kWebhookLimit, {409, "Too many webhook endpoints"}},
     Row{Code::kDocsUnavailable, {404, "API documentation is not installed"}},  // the route sends how to install it
     Row{Code::kTooManyRequests, {429, "Too many requests"}},
     Row{Code::kOverloaded, {503, "Server is overloaded; retry shortly"}},

@@ -17,7 +17,7 @@ enum class Method { kGet, kPost, kPut, kPatch, kDelete, kHead, kOptions, kOther 
 std::string_view methodName(Method m);
 
 // The request headers authd reads; everything else is ignored.
-enum class Hdr { kAuthorization, kApiKey, kContentType, kForwardedFor, kRealIp, kRequestId, kCount };
+enum class Hdr { kAuthorization, kApiKey, kContentType, kForwardedFor, kRealIp, kRequestId, kUserAgent, kCount };
 
 struct HttpRequest {
   Method method = Method::kGet;

@@ -74,6 +74,8 @@ HttpRequest convert(const P::Http::Request& req) {
   if (r.method != Method::kGet && r.method != Method::kHead) {
     if (auto ct = h.tryGet<P::Http::Header::ContentType>())
       r.headers[size_t(Hdr::kContentType)] = ct->mime().toString();
+    // For the audit log: only changes record it, and no change is a GET.
+    if (auto ua = h.tryGet<P::Http::Header::UserAgent>()) r.headers[size_t(Hdr::kUserAgent)] = ua->agent();
   }
   // One pass over the few raw headers a request carries, instead of a hashed,
   // lowercasing lookup (and a copy of the header) per name authd reads.

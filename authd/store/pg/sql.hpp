@@ -213,6 +213,20 @@ inline constexpr const char* kUserUsageTotals =
     "AND u.minute >= to_timestamp($2::double precision) AND u.minute < to_timestamp($3::double precision) "
     "GROUP BY k.id, k.name, k.created_at ORDER BY k.created_at DESC, k.id";
 
+// The outbox (sql/006_events.sql): one event, and its fan-out to every live endpoint that wants it (the
+// operator's, user_id NULL, gets every type; a user's gets its own events, never an operator-only type ($11)),
+// in the caller's transaction. $1 type, $2 user id or '', $3 actor type, $4 actor id or '', $5 target type,
+// $6 target id or '', $7 client address or '', $8 user agent or '', $9 data (a JSON object's text).
+// Returns the event's id, seq and time in µs.
+inline constexpr const char* kAppendEvent =
+    "WITH e AS (INSERT INTO events (type, user_id, actor_type, actor_id, target_type, target_id, client_address, "
+    "user_agent, data) VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, ''), $5, nullif($6, ''), nullif($7, ''), "
+    "nullif($8, ''), $9::jsonb) RETURNING id, seq, at, user_id, type), "
+    "d AS (INSERT INTO webhook_deliveries (webhook_id, event_id) SELECT w.id, e.id FROM e JOIN webhooks w "
+    "ON w.deleted_at IS NULL AND (w.user_id IS NULL OR (w.user_id = e.user_id AND NOT $10::boolean)) "
+    "AND (cardinality(w.events) = 0 OR e.type = ANY(w.events))) "
+    "SELECT id::text, seq, (extract(epoch FROM at) * 1000000)::bigint FROM e";
+
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
 #undef AUTHD_MS
@@ -254,6 +268,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"key_usage_buckets", kKeyUsageBuckets},
       {"user_usage_buckets", kUserUsageBuckets},
       {"user_usage_totals", kUserUsageTotals},
+      {"append_event", kAppendEvent},
   };
   return kAll;
 }
