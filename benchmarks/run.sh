@@ -259,6 +259,8 @@ read -r US_CALLS1 US_MS1 <<<"$(usage_statements)"
 LU_ROWS=$(psql_authd -tAc "SELECT count(*) FROM api_keys WHERE name = 'bench-lastused' AND last_used_at >= to_timestamp($LU_START)")
 LU_FLUSH=$(echo "$STOP_LOG" | grep -ao 'flushed [0-9]* keys to PostgreSQL in [0-9]* ms ([0-9]* batches)' | tail -1 || true)
 LU_FLUSH_MS=$(echo "$LU_FLUSH" | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
+# lastUsedAt and the usage and credits jobs run side by side: the whole flush is as long as the longest.
+FLUSH_MS=$(echo "$STOP_LOG" | grep -ao 'the whole flush took [0-9]* ms' | tail -1 | sed -n 's/.* took \([0-9]*\) ms/\1/p' || true)
 # The usage tracker's line, whatever its exact words, as long as it says "usage: flushed ... in N ms".
 USAGE_FLUSH=$(echo "$STOP_LOG" | grep -ao 'usage: flushed .* in [0-9]* ms[^"]*' | tail -1 || true)
 USAGE_FLUSH_MS=$(echo "$USAGE_FLUSH" | sed -n 's/.* in \([0-9]*\) ms.*/\1/p')
@@ -352,10 +354,10 @@ awk -F'\t' -v rounds="$ROUNDS" '
   echo "- key lookups in PostgreSQL during the badkey and badsum floods: $LOOKUPS_DURING"
   echo "- lastUsedAt: $LU_ROWS of $LASTUSED_KEYS keys reached PostgreSQL; the stop's flush: ${LU_FLUSH:-none seen}"
   echo "- usage: $USAGE_KEYS of $LASTUSED_KEYS keys have rows in key_usage ($USAGE_ROWS rows, counting $USAGE_COUNTED requests; wrk saw $LU_REQUESTS answers); $USAGE_ALL_ROWS rows in key_usage in all; the stop's flush: ${USAGE_FLUSH:-no usage flush line in the log}; usage statements in PostgreSQL during the stop: $((US_CALLS1 - US_CALLS0)) calls, $((US_MS1 - US_MS0)) ms"
-  if [ -n "$LU_FLUSH_MS" ] && [ -n "$USAGE_FLUSH_MS" ]; then
-    echo "- one flush, lastUsedAt + usage (target < 2 s): $((LU_FLUSH_MS + USAGE_FLUSH_MS)) ms ($LU_FLUSH_MS + $USAGE_FLUSH_MS); the whole graceful stop (SIGTERM to stopped): ${STOP_MS:-?} ms"
+  if [ -n "$FLUSH_MS" ]; then
+    echo "- one flush, lastUsedAt and usage side by side (target < 2 s): $FLUSH_MS ms (lastUsedAt ${LU_FLUSH_MS:-?} ms, usage ${USAGE_FLUSH_MS:-?} ms); the whole graceful stop (SIGTERM to stopped): ${STOP_MS:-?} ms"
   else
-    echo "- one flush, lastUsedAt + usage (target < 2 s): ${LU_FLUSH_MS:-?} ms of lastUsedAt + ${USAGE_FLUSH_MS:-?} ms of usage; the whole graceful stop (SIGTERM to stopped, an upper bound): ${STOP_MS:-?} ms"
+    echo "- one flush, lastUsedAt and usage (target < 2 s): no whole-flush line in the log; ${LU_FLUSH_MS:-?} ms of lastUsedAt, ${USAGE_FLUSH_MS:-?} ms of usage; the whole graceful stop (SIGTERM to stopped, an upper bound): ${STOP_MS:-?} ms"
   fi
   echo "- scale: $SCALE_LINE"
   echo

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <map>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "core/crypto.hpp"
@@ -107,7 +109,7 @@ Result<RowMap> readFrozen(RedisPool::Lease& lease, const std::string& key) {
 }  // namespace
 
 RedisUsageQueue::RedisUsageQueue(RedisPool& pool, std::string key, std::chrono::milliseconds lockTtl,
-                                 size_t rowsPerChunk, std::chrono::milliseconds markerTtl)
+                                 size_t rowsPerChunk, std::chrono::milliseconds markerTtl, size_t writers)
     : pool_(pool),
       key_(std::move(key)),
       flushingKey_(key_ + ":flushing"),
@@ -115,7 +117,8 @@ RedisUsageQueue::RedisUsageQueue(RedisPool& pool, std::string key, std::chrono::
       lockKey_(key_ + ":lock"),
       lockTtl_(lockTtl),
       rowsPerChunk_(std::max<size_t>(1, rowsPerChunk)),
-      markerTtl_(markerTtl) {}
+      markerTtl_(markerTtl),
+      writers_(std::max<size_t>(1, writers)) {}
 
 Status RedisUsageQueue::push(const std::vector<verify::UsageChunk>& chunks) {
   std::vector<std::vector<std::string>> commands;
@@ -176,20 +179,38 @@ Result<size_t> RedisUsageQueue::flush(verify::UsageSink& sink) {
     if (leftover) spdlog::info("usage: finishing a flush left incomplete ({} rows)", rows->size());
 
     const size_t per = rowsPerChunkOf(token, rowsPerChunk_);
-    size_t index = 0;
-    std::vector<verify::UsageRow> chunk;
-    chunk.reserve(std::min(per, rows->size()));
+    // Chunk i is always the same rows (sorted, `per` each), whoever splits the frozen set.
+    std::vector<std::vector<verify::UsageRow>> chunks;
+    chunks.reserve(rows->size() / std::max<size_t>(per, 1) + 1);
     for (auto it = rows->begin(); it != rows->end();) {
-      auto node = rows->extract(it++);
-      chunk.push_back(verify::UsageRow{std::move(node.key().first), node.key().second, node.mapped()});
-      if (chunk.size() < per && it != rows->end()) continue;
-      // The processing key stays on failure: the next flush reruns it, skipping the chunks applied.
-      if (auto applied = sink.addUsage(token + ":" + std::to_string(index), chunk); !applied) {
-        return fail(applied.error());
+      if (chunks.empty() || chunks.back().size() >= per) {
+        chunks.emplace_back();
+        chunks.back().reserve(std::min(per, rows->size()));
       }
-      written += chunk.size();
-      ++index;
-      chunk.clear();
+      auto node = rows->extract(it++);
+      chunks.back().push_back(verify::UsageRow{std::move(node.key().first), node.key().second, node.mapped()});
+    }
+    // Waves of `writers_` chunks, each on its own connection: the chunks hold disjoint (key, minute) rows, so
+    // they never wait on one another, and PostgreSQL's per-row cost dominates a flush. The processing key
+    // stays on failure: the next flush reruns it, skipping the chunks applied.
+    for (size_t first = 0; first < chunks.size(); first += writers_) {
+      const size_t end = std::min(chunks.size(), first + writers_);
+      auto apply = [&](size_t i) { return sink.addUsage(token + ":" + std::to_string(i), chunks[i]); };
+      std::vector<std::future<Result<bool>>> others;
+      Result<bool> failed = true;
+      for (size_t i = first + 1; i < end; ++i) {
+        try {
+          others.push_back(std::async(std::launch::async, apply, i));
+        } catch (const std::system_error&) {  // no thread to be had: apply it here
+          if (auto r = apply(i); !r && failed) failed = std::move(r);
+        }
+      }
+      if (auto r = apply(first); !r && failed) failed = std::move(r);
+      for (auto& f : others) {
+        if (auto r = f.get(); !r && failed) failed = std::move(r);
+      }
+      if (!failed) return fail(failed.error());
+      for (size_t i = first; i < end; ++i) written += chunks[i].size();
       auto renewed = lock.renew(*lease);
       if (!renewed) return fail(renewed.error());
       if (!*renewed) {

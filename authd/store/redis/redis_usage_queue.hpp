@@ -5,7 +5,8 @@
 // live hash by renaming it to a processing key with a fresh token, reads it,
 // splits it deterministically (rows sorted, fixed rows per chunk, the size
 // part of the token) and hands chunk i to the sink as `<token>:<i>`, which
-// applies each chunk id once; then it deletes the processing key. A flusher
+// applies each chunk id once (up to `writers` chunks at a time, each on its own
+// PostgreSQL connection); then it deletes the processing key. A flusher
 // that dies leaves the processing key and its token behind: the next flush,
 // by any instance, reruns it first, and the chunks already applied are skipped.
 #pragma once
@@ -27,7 +28,8 @@ class RedisUsageQueue final : public verify::UsageQueue {
   explicit RedisUsageQueue(RedisPool& pool, std::string key = "authd:usage",
                            std::chrono::milliseconds lockTtl = std::chrono::milliseconds(30'000),
                            size_t rowsPerChunk = 5000,
-                           std::chrono::milliseconds markerTtl = std::chrono::milliseconds(3'600'000));
+                           std::chrono::milliseconds markerTtl = std::chrono::milliseconds(3'600'000),
+                           size_t writers = 2);
 
   // One script per chunk, every chunk pipelined in one round trip.
   Status push(const std::vector<verify::UsageChunk>& chunks) override;
@@ -49,6 +51,7 @@ class RedisUsageQueue final : public verify::UsageQueue {
   const std::chrono::milliseconds lockTtl_;
   const size_t rowsPerChunk_;
   const std::chrono::milliseconds markerTtl_;
+  const size_t writers_;
 };
 
 }  // namespace authd::store::redis
