@@ -1,4 +1,4 @@
--- 010: key_usage without its foreign key to api_keys.
+-- 007: key_usage without its foreign key to api_keys.
 -- The flush adds up to 100,000 rows at a time, and the foreign key's check
 -- locks each row's key in api_keys (FOR KEY SHARE: a write to the key's page)
 -- besides the lookup the flush's JOIN already makes. Measured on this project's
