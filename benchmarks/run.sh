@@ -10,7 +10,8 @@
 # feature ratios (limits, credits, usage counting on/off) and the lastUsedAt +
 # usage flush, and writes them with the raw numbers and a chart to
 # benchmarks/results/. Environment: AUTHD_BENCH_PORT_BASE (24080),
-# BENCH_CONNECTIONS (64), BENCH_THREADS (2), AUTHD_BENCH_TARGETS (what to build).
+# BENCH_CONNECTIONS (64), BENCH_THREADS (2), AUTHD_BENCH_TARGETS (what to build),
+# BENCH_LASTUSED_KEYS (keys of the lastused scenario: 100,000 full, 10,000 quick).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,6 +25,8 @@ if [ "$QUICK" = 1 ]; then
 else
   DUR=10s ROUNDS=3 SCALE_KEYS=1000000 LASTUSED_KEYS=100000
 fi
+# The flush alone at full size in a quick run: BENCH_LASTUSED_KEYS=100000 bash benchmarks/run.sh --quick
+LASTUSED_KEYS="${BENCH_LASTUSED_KEYS:-$LASTUSED_KEYS}"
 CONN="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
 BASE="${AUTHD_BENCH_PORT_BASE:-24080}"
