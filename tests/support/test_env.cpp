@@ -81,6 +81,9 @@ TestEnv load() {
   t.redisPassword = r.str("REDIS_PASSWORD", "");
   t.jwtSecret = r.str("JWT_SECRET");
   t.apiKeyPrefix = r.str("API_KEY_PREFIX", std::string(keys::kDefaultKeyPrefix));
+  if (!r.str("RECEIVER_PORT", "").empty()) t.receiverPort = r.port("RECEIVER_PORT");
+  t.operatorWebhookUrl = r.str("WEBHOOK_URL", "");
+  t.operatorWebhookSecret = r.str("WEBHOOK_SECRET", "");
   return t;
 }
 
