@@ -1,9 +1,11 @@
 // Webhook URLs that point inside the network, as an operator's authd (no
 // WEBHOOK_ALLOW_PRIVATE) answers them: a third authd, started here as an
-// operator starts it (env -i, the run command's settings), on a database of its
-// own so that its start (no WEBHOOK_URL: the operator's endpoint is removed)
-// leaves the test stack's alone. Every private, loopback, link-local, metadata
-// or mapped address is refused with 400 url_not_allowed; a public name is taken.
+// operator starts it (env -i, the run command's settings), on a database and a
+// Redis of its own, so that its start (no WEBHOOK_URL: the operator's endpoint
+// is removed) and its flushes leave the test stack's alone. Every private,
+// loopback, link-local, metadata or mapped address is refused with 400
+// url_not_allowed, other schemes and malformed URLs with a 400, and nothing
+// refused is stored.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -54,28 +56,29 @@ bool ensureDatabase(const std::string& name) {
   return std::system(create.c_str()) == 0;
 }
 
-// authd serve with exactly these settings; stopped (SIGTERM, then waited for) when the scope ends.
-class Authd {
+// A program run with exactly these arguments and settings; stopped (SIGTERM, then waited for) when
+// the scope ends.
+class Process {
  public:
-  explicit Authd(const std::vector<std::pair<std::string, std::string>>& settings) {
+  Process(std::vector<std::string> args, const std::vector<std::pair<std::string, std::string>>& settings) {
     std::vector<std::string> env = {"PATH=/usr/bin:/bin"};
     for (const auto& [k, v] : settings) env.push_back(k + "=" + v);
     std::vector<char*> envp;
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string bin = authdBinary().string();
-    std::string serve = "serve";
-    char* argv[] = {bin.data(), serve.data(), nullptr};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv, envp.data()) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
   }
-  Authd(const Authd&) = delete;
-  Authd& operator=(const Authd&) = delete;
-  ~Authd() {
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     int status = 0;
@@ -96,16 +99,22 @@ TEST(WebhookPrivateTest, AnOperatorsAuthdRefusesPrivateTargets) {
   const std::string db = "authd_private_urls";
   ASSERT_TRUE(ensureDatabase(db));
   const uint16_t port = static_cast<uint16_t>(t.nginxPort + 13);
-  Authd authd({{"PORT", std::to_string(port)},
-               {"DB_HOST", t.dbHost},
-               {"DB_PORT", std::to_string(t.dbPort)},
-               {"DB_USERNAME", t.dbUser},
-               {"DB_PASSWORD", t.dbPassword},
-               {"DB_NAME", db},
-               {"REDIS_HOST", t.redisHost},
-               {"REDIS_PORT", std::to_string(t.redisPort)},
-               {"REDIS_PASSWORD", t.redisPassword},
-               {"JWT_SECRET", t.jwtSecret}});
+  // A Redis of its own too: the stack's holds the other instances' queues (usage, lastUsedAt), which
+  // this authd would otherwise take into its own database.
+  const uint16_t redisPort = static_cast<uint16_t>(t.nginxPort + 14);
+  Process redis({"/usr/bin/redis-server", "--port", std::to_string(redisPort), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no"},
+                {});
+  ASSERT_TRUE(redis.started());
+  Process authd({authdBinary().string(), "serve"}, {{"PORT", std::to_string(port)},
+                                                    {"DB_HOST", t.dbHost},
+                                                    {"DB_PORT", std::to_string(t.dbPort)},
+                                                    {"DB_USERNAME", t.dbUser},
+                                                    {"DB_PASSWORD", t.dbPassword},
+                                                    {"DB_NAME", db},
+                                                    {"REDIS_HOST", t.redisHost},
+                                                    {"REDIS_PORT", std::to_string(redisPort)},
+                                                    {"JWT_SECRET", t.jwtSecret}});
   ASSERT_TRUE(authd.started());
   ASSERT_TRUE(eventually([&] { return readyOn(port); }, 30s, 100ms)) << "the third authd never became ready";
 
