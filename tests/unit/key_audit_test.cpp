@@ -88,13 +88,16 @@ TEST(KeyAuditTest, EnabledChangesAreTheirOwnEvents) {
   ASSERT_EQ(typesOf(es), std::vector<std::string>{"key.disabled"});
   EXPECT_EQ(dataOf(es[0]), (json{{"reason", "user"}}));
 
-  EXPECT_EQ(typesOf(audit::updated(off, on, KeyPatch{.enabled = true}, ctx())),
-            std::vector<std::string>{"key.enabled"});
+  KeyPatch enable;
+  enable.enabled = true;
+  EXPECT_EQ(typesOf(audit::updated(off, on, enable, ctx())), std::vector<std::string>{"key.enabled"});
   EXPECT_TRUE(audit::updated(off, off, disable, ctx()).empty());
 
   KeyRecord renamedOff = off;
   renamedOff.name = "other";
-  EXPECT_EQ(typesOf(audit::updated(on, renamedOff, KeyPatch{.name = "other", .enabled = false}, ctx())),
+  KeyPatch both = disable;
+  both.name = "other";
+  EXPECT_EQ(typesOf(audit::updated(on, renamedOff, both, ctx())),
             (std::vector<std::string>{"key.updated", "key.disabled"}));
 }
 
