@@ -23,6 +23,7 @@
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_key_store.hpp"
+#include "store/pg/pg_outbox.hpp"
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_reader.hpp"
 #include "store/pg/pg_usage_sink.hpp"
@@ -95,6 +96,8 @@ struct App::Parts {
   WorkerPool workers;
   store::InvalidationBus bus;
   tokens::Denylist denylist;
+  events::WrittenCounts eventsWritten;  // the audit events the stores below write, for /metrics
+  store::pg::PgEventWriter eventWriter;
 
   store::pg::PgUserStore users;
   store::pg::PgRefreshStore refreshStore;
@@ -165,6 +168,7 @@ struct App::Parts {
     s.rateLimitLocal = admission.localDecisions();
     s.creditFlushRows = creditFlush.flushedRows();
     s.creditFlushFailures = creditFlush.failures();
+    s.eventsWritten = eventsWritten.snapshot();
     return s;
   }
 
@@ -175,23 +179,24 @@ struct App::Parts {
                std::chrono::milliseconds(200)}),
         workers(c.workerThreads, 4096, c.workerNice),
         bus(*pg, redis, clock, c.invalidationPoll, c.jwtExpiresIn),
-        users(*pg),
+        eventWriter(*pg, eventsWritten),
+        users(*pg, eventsWritten),
         // A revoked family (logout, reuse detection) denies its session's access tokens on every instance.
-        refreshStore(*pg,
+        refreshStore(*pg, eventsWritten,
                      [this](const std::string& familyId, int64_t revokedAt) {
                        bus.publish(Change{ChangeKind::kSessionRevoked, familyId,
                                           tokens::sessionDenialEnd(revokedAt, cfg.jwtExpiresIn)});
                      }),
-        revoker(*pg, bus, c.jwtExpiresIn),
+        revoker(*pg, bus, c.jwtExpiresIn, eventsWritten),
         denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
         counters(redis),
         hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
         access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
         refresh(refreshStore, clock, c.refreshExpiresIn),
         throttle(counters, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
-        accounts(users, *hasher, *access, refresh, throttle, revoker),
+        accounts(users, *hasher, *access, refresh, throttle, revoker, eventWriter),
         jwt(*access, denylist, clock),
-        keyStore(*pg),
+        keyStore(*pg, eventsWritten),
         keyL2(redis),
         keyCache(keyStore, keyL2, clock, {}, [this] { return bus.subscribed(); }),
         userStatus(users, clock, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),

@@ -69,6 +69,10 @@ struct Metrics::Impl {
                               .Name("authd_state")
                               .Help("Point-in-time state: pool sizes, queues, cache sizes (see the 'what' label)")
                               .Register(*registry);
+  Family<Counter>& eventsWritten = prometheus::BuildCounter()
+                                       .Name("authd_events_written_total")
+                                       .Help("Audit events written with their changes (committed), by event type")
+                                       .Register(*registry);
   Family<Counter>& totals = prometheus::BuildCounter()
                                 .Name("authd_events_total")
                                 .Help("Counters kept by components: pool waits, lastUsedAt flushes, polls (see 'what')")
@@ -206,6 +210,10 @@ std::string Metrics::render() {
   total("denylist_pruned_rows", s.denylistPrunedRows);
   total("credit_flushed_rows", s.creditFlushRows);
   total("credit_flush_failures", s.creditFlushFailures);
+  for (const auto& [type, count] : s.eventsWritten) {
+    auto& c = impl_->eventsWritten.Add({{"type", std::string(type)}});
+    c.Increment(static_cast<double>(count) - c.Value());
+  }
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());

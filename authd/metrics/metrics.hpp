@@ -1,7 +1,7 @@
 // Prometheus metrics for operators: requests by route and status, /verify
 // outcomes and latency, key-cache tiers, rate-limit denials, admissions
 // (limits and credits) by result, credits spent, lastUsedAt and usage
-// flushes, pool sizes and waits. Hot-path counters are created up front so
+// flushes, audit events written by type, pool sizes and waits. Hot-path counters are created up front so
 // recording one is an atomic add, never a registry lookup.
 #pragma once
 
@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "http/router.hpp"
 #include "verify/verifier.hpp"
@@ -36,6 +38,8 @@ struct Snapshot {
   uint64_t rateLimitLocal = 0;
   uint64_t creditFlushRows = 0;      // credit balances written back from Redis to PostgreSQL
   uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
+  // Audit events written (committed) by this instance, by type (events::WrittenCounts::snapshot).
+  std::vector<std::pair<std::string_view, uint64_t>> eventsWritten;
 };
 
 class Metrics {

@@ -230,5 +230,19 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   EXPECT_EQ(sample(text, R"(authd_events_total{what="last_used_flushed_rows"})"), 40.0);
 }
 
+// Audit events written are exported by type, mirrored from the stores' tally at each scrape (zeros included).
+TEST(MetricsTest, EventsWrittenByType) {
+  Snapshot s;
+  Metrics m{[&] { return s; }};
+  s.eventsWritten = {{"key.created", 3}, {"user.login", 0}};
+  std::string text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="key.created"})"), 3.0);
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="user.login"})"), 0.0);
+  s.eventsWritten = {{"key.created", 5}, {"user.login", 1}};
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="key.created"})"), 5.0);
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="user.login"})"), 1.0);
+}
+
 }  // namespace
 }  // namespace authd::metrics

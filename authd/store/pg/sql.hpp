@@ -180,11 +180,17 @@ inline constexpr const char* kPruneUsageChunks =
 // Credit balances flushed back from Redis (keys::CreditSink): ids, grant versions, remaining, periods as four
 // arrays. Only the grant a balance belongs to takes it: a newer grant (PATCH) is never overwritten by an older
 // one's count. The trigger ignores these columns: a flush-back is not a change caches must hear of.
+// Returns how many keys changed and, as JSON [[id, user id, period], ...], those it took to 0: a row changes only
+// when its remaining or period differs, so a 0 written is either a fall from more or a new period's refill spent,
+// once per grant and period (the key.credits_exhausted events the store writes in the same transaction).
 inline constexpr const char* kSaveCredits =
-    "UPDATE api_keys AS k SET credits_remaining = v.r, credits_period = v.p "
+    "WITH u AS (UPDATE api_keys AS k SET credits_remaining = v.r, credits_period = v.p "
     "FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, ver, r, p) "
     "WHERE k.id = v.id AND k.credits_version = v.ver AND k.credits_remaining IS NOT NULL "
-    "AND (k.credits_remaining IS DISTINCT FROM v.r OR k.credits_period IS DISTINCT FROM v.p)";
+    "AND (k.credits_remaining IS DISTINCT FROM v.r OR k.credits_period IS DISTINCT FROM v.p) "
+    "RETURNING k.id, k.user_id, v.r, v.p) "
+    "SELECT count(*), coalesce(json_agg(json_build_array(u.id::text, u.user_id::text, u.p)) "
+    "FILTER (WHERE u.r = 0), '[]')::text FROM u";
 // The key filter's contents: the first 16 hex (64 bits) of every key hash.
 inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 16) FROM api_keys";
 
@@ -226,6 +232,11 @@ inline constexpr const char* kAppendEvent =
     "ON w.deleted_at IS NULL AND (w.user_id IS NULL OR (w.user_id = e.user_id AND NOT $10::boolean)) "
     "AND (cardinality(w.events) = 0 OR e.type = ANY(w.events))) "
     "SELECT id::text, seq, (extract(epoch FROM at) * 1000000)::bigint FROM e";
+
+// The transactional outbox's writers (issue 16): a leak report locks the key it names before it disables it, so
+// that only the report that changed the key records key.leaked.
+inline constexpr const char* kLockKeyByHash =
+    "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1 FOR UPDATE";
 
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
@@ -269,6 +280,8 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"user_usage_buckets", kUserUsageBuckets},
       {"user_usage_totals", kUserUsageTotals},
       {"append_event", kAppendEvent},
+      // The transactional outbox's writers (issue 16).
+      {"lock_key_by_hash", kLockKeyByHash},
   };
   return kAll;
 }
