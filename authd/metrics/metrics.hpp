@@ -5,6 +5,7 @@
 // recording one is an atomic add, never a registry lookup.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,8 +35,10 @@ struct Snapshot {
   bool invalidationSubscribed = false;
   uint64_t invalidationPolls = 0;
   uint64_t rateLimitLocal = 0;
-  uint64_t creditFlushRows = 0;      // credit balances written back from Redis to PostgreSQL
-  uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
+  uint64_t creditFlushRows = 0;             // credit balances written back from Redis to PostgreSQL
+  uint64_t creditFlushFailures = 0;         // flush-backs that failed (the balances wait in Redis)
+  uint64_t auditPrunedRows = 0;             // events the retention prune deleted (this instance)
+  std::array<uint64_t, 3> expiryNotices{};  // expiry notices this instance wrote: 7d, 1d, expired
 };
 
 class Metrics {
