@@ -35,7 +35,7 @@ Housekeeper::Ran Housekeeper::tick() {
       spdlog::warn("audit prune failed ({}); retried next interval", codeName(r.error().code));
     }
   }
-  if (now >= nextScan_) {
+  if (now >= nextScan_ && !stopRequested_.load()) {
     ran.scanned = true;
     ++scanRuns_;
     nextScan_ = now + options_.scanEvery;
@@ -77,6 +77,7 @@ void Housekeeper::start() {
 }
 
 void Housekeeper::stop() {
+  stopRequested_ = true;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

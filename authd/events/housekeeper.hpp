@@ -87,6 +87,7 @@ class Housekeeper {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> stopRequested_{false};  // read by tick() between its two jobs
   std::thread thread_;
 
   std::atomic<uint64_t> pruneRuns_{0}, prunedRows_{0}, pruneFailures_{0};

@@ -102,7 +102,7 @@ TEST(E2eAuditApiTest, PagesWithTheCursorAndShowsOnlyTheCallersEvents) {
   const auto all = ok(getAudit(ann, "?limit=200"));
   ASSERT_TRUE(all.is_object());
   std::vector<std::string> expected;
-  for (const auto& e : all["events"]) expected.push_back(e["id"]);
+  for (const auto& e : all["events"]) expected.push_back(e["id"].get<std::string>());
   ASSERT_GE(expected.size(), 3u);
   EXPECT_EQ(std::vector<std::string>(expected.begin(), expected.begin() + 3),
             (std::vector<std::string>{seeded[2], seeded[1], seeded[0]}));
@@ -113,7 +113,7 @@ TEST(E2eAuditApiTest, PagesWithTheCursorAndShowsOnlyTheCallersEvents) {
     const json b = ok(getAudit(ann, query));
     ASSERT_TRUE(b.is_object());
     ASSERT_EQ(b["events"].size(), 1u) << b.dump();
-    walked.push_back(b["events"][0]["id"]);
+    walked.push_back(b["events"][0]["id"].get<std::string>());
     if (b["next"].is_null()) break;
     ASSERT_TRUE(b["next"].is_string()) << b.dump();
     query = "?limit=1&before=" + b["next"].get<std::string>();

@@ -68,8 +68,8 @@ TEST_F(HousekeeperTest, FirstTickRunsBothThenWaits) {
   EXPECT_FALSE(second.pruned);
   EXPECT_FALSE(second.scanned);
   EXPECT_EQ(h.untilDue(), 1s);
-  EXPECT_EQ(pruner_.calls, 1);
-  EXPECT_EQ(scanner_.calls, 1);
+  EXPECT_EQ(pruner_.calls.load(), 1);
+  EXPECT_EQ(scanner_.calls.load(), 1);
 }
 
 // Over two hours: a scan each minute (121 in all), a prune each hour (3).
@@ -79,8 +79,8 @@ TEST_F(HousekeeperTest, ScansEveryIntervalAndPrunesHourly) {
     h.tick();
     clock_.advance(1min);
   }
-  EXPECT_EQ(scanner_.calls, 121);
-  EXPECT_EQ(pruner_.calls, 3);
+  EXPECT_EQ(scanner_.calls.load(), 121);
+  EXPECT_EQ(pruner_.calls.load(), 3);
   EXPECT_EQ(h.scanRuns(), 121u);
   EXPECT_EQ(h.pruneRuns(), 3u);
 }
@@ -126,8 +126,8 @@ TEST_F(HousekeeperTest, FailuresAreCountedAndRetriedNextInterval) {
   clock_.advance(30s);
   EXPECT_TRUE(h.tick().scanned);
   EXPECT_EQ(h.scanFailures(), 1u);
-  EXPECT_EQ(scanner_.calls, 2);
-  EXPECT_EQ(pruner_.calls, 1);
+  EXPECT_EQ(scanner_.calls.load(), 2);
+  EXPECT_EQ(pruner_.calls.load(), 1);
 }
 
 // Notices written add up per threshold.
@@ -154,7 +154,7 @@ TEST(HousekeeperThread, RunsAtStartAndStopsPromptly) {
   h.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
   h.stop();  // idempotent
-  EXPECT_EQ(scanner.calls, 1);
+  EXPECT_EQ(scanner.calls.load(), 1);
 }
 
 }  // namespace
