@@ -301,7 +301,7 @@ TEST_F(ExpiryScanTest, WritesEachNoticeOnceAcrossRepeatedScans) {
   const auto twoDays = keyExpiringIn(48h);
   const auto halfDay = keyExpiringIn(12h);
   const auto pastHour = keyExpiringIn(-1h);
-  const auto farOff = keyExpiringIn(10 * 24h);
+  const auto farOff = keyExpiringIn(20 * 24h);  // still more than 7 days ahead at the last scan
   const auto longAgo = keyExpiringIn(-30 * 24h);
   const auto revoked = keyExpiringIn(48h, "UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid");
   const auto deleted = keyExpiringIn(48h, "UPDATE api_keys SET is_active = false WHERE id = $1::uuid");
