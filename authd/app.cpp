@@ -9,7 +9,10 @@
 #include "accounts/password_hasher.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
+#include "events/audit.hpp"
+#include "events/housekeeper.hpp"
 #include "http/account_routes.hpp"
+#include "http/audit_routes.hpp"
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
@@ -22,6 +25,8 @@
 #include "metrics/metrics.hpp"
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_audit.hpp"
+#include "store/pg/pg_expiry_scan.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_outbox.hpp"
 #include "store/pg/pg_revoker.hpp"
@@ -130,6 +135,11 @@ struct App::Parts {
   keys::KeyService keys;
   store::pg::PgUsageReader usageReader;
   keys::UsageService usage;
+  // The audit log: GET /audit, and its upkeep (retention prune, expiry scan) on the housekeeper's thread.
+  store::pg::PgAudit audit;
+  events::AuditLog auditLog;
+  store::pg::PgExpiryScanner expiryScanner;
+  events::Housekeeper housekeeper;
 
   metrics::Metrics metrics;
   http::Router router;
@@ -169,6 +179,10 @@ struct App::Parts {
     s.creditFlushRows = creditFlush.flushedRows();
     s.creditFlushFailures = creditFlush.failures();
     s.eventsWritten = eventsWritten.snapshot();
+    s.auditPrunedRows = housekeeper.prunedRows();
+    for (size_t t = 0; t < events::kExpiryThresholdCount; ++t) {
+      s.expiryNotices[t] = housekeeper.notices(static_cast<events::ExpiryThreshold>(t));
+    }
     return s;
   }
 
@@ -217,6 +231,10 @@ struct App::Parts {
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),
+        audit(*pg),
+        auditLog(audit),
+        expiryScanner(*pg, eventsWritten),
+        housekeeper(audit, expiryScanner, clock, {.retentionDays = c.auditRetentionDays, .scanEvery = c.expiryScan}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -237,6 +255,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
+  http::addAuditRoutes(p.router, p.auditLog, p.jwt, p.userStatus);
   http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
   // Prometheus text; deliberately not proxied by the public nginx server.
   p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {
@@ -279,6 +298,7 @@ Status App::start() {
   p.bus.start();
   p.denylistPruner.start();
   p.lastUsed.start();
+  p.housekeeper.start();
   try {
     p.server->start();
   } catch (const std::exception& e) {
@@ -306,6 +326,7 @@ void App::stop() {
   p.lastUsed.stop();  // pushes and flushes what is buffered
   p.bus.stop();
   p.denylistPruner.stop();
+  p.housekeeper.stop();
   spdlog::default_logger()->flush();
 }
 

@@ -65,6 +65,14 @@ struct Metrics::Impl {
                                       .Name("authd_credits_spent_total")
                                       .Help("Credits spent by allowed /verify requests (the sum of their costs)")
                                       .Register(*registry);
+  Family<Counter>& auditPruned = prometheus::BuildCounter()
+                                     .Name("authd_audit_pruned_total")
+                                     .Help("Audit events deleted by the retention prune (AUDIT_RETENTION_DAYS)")
+                                     .Register(*registry);
+  Family<Counter>& expiryNotices = prometheus::BuildCounter()
+                                       .Name("authd_expiry_notices_total")
+                                       .Help("key.expiring (7d, 1d) and key.expired notices written, by threshold")
+                                       .Register(*registry);
   Family<Gauge>& gauges = prometheus::BuildGauge()
                               .Name("authd_state")
                               .Help("Point-in-time state: pool sizes, queues, cache sizes (see the 'what' label)")
@@ -213,6 +221,12 @@ std::string Metrics::render() {
   for (const auto& [type, count] : s.eventsWritten) {
     auto& c = impl_->eventsWritten.Add({{"type", std::string(type)}});
     c.Increment(static_cast<double>(count) - c.Value());
+  }
+  const auto mirror = [](Counter& c, uint64_t v) { c.Increment(static_cast<double>(v) - c.Value()); };
+  mirror(impl_->auditPruned.Add({}), s.auditPrunedRows);
+  constexpr std::array kThresholds{"7d", "1d", "expired"};  // events::ExpiryThreshold's order
+  for (size_t t = 0; t < kThresholds.size(); ++t) {
+    mirror(impl_->expiryNotices.Add({{"threshold", kThresholds[t]}}), s.expiryNotices[t]);
   }
 
   std::ostringstream out;

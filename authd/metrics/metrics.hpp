@@ -5,6 +5,7 @@
 // recording one is an atomic add, never a registry lookup.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -40,6 +41,8 @@ struct Snapshot {
   uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
   // Audit events written (committed) by this instance, by type (events::WrittenCounts::snapshot).
   std::vector<std::pair<std::string_view, uint64_t>> eventsWritten;
+  uint64_t auditPrunedRows = 0;             // events the retention prune deleted (this instance)
+  std::array<uint64_t, 3> expiryNotices{};  // expiry notices this instance wrote: 7d, 1d, expired
 };
 
 class Metrics {

@@ -179,7 +179,7 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
         for (const auto& t : once) {
           if (idsOfType(got, t).empty()) return false;
         }
-        // The four keys' key.created, the two expiring keys' key.expiring, the second endpoint's webhook.created.
+        // The five keys' key.created, the two expiring keys' key.expiring, the second endpoint's webhook.created.
         return idsOfType(got, "key.created").size() >= 5 && !idsOfType(got, "key.expiring").empty() &&
                !idsOfType(got, "webhook.created").empty();
       },
@@ -188,7 +188,7 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
   std::this_thread::sleep_for(2s);  // anything sent twice would be here by now
   got = receivedAt(w.endpoint);
   EXPECT_TRUE(eachOnceAndVerified(got, once)) << got.dump();
-  EXPECT_EQ(idsOfType(got, "key.created").size(), 5U) << "four created and one rotated in: " << got.dump();
+  EXPECT_EQ(idsOfType(got, "key.created").size(), 5U) << "five keys created (a rotation writes key.rotated alone): " << got.dump();
   const size_t expiring = idsOfType(got, "key.expiring").size();
   EXPECT_TRUE(expiring == 1 || expiring == 2) << got.dump();
   EXPECT_TRUE(idsOfType(got, "user.signup").empty()) << "the endpoint came after the signup";

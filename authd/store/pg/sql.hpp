@@ -237,6 +237,41 @@ inline constexpr const char* kAppendEvent =
 // that only the report that changed the key records key.leaked.
 inline constexpr const char* kLockKeyByHash =
     "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1 FOR UPDATE";
+// The audit log (GET /audit, retention) and the expiry scan (issue 16, audit piece). Lock ids are arbitrary but
+// fixed: every instance takes the same one, so one instance at a time prunes and scans.
+inline constexpr long long kAuditPruneLockId = 0x61757468645f70;  // "authd_p"
+inline constexpr long long kExpiryScanLockId = 0x61757468645f78;  // "authd_x"
+// true when this transaction got the lock $1 (held until it ends); false when another holds it.
+inline constexpr const char* kTryXactLock = "SELECT pg_try_advisory_xact_lock($1::bigint)";
+// A user's events with seq < $2, newest first, at most $3 (webhook.test is never in the log). Nullable text comes
+// back as ''; `at` in µs.
+inline constexpr const char* kAuditUserEvents =
+    "SELECT id::text, seq, (extract(epoch FROM at) * 1000000)::bigint, coalesce(user_id::text, ''), type, "
+    "actor_type, coalesce(actor_id, ''), target_type, coalesce(target_id, ''), coalesce(client_address, ''), "
+    "coalesce(user_agent, ''), data::text FROM events "
+    "WHERE user_id = $1::uuid AND seq < $2::bigint AND type <> 'webhook.test' ORDER BY seq DESC LIMIT $3::integer";
+// Retention, in bounded batches: events written before $1 (unix s); their deliveries go with them (CASCADE).
+inline constexpr const char* kPruneEvents =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < to_timestamp($1::double precision) "
+    "LIMIT $2::integer)";
+// Keys due an expiry notice at $1 (unix s): live (not revoked nor deleted; disabled ones too, they may come back)
+// with expiresAt in ($4, $3], i.e. after now minus the lookback and at most 7 days ahead; the one notice due, the
+// most specific (expired at or before $1, 1d up to $2, else 7d), not written before for this expiresAt. Oldest
+// expiry first, at most $5. Id, owner, expiresAt in µs, threshold.
+inline constexpr const char* kExpiryCandidates =
+    "SELECT k.id::text, k.user_id::text, (extract(epoch FROM k.expires_at) * 1000000)::bigint, t.threshold "
+    "FROM api_keys k CROSS JOIN LATERAL (SELECT CASE WHEN k.expires_at <= to_timestamp($1::double precision) "
+    "THEN 'expired' WHEN k.expires_at <= to_timestamp($2::double precision) THEN '1d' ELSE '7d' END AS threshold) t "
+    "WHERE k.is_active AND k.revoked_at IS NULL AND k.expires_at IS NOT NULL "
+    "AND k.expires_at > to_timestamp($4::double precision) AND k.expires_at <= to_timestamp($3::double precision) "
+    "AND NOT EXISTS (SELECT 1 FROM key_expiry_notices n WHERE n.key_id = k.id AND n.expires_at = k.expires_at "
+    "AND n.threshold = t.threshold) ORDER BY k.expires_at, k.id LIMIT $5::integer";
+// Marks notice $3 written for key $1 at its expiresAt $2 (µs): one row when it is new, none when it was written
+// before or the key's expiresAt is no longer $2 (changed since the scan read it: the next scan sees the new one).
+inline constexpr const char* kInsertExpiryNotice =
+    "INSERT INTO key_expiry_notices (key_id, expires_at, threshold) SELECT id, expires_at, $3 FROM api_keys "
+    "WHERE id = $1::uuid AND (extract(epoch FROM expires_at) * 1000000)::bigint = $2::bigint "
+    "ON CONFLICT DO NOTHING";
 
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
@@ -282,6 +317,12 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"append_event", kAppendEvent},
       // The transactional outbox's writers (issue 16).
       {"lock_key_by_hash", kLockKeyByHash},
+      // The audit log and the expiry scan (issue 16, audit piece).
+      {"try_xact_lock", kTryXactLock},
+      {"audit_user_events", kAuditUserEvents},
+      {"prune_events", kPruneEvents},
+      {"expiry_candidates", kExpiryCandidates},
+      {"insert_expiry_notice", kInsertExpiryNotice},
   };
   return kAll;
 }
