@@ -9,6 +9,9 @@
 #include "accounts/password_hasher.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
+#include "delivery/curl_sender.hpp"
+#include "events/delivery_worker.hpp"
+#include "events/secret_box.hpp"
 #include "http/account_routes.hpp"
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
@@ -22,6 +25,7 @@
 #include "metrics/metrics.hpp"
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_deliveries.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_reader.hpp"
@@ -128,6 +132,14 @@ struct App::Parts {
   store::pg::PgUsageReader usageReader;
   keys::UsageService usage;
 
+  // Webhook delivery, on a PostgreSQL pool of its own so that it never takes the request path's connections:
+  // one connection per sender and one for the claims.
+  std::unique_ptr<store::pg::PgPool> deliveryPg;
+  store::pg::PgDeliveryStore deliveryStore;
+  events::SecretBox webhookSecrets;
+  delivery::CurlSender webhookSender;
+  events::DeliveryWorker deliveries;
+
   metrics::Metrics metrics;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
@@ -165,6 +177,11 @@ struct App::Parts {
     s.rateLimitLocal = admission.localDecisions();
     s.creditFlushRows = creditFlush.flushedRows();
     s.creditFlushFailures = creditFlush.failures();
+    s.webhookDelivered = deliveries.delivered();
+    s.webhookFailedAttempts = deliveries.failedAttempts();
+    s.webhookFailed = deliveries.failed();
+    s.webhookQueueDepth = deliveries.queueDepth();
+    s.webhookOldestPendingSeconds = deliveries.oldestPendingSeconds();
     return s;
   }
 
@@ -212,6 +229,14 @@ struct App::Parts {
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),
+        deliveryPg(makePgPool(c, static_cast<int>(c.webhookConcurrency) + 1, true)),
+        deliveryStore(*deliveryPg),
+        webhookSecrets(c.webhookSecretsKey.empty() ? c.jwtSecret : c.webhookSecretsKey),
+        webhookSender({.allowPrivate = c.webhookAllowPrivate}),
+        deliveries(deliveryStore, webhookSender, webhookSecrets, clock,
+                   {.concurrency = static_cast<int>(c.webhookConcurrency),
+                    .timeout = c.webhookTimeout,
+                    .retryFor = c.webhookRetryFor}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -274,6 +299,7 @@ Status App::start() {
   p.bus.start();
   p.denylistPruner.start();
   p.lastUsed.start();
+  p.deliveries.start();
   try {
     p.server->start();
   } catch (const std::exception& e) {
@@ -298,7 +324,8 @@ void App::stop() {
   if (p.server->inFlight() > 0) spdlog::warn("stopping with {} requests still in flight", p.server->inFlight());
   p.server->stop();
   p.workers.stop();
-  p.lastUsed.stop();  // pushes and flushes what is buffered
+  p.deliveries.stop();  // sends in flight are cut short and left to their lease
+  p.lastUsed.stop();    // pushes and flushes what is buffered
   p.bus.stop();
   p.denylistPruner.stop();
   spdlog::default_logger()->flush();

@@ -36,6 +36,12 @@ struct Snapshot {
   uint64_t rateLimitLocal = 0;
   uint64_t creditFlushRows = 0;      // credit balances written back from Redis to PostgreSQL
   uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
+  // Webhook delivery: recorded attempts by result, and the backlog as last sampled (every instance sees all of it).
+  uint64_t webhookDelivered = 0;       // 2xx answers
+  uint64_t webhookFailedAttempts = 0;  // failed attempts to be retried
+  uint64_t webhookFailed = 0;          // deliveries given up (retry deadline passed, endpoint deleted)
+  int64_t webhookQueueDepth = 0;       // pending deliveries
+  double webhookOldestPendingSeconds = 0;
 };
 
 class Metrics {
