@@ -96,9 +96,16 @@ class FakeWebhookSender final : public events::WebhookSender {
     ++inFlight_;
     maxInFlight_ = std::max(maxInFlight_, inFlight_);
     cv_.wait(lock, [this] { return !held_ || cancelled_; });
+    if (cancelled_) {
+      --inFlight_;
+      return {.error = "cancelled", .cancelled = true};
+    }
+    const auto answer = answer_;
+    lock.unlock();  // answers run side by side, as real sends do
+    const auto out = answer ? answer(request) : events::SendOutcome{.status = 200};
+    lock.lock();
     --inFlight_;
-    if (cancelled_) return {.error = "cancelled", .cancelled = true};
-    return answer_ ? answer_(request) : events::SendOutcome{.status = 200};
+    return out;
   }
   void cancel() override {
     std::lock_guard lock(mu_);
