@@ -11,6 +11,9 @@
 #include "core/worker_pool.hpp"
 #include "events/audit.hpp"
 #include "events/housekeeper.hpp"
+#include "delivery/curl_sender.hpp"
+#include "events/delivery_worker.hpp"
+#include "events/secret_box.hpp"
 #include "http/account_routes.hpp"
 #include "http/audit_routes.hpp"
 #include "http/docs_routes.hpp"
@@ -27,6 +30,7 @@
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_audit.hpp"
 #include "store/pg/pg_expiry_scan.hpp"
+#include "store/pg/pg_deliveries.hpp"
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_outbox.hpp"
 #include "store/pg/pg_revoker.hpp"
@@ -141,6 +145,14 @@ struct App::Parts {
   store::pg::PgExpiryScanner expiryScanner;
   events::Housekeeper housekeeper;
 
+  // Webhook delivery, on a PostgreSQL pool of its own so that it never takes the request path's connections:
+  // one connection per sender and one for the claims.
+  std::unique_ptr<store::pg::PgPool> deliveryPg;
+  store::pg::PgDeliveryStore deliveryStore;
+  events::SecretBox webhookSecrets;
+  delivery::CurlSender webhookSender;
+  events::DeliveryWorker deliveries;
+
   metrics::Metrics metrics;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
@@ -183,6 +195,11 @@ struct App::Parts {
     for (size_t t = 0; t < events::kExpiryThresholdCount; ++t) {
       s.expiryNotices[t] = housekeeper.notices(static_cast<events::ExpiryThreshold>(t));
     }
+    s.webhookDelivered = deliveries.delivered();
+    s.webhookFailedAttempts = deliveries.failedAttempts();
+    s.webhookFailed = deliveries.failed();
+    s.webhookQueueDepth = deliveries.queueDepth();
+    s.webhookOldestPendingSeconds = deliveries.oldestPendingSeconds();
     return s;
   }
 
@@ -235,6 +252,14 @@ struct App::Parts {
         auditLog(audit),
         expiryScanner(*pg, eventsWritten),
         housekeeper(audit, expiryScanner, clock, {.retentionDays = c.auditRetentionDays, .scanEvery = c.expiryScan}),
+        deliveryPg(makePgPool(c, static_cast<int>(c.webhookConcurrency) + 1, true)),
+        deliveryStore(*deliveryPg),
+        webhookSecrets(c.webhookSecretsKey.empty() ? c.jwtSecret : c.webhookSecretsKey),
+        webhookSender({.allowPrivate = c.webhookAllowPrivate}),
+        deliveries(deliveryStore, webhookSender, webhookSecrets, clock,
+                   {.concurrency = static_cast<int>(c.webhookConcurrency),
+                    .timeout = c.webhookTimeout,
+                    .retryFor = c.webhookRetryFor}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -299,6 +324,7 @@ Status App::start() {
   p.denylistPruner.start();
   p.lastUsed.start();
   p.housekeeper.start();
+  p.deliveries.start();
   try {
     p.server->start();
   } catch (const std::exception& e) {
@@ -323,7 +349,8 @@ void App::stop() {
   if (p.server->inFlight() > 0) spdlog::warn("stopping with {} requests still in flight", p.server->inFlight());
   p.server->stop();
   p.workers.stop();
-  p.lastUsed.stop();  // pushes and flushes what is buffered
+  p.deliveries.stop();  // sends in flight are cut short and left to their lease
+  p.lastUsed.stop();    // pushes and flushes what is buffered
   p.bus.stop();
   p.denylistPruner.stop();
   p.housekeeper.stop();

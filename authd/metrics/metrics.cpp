@@ -86,6 +86,21 @@ struct Metrics::Impl {
                                 .Help("Counters kept by components: pool waits, lastUsedAt flushes, polls (see 'what')")
                                 .Register(*registry);
 
+  Family<Counter>& webhookDeliveries = prometheus::BuildCounter()
+                                           .Name("authd_webhook_deliveries_total")
+                                           .Help(
+                                               "Webhook attempts recorded by this instance, by result (delivered, "
+                                               "failed_attempt: retried later, failed: given up)")
+                                           .Register(*registry);
+  Family<Gauge>& webhookQueue = prometheus::BuildGauge()
+                                    .Name("authd_webhook_queue_depth")
+                                    .Help("Webhook deliveries pending (every instance's), sampled every few seconds")
+                                    .Register(*registry);
+  Family<Gauge>& webhookOldest = prometheus::BuildGauge()
+                                     .Name("authd_webhook_oldest_pending_seconds")
+                                     .Help("Age of the oldest pending webhook delivery, sampled every few seconds")
+                                     .Register(*registry);
+
   Histogram* verifyHistogram = &verifyLatency.Add(
       {}, Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1});
   std::array<Counter*, kCodes + 1> verdictJwt{};  // index kCodes = ok
@@ -228,6 +243,11 @@ std::string Metrics::render() {
   for (size_t t = 0; t < kThresholds.size(); ++t) {
     mirror(impl_->expiryNotices.Add({{"threshold", kThresholds[t]}}), s.expiryNotices[t]);
   }
+  mirror(impl_->webhookDeliveries.Add({{"result", "delivered"}}), s.webhookDelivered);
+  mirror(impl_->webhookDeliveries.Add({{"result", "failed_attempt"}}), s.webhookFailedAttempts);
+  mirror(impl_->webhookDeliveries.Add({{"result", "failed"}}), s.webhookFailed);
+  impl_->webhookQueue.Add({}).Set(static_cast<double>(s.webhookQueueDepth));
+  impl_->webhookOldest.Add({}).Set(s.webhookOldestPendingSeconds);
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());

@@ -43,6 +43,12 @@ struct Snapshot {
   std::vector<std::pair<std::string_view, uint64_t>> eventsWritten;
   uint64_t auditPrunedRows = 0;             // events the retention prune deleted (this instance)
   std::array<uint64_t, 3> expiryNotices{};  // expiry notices this instance wrote: 7d, 1d, expired
+  // Webhook delivery: recorded attempts by result, and the backlog as last sampled (every instance sees all of it).
+  uint64_t webhookDelivered = 0;       // 2xx answers
+  uint64_t webhookFailedAttempts = 0;  // failed attempts to be retried
+  uint64_t webhookFailed = 0;          // deliveries given up (retry deadline passed, endpoint deleted)
+  int64_t webhookQueueDepth = 0;       // pending deliveries
+  double webhookOldestPendingSeconds = 0;
 };
 
 class Metrics {

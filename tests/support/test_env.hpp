@@ -66,7 +66,8 @@ struct TestPgPoolOptions {
   int size = 4;
   bool prepare = false;  // prepare authd's statements on each connection
   std::chrono::milliseconds statementTimeout{5000};
-  int port = 0;  // 0: the stack's; another: a PostgreSQL that is not there (an outage)
+  int port = 0;              // 0: the stack's; another: a PostgreSQL that is not there (an outage)
+  std::string searchPath{};  // non-empty: the connections' search_path (a test's own schema first, e.g. "t1,public")
 };
 std::unique_ptr<store::pg::PgPool> makeTestPgPool(const TestPgPoolOptions& options);
 std::unique_ptr<store::redis::RedisPool> makeTestRedisPool(int size);

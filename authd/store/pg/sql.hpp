@@ -272,6 +272,32 @@ inline constexpr const char* kInsertExpiryNotice =
     "INSERT INTO key_expiry_notices (key_id, expires_at, threshold) SELECT id, expires_at, $3 FROM api_keys "
     "WHERE id = $1::uuid AND (extract(epoch FROM expires_at) * 1000000)::bigint = $2::bigint "
     "ON CONFLICT DO NOTHING";
+// --- Webhook delivery (the delivery worker, events/delivery_worker.hpp) ---
+// Claims up to $1 due pending deliveries, oldest due first, skipping rows another claim holds, and moves each one's
+// next attempt a lease ($2 ms) ahead with one more attempt counted, before anything is sent: one instance sends
+// each attempt, and an attempt lost with its instance is due again once the lease runs out. Returns the row, its
+// endpoint and its event.
+inline constexpr const char* kClaimDeliveries =
+    "WITH due AS MATERIALIZED (SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= now() "
+    "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
+    "c AS (UPDATE webhook_deliveries d SET next_attempt_at = now() + $2::double precision * interval '1 millisecond', "
+    "attempts = d.attempts + 1 FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.webhook_id, d.event_id) "
+    "SELECT c.id, c.attempts, w.id::text, w.url, w.secret_encrypted, w.deleted_at IS NOT NULL, e.id::text, e.seq, "
+    "e.type, (extract(epoch FROM e.at) * 1000000)::bigint, coalesce(e.user_id::text, ''), e.actor_type, "
+    "coalesce(e.actor_id, ''), e.target_type, coalesce(e.target_id, ''), coalesce(e.client_address, ''), "
+    "coalesce(e.user_agent, ''), e.data::text "
+    "FROM c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id ORDER BY c.id";
+// An attempt's outcome, only on the row still pending with the claim's attempts ($2): $1 id, $3 the new state,
+// $4 HTTP status (0: none), $5 error ('' when none), $6 the delay before the next attempt in ms (state pending).
+inline constexpr const char* kRecordDelivery =
+    "UPDATE webhook_deliveries SET state = $3, last_status = nullif($4::integer, 0), last_error = nullif($5, ''), "
+    "last_attempt_at = now(), next_attempt_at = CASE WHEN $3 = 'pending' "
+    "THEN now() + $6::double precision * interval '1 millisecond' ELSE next_attempt_at END "
+    "WHERE id = $1 AND attempts = $2 AND state = 'pending'";
+// The pending backlog and the oldest pending delivery's age in seconds (on the partial index of pending rows).
+inline constexpr const char* kDeliveryQueueStats =
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision "
+    "FROM webhook_deliveries WHERE state = 'pending'";
 
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
@@ -323,6 +349,10 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"prune_events", kPruneEvents},
       {"expiry_candidates", kExpiryCandidates},
       {"insert_expiry_notice", kInsertExpiryNotice},
+      // Webhook delivery.
+      {"claim_deliveries", kClaimDeliveries},
+      {"record_delivery", kRecordDelivery},
+      {"delivery_queue_stats", kDeliveryQueueStats},
   };
   return kAll;
 }
