@@ -9,6 +9,8 @@
 #include "accounts/password_hasher.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
+#include "events/secret_box.hpp"
+#include "events/webhook_service.hpp"
 #include "http/account_routes.hpp"
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
@@ -17,6 +19,7 @@
 #include "http/server.hpp"
 #include "http/usage_routes.hpp"
 #include "http/verify_route.hpp"
+#include "http/webhook_routes.hpp"
 #include "keys/key_service.hpp"
 #include "keys/usage_service.hpp"
 #include "metrics/metrics.hpp"
@@ -26,6 +29,7 @@
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_reader.hpp"
 #include "store/pg/pg_usage_sink.hpp"
+#include "store/pg/pg_webhooks.hpp"
 #include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_credit_flush.hpp"
@@ -127,6 +131,10 @@ struct App::Parts {
   keys::KeyService keys;
   store::pg::PgUsageReader usageReader;
   keys::UsageService usage;
+  // Webhook endpoints: secrets sealed under WEBHOOK_SECRETS_KEY, or JWT_SECRET when it is not set.
+  events::SecretBox secretBox;
+  store::pg::PgWebhookStore webhookStore;
+  events::WebhookService webhooks;
 
   metrics::Metrics metrics;
   http::Router router;
@@ -212,6 +220,9 @@ struct App::Parts {
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),
+        secretBox(config::webhookSecretsKeyMaterial(c)),
+        webhookStore(*pg),
+        webhooks(webhookStore, secretBox, {c.webhookAllowPrivate, c.webhookMaxPerUser}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -232,6 +243,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
+  http::addWebhookRoutes(p.router, p.webhooks, p.jwt, p.userStatus);
   http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
   // Prometheus text; deliberately not proxied by the public nginx server.
   p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {
@@ -267,6 +279,11 @@ const http::Router& App::router() const { return parts_->router; }
 
 Status App::start() {
   auto& p = *parts_;
+  // WEBHOOK_URL's endpoint (or none): refused before anything else starts when its URL is not allowed.
+  if (auto s = p.webhooks.configureOperator(p.cfg.webhookUrl, p.cfg.webhookSecret); !s) {
+    return fail(s.error().code, "cannot set up the operator's webhook: " + s.error().message);
+  }
+  if (!p.cfg.webhookUrl.empty()) spdlog::info("operator webhook endpoint set from WEBHOOK_URL");
   if (auto s = p.keyCache.loadFilter([&p](const auto& sink) { return p.keyStore.forEachHashPrefix(sink); }); !s) {
     return fail(Code::kDatabaseUnavailable, "cannot load the key filter: " + s.error().message);
   }

@@ -45,6 +45,8 @@ cat >>"$STATE/stack.env" <<ENV
 LAST_USED_FLUSH_MS=1000
 # Short throttle window so tests can watch a 429 end.
 LOGIN_WINDOW_SECONDS=3
+# Webhook receivers in the tests listen on loopback, which the SSRF policy refuses otherwise (never in run.sh's stack).
+WEBHOOK_ALLOW_PRIVATE=1
 ENV
 
 # The same start as the run command's (scripts/stack.sh up), under the strictest
