@@ -475,21 +475,24 @@ TEST(ConfigTest, OperatorWebhookNeedsAStandardSecret) {
   EXPECT_EQ(c.webhookSecret, good);
   EXPECT_TRUE(loadError(envWith({{"WEBHOOK_URL", "https://hooks.example.com/authd"}})).starts_with("WEBHOOK_SECRET: "));
   EXPECT_TRUE(loadError(envWith({{"WEBHOOK_SECRET", good}})).starts_with("WEBHOOK_URL: "));
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("not-a-secret-value-at-all"), good.substr(6), std::string("whsec_"), std::string("whsec_c2hvcnQ="),
         "whsec_" + std::string(43, '!'), "WHSEC_" + good.substr(6)}) {
     const std::string err =
         loadError(envWith({{"WEBHOOK_URL", "https://hooks.example.com/"}, {"WEBHOOK_SECRET", bad}}));
     EXPECT_TRUE(err.starts_with("WEBHOOK_SECRET: must be a Standard Webhooks secret")) << bad << " -> " << err;
-    EXPECT_EQ(err.find(bad), std::string::npos) << err;
+    // (The bare prefix is in the message itself.)
+    if (bad != "whsec_") {
+      EXPECT_EQ(err.find(bad), std::string::npos) << err;
+    }
   }
 }
 
 // The config's secret check and the signer's (events::webhookSecretKey, with the prefix) are the same rule.
 TEST(ConfigTest, WebhookSecretRuleMatchesTheSigner) {
-  for (const std::string s : {events::newWebhookSecret(), std::string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-                              std::string("whsec_AAAAAAAAAAAAAAAAAAAAAA=="), std::string("whsec_AAAAAAAAAAAAAAAAAAAA"),
-                              std::string("whsec_====")}) {
+  for (const std::string& s : {events::newWebhookSecret(), std::string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+                               std::string("whsec_AAAAAAAAAAAAAAAAAAAAAA=="), std::string("whsec_AAAAAAAAAAAAAAAAAAAA"),
+                               std::string("whsec_====")}) {
     const bool signerTakes = events::webhookSecretKey(s).has_value();
     EXPECT_EQ(load(envWith({{"WEBHOOK_URL", "https://h.example/"}, {"WEBHOOK_SECRET", s}})).has_value(), signerTakes)
         << s;
