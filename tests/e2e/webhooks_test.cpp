@@ -249,7 +249,9 @@ TEST(E2eWebhooksTest, BadInputIsRefusedWithTheErrorShape) {
         "http://127.0.0.1:9/hook#x", "http://127.0.0.1:99999/", "http:// 127.0.0.1/"}) {
     const auto r = createWebhook(ann, {{"url", url}});
     EXPECT_TRUE(isError(r, 400, "url_not_allowed")) << url;
-    if (r) EXPECT_NE(r->json().value("message", "").find("url"), std::string::npos) << *r;
+    if (r) {
+      EXPECT_NE(r->json().value("message", "").find("url"), std::string::npos) << *r;
+    }
   }
   const auto raw =
       request(front(), "POST", "/webhooks",
