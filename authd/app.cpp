@@ -14,6 +14,7 @@
 #include "delivery/curl_sender.hpp"
 #include "events/delivery_worker.hpp"
 #include "events/secret_box.hpp"
+#include "events/webhook_service.hpp"
 #include "http/account_routes.hpp"
 #include "http/audit_routes.hpp"
 #include "http/docs_routes.hpp"
@@ -23,6 +24,7 @@
 #include "http/server.hpp"
 #include "http/usage_routes.hpp"
 #include "http/verify_route.hpp"
+#include "http/webhook_routes.hpp"
 #include "keys/key_service.hpp"
 #include "keys/usage_service.hpp"
 #include "metrics/metrics.hpp"
@@ -36,6 +38,7 @@
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_reader.hpp"
 #include "store/pg/pg_usage_sink.hpp"
+#include "store/pg/pg_webhooks.hpp"
 #include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_credit_flush.hpp"
@@ -139,6 +142,11 @@ struct App::Parts {
   keys::KeyService keys;
   store::pg::PgUsageReader usageReader;
   keys::UsageService usage;
+  // Webhook endpoints: secrets sealed under WEBHOOK_SECRETS_KEY, or JWT_SECRET when it is not set.
+  events::SecretBox secretBox;
+  store::pg::PgWebhookStore webhookStore;
+  events::WebhookService webhooks;
+
   // The audit log: GET /audit, and its upkeep (retention prune, expiry scan) on the housekeeper's thread.
   store::pg::PgAudit audit;
   events::AuditLog auditLog;
@@ -149,7 +157,6 @@ struct App::Parts {
   // one connection per sender and one for the claims.
   std::unique_ptr<store::pg::PgPool> deliveryPg;
   store::pg::PgDeliveryStore deliveryStore;
-  events::SecretBox webhookSecrets;
   delivery::CurlSender webhookSender;
   events::DeliveryWorker deliveries;
 
@@ -248,15 +255,17 @@ struct App::Parts {
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),
+        secretBox(config::webhookSecretsKeyMaterial(c)),
+        webhookStore(*pg),
+        webhooks(webhookStore, secretBox, {c.webhookAllowPrivate, c.webhookMaxPerUser}),
         audit(*pg),
         auditLog(audit),
         expiryScanner(*pg, eventsWritten),
         housekeeper(audit, expiryScanner, clock, {.retentionDays = c.auditRetentionDays, .scanEvery = c.expiryScan}),
         deliveryPg(makePgPool(c, static_cast<int>(c.webhookConcurrency) + 1, true)),
         deliveryStore(*deliveryPg),
-        webhookSecrets(c.webhookSecretsKey.empty() ? c.jwtSecret : c.webhookSecretsKey),
         webhookSender({.allowPrivate = c.webhookAllowPrivate}),
-        deliveries(deliveryStore, webhookSender, webhookSecrets, clock,
+        deliveries(deliveryStore, webhookSender, secretBox, clock,
                    {.concurrency = static_cast<int>(c.webhookConcurrency),
                     .timeout = c.webhookTimeout,
                     .retryFor = c.webhookRetryFor}),
@@ -281,6 +290,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
   http::addAuditRoutes(p.router, p.auditLog, p.jwt, p.userStatus);
+  http::addWebhookRoutes(p.router, p.webhooks, p.jwt, p.userStatus);
   http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
   // Prometheus text; deliberately not proxied by the public nginx server.
   p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {
@@ -316,6 +326,11 @@ const http::Router& App::router() const { return parts_->router; }
 
 Status App::start() {
   auto& p = *parts_;
+  // WEBHOOK_URL's endpoint (or none): refused before anything else starts when its URL is not allowed.
+  if (auto s = p.webhooks.configureOperator(p.cfg.webhookUrl, p.cfg.webhookSecret); !s) {
+    return fail(s.error().code, "cannot set up the operator's webhook: " + s.error().message);
+  }
+  if (!p.cfg.webhookUrl.empty()) spdlog::info("operator webhook endpoint set from WEBHOOK_URL");
   if (auto s = p.keyCache.loadFilter([&p](const auto& sink) { return p.keyStore.forEachHashPrefix(sink); }); !s) {
     return fail(Code::kDatabaseUnavailable, "cannot load the key filter: " + s.error().message);
   }

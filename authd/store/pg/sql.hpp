@@ -298,6 +298,56 @@ inline constexpr const char* kRecordDelivery =
 inline constexpr const char* kDeliveryQueueStats =
     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision "
     "FROM webhook_deliveries WHERE state = 'pending'";
+// --- Webhook endpoints (issue 16: the endpoints piece, store/pg/pg_webhooks). ---
+// Serialises the changes of one user's endpoints ($1 the user's id), or of the operator's ($1 'operator'), until
+// the transaction ends: the count before an insert holds until it commits.
+inline constexpr const char* kLockWebhooks =
+    "SELECT pg_advisory_xact_lock(hashtextextended('authd.webhooks:' || $1, 0))";
+inline constexpr const char* kCountLiveWebhooks =
+    "SELECT count(*) FROM webhooks WHERE user_id = $1::uuid AND deleted_at IS NULL";
+// $1 id, $2 user id ('' for the operator's), $3 url, $4 events (an array literal), $5 the sealed secret.
+inline constexpr const char* kInsertWebhook =
+    "INSERT INTO webhooks (id, user_id, url, events, secret_encrypted) "
+    "VALUES ($1::uuid, nullif($2, '')::uuid, $3, $4::text[], $5) RETURNING " AUTHD_MS("created_at");
+#define AUTHD_WEBHOOK_COLUMNS \
+  "id::text, coalesce(user_id::text, ''), url, array_to_json(events)::text, " AUTHD_MS("created_at")
+inline constexpr const char* kWebhooksByUser = "SELECT " AUTHD_WEBHOOK_COLUMNS
+                                               " FROM webhooks WHERE user_id = $1::uuid AND deleted_at IS NULL "
+                                               "ORDER BY created_at DESC, id";
+inline constexpr const char* kDeleteWebhook =
+    "UPDATE webhooks SET deleted_at = now() WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL "
+    "RETURNING id::text";
+// A deleted endpoint's deliveries still waiting will never be sent.
+inline constexpr const char* kFailWebhookDeliveries =
+    "UPDATE webhook_deliveries SET state = 'failed', last_error = 'endpoint deleted' "
+    "WHERE webhook_id = $1::uuid AND state = 'pending'";
+inline constexpr const char* kWebhookIsLive =
+    "SELECT 1 FROM webhooks WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL";
+// The same, holding the row until the transaction ends (a concurrent DELETE waits).
+inline constexpr const char* kLockLiveWebhook =
+    "SELECT 1 FROM webhooks WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL FOR SHARE";
+// $1 the endpoint, $2 the page size. Missing times and statuses as -1, last_error '' with a flag.
+inline constexpr const char* kWebhookDeliveries =
+    "SELECT d.id, d.event_id::text, e.type, d.state, d.attempts, coalesce(d.last_status, -1), "
+    "coalesce(d.last_error, ''), d.last_error IS NOT NULL, coalesce(" AUTHD_MS("d.last_attempt_at") ", -1), "
+    AUTHD_MS("d.next_attempt_at") ", " AUTHD_MS("d.created_at")
+    " FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.webhook_id = $1::uuid "
+    "ORDER BY d.id DESC LIMIT $2";
+// webhook.test: the event ($1-$9 as in kAppendEvent) and one delivery, to endpoint $10 alone (no fan-out).
+inline constexpr const char* kInsertTestEvent =
+    "WITH e AS (INSERT INTO events (type, user_id, actor_type, actor_id, target_type, target_id, client_address, "
+    "user_agent, data) VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, ''), $5, nullif($6, ''), nullif($7, ''), "
+    "nullif($8, ''), $9::jsonb) RETURNING id), "
+    "d AS (INSERT INTO webhook_deliveries (webhook_id, event_id) SELECT $10::uuid, e.id FROM e) "
+    "SELECT id::text FROM e";
+// The operator's endpoint (WEBHOOK_URL): at most one live row (webhooks_operator_idx).
+inline constexpr const char* kOperatorWebhook =
+    "SELECT id::text FROM webhooks WHERE user_id IS NULL AND deleted_at IS NULL FOR UPDATE";
+inline constexpr const char* kUpdateOperatorWebhook =
+    "UPDATE webhooks SET url = $2, events = '{}', secret_encrypted = $3 WHERE id = $1::uuid";
+inline constexpr const char* kDeleteOperatorWebhook =
+    "UPDATE webhooks SET deleted_at = now() WHERE user_id IS NULL AND deleted_at IS NULL RETURNING id::text";
+#undef AUTHD_WEBHOOK_COLUMNS
 
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
@@ -353,6 +403,20 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"claim_deliveries", kClaimDeliveries},
       {"record_delivery", kRecordDelivery},
       {"delivery_queue_stats", kDeliveryQueueStats},
+      // Webhook endpoints (issue 16: the endpoints piece).
+      {"lock_webhooks", kLockWebhooks},
+      {"count_live_webhooks", kCountLiveWebhooks},
+      {"insert_webhook", kInsertWebhook},
+      {"webhooks_by_user", kWebhooksByUser},
+      {"delete_webhook", kDeleteWebhook},
+      {"fail_webhook_deliveries", kFailWebhookDeliveries},
+      {"webhook_is_live", kWebhookIsLive},
+      {"lock_live_webhook", kLockLiveWebhook},
+      {"webhook_deliveries", kWebhookDeliveries},
+      {"insert_test_event", kInsertTestEvent},
+      {"operator_webhook", kOperatorWebhook},
+      {"update_operator_webhook", kUpdateOperatorWebhook},
+      {"delete_operator_webhook", kDeleteOperatorWebhook},
   };
   return kAll;
 }
