@@ -188,7 +188,8 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
   std::this_thread::sleep_for(2s);  // anything sent twice would be here by now
   got = receivedAt(w.endpoint);
   EXPECT_TRUE(eachOnceAndVerified(got, once)) << got.dump();
-  EXPECT_EQ(idsOfType(got, "key.created").size(), 5U) << "five keys created (a rotation writes key.rotated alone): " << got.dump();
+  EXPECT_EQ(idsOfType(got, "key.created").size(), 5U)
+      << "five keys created (a rotation writes key.rotated alone): " << got.dump();
   const size_t expiring = idsOfType(got, "key.expiring").size();
   EXPECT_TRUE(expiring == 1 || expiring == 2) << got.dump();
   EXPECT_TRUE(idsOfType(got, "user.signup").empty()) << "the endpoint came after the signup";
