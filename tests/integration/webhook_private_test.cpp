@@ -98,10 +98,10 @@ TEST(WebhookPrivateTest, AnOperatorsAuthdRefusesPrivateTargets) {
   const TestEnv& t = testEnv();
   const std::string db = "authd_private_urls";
   ASSERT_TRUE(ensureDatabase(db));
-  const uint16_t port = static_cast<uint16_t>(t.nginxPort + 13);
+  const uint16_t port = static_cast<uint16_t>(t.nginxPort + 17);
   // A Redis of its own too: the stack's holds the other instances' queues (usage, lastUsedAt), which
   // this authd would otherwise take into its own database.
-  const uint16_t redisPort = static_cast<uint16_t>(t.nginxPort + 14);
+  const uint16_t redisPort = static_cast<uint16_t>(t.nginxPort + 18);
   Process redis({"/usr/bin/redis-server", "--port", std::to_string(redisPort), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no"},
                 {});
