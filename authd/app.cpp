@@ -9,7 +9,14 @@
 #include "accounts/password_hasher.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
+#include "delivery/curl_sender.hpp"
+#include "events/audit.hpp"
+#include "events/delivery_worker.hpp"
+#include "events/housekeeper.hpp"
+#include "events/secret_box.hpp"
+#include "events/webhook_service.hpp"
 #include "http/account_routes.hpp"
+#include "http/audit_routes.hpp"
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/key_routes.hpp"
@@ -17,15 +24,21 @@
 #include "http/server.hpp"
 #include "http/usage_routes.hpp"
 #include "http/verify_route.hpp"
+#include "http/webhook_routes.hpp"
 #include "keys/key_service.hpp"
 #include "keys/usage_service.hpp"
 #include "metrics/metrics.hpp"
 #include "store/invalidation_bus.hpp"
 #include "store/pg/pg_account_stores.hpp"
+#include "store/pg/pg_audit.hpp"
+#include "store/pg/pg_deliveries.hpp"
+#include "store/pg/pg_expiry_scan.hpp"
 #include "store/pg/pg_key_store.hpp"
+#include "store/pg/pg_outbox.hpp"
 #include "store/pg/pg_revoker.hpp"
 #include "store/pg/pg_usage_reader.hpp"
 #include "store/pg/pg_usage_sink.hpp"
+#include "store/pg/pg_webhooks.hpp"
 #include "store/redis/redis_admission.hpp"
 #include "store/redis/redis_counters.hpp"
 #include "store/redis/redis_credit_flush.hpp"
@@ -95,6 +108,8 @@ struct App::Parts {
   WorkerPool workers;
   store::InvalidationBus bus;
   tokens::Denylist denylist;
+  events::WrittenCounts eventsWritten;  // the audit events the stores below write, for /metrics
+  store::pg::PgEventWriter eventWriter;
 
   store::pg::PgUserStore users;
   store::pg::PgRefreshStore refreshStore;
@@ -127,6 +142,23 @@ struct App::Parts {
   keys::KeyService keys;
   store::pg::PgUsageReader usageReader;
   keys::UsageService usage;
+  // Webhook endpoints: secrets sealed under WEBHOOK_SECRETS_KEY, or JWT_SECRET when it is not set.
+  events::SecretBox secretBox;
+  store::pg::PgWebhookStore webhookStore;
+  events::WebhookService webhooks;
+
+  // The audit log: GET /audit, and its upkeep (retention prune, expiry scan) on the housekeeper's thread.
+  store::pg::PgAudit audit;
+  events::AuditLog auditLog;
+  store::pg::PgExpiryScanner expiryScanner;
+  events::Housekeeper housekeeper;
+
+  // Webhook delivery, on a PostgreSQL pool of its own so that it never takes the request path's connections:
+  // one connection per sender and one for the claims.
+  std::unique_ptr<store::pg::PgPool> deliveryPg;
+  store::pg::PgDeliveryStore deliveryStore;
+  delivery::CurlSender webhookSender;
+  events::DeliveryWorker deliveries;
 
   metrics::Metrics metrics;
   http::Router router;
@@ -165,6 +197,16 @@ struct App::Parts {
     s.rateLimitLocal = admission.localDecisions();
     s.creditFlushRows = creditFlush.flushedRows();
     s.creditFlushFailures = creditFlush.failures();
+    s.eventsWritten = eventsWritten.snapshot();
+    s.auditPrunedRows = housekeeper.prunedRows();
+    for (size_t t = 0; t < events::kExpiryThresholdCount; ++t) {
+      s.expiryNotices[t] = housekeeper.notices(static_cast<events::ExpiryThreshold>(t));
+    }
+    s.webhookDelivered = deliveries.delivered();
+    s.webhookFailedAttempts = deliveries.failedAttempts();
+    s.webhookFailed = deliveries.failed();
+    s.webhookQueueDepth = deliveries.queueDepth();
+    s.webhookOldestPendingSeconds = deliveries.oldestPendingSeconds();
     return s;
   }
 
@@ -175,23 +217,24 @@ struct App::Parts {
                std::chrono::milliseconds(200)}),
         workers(c.workerThreads, 4096, c.workerNice),
         bus(*pg, redis, clock, c.invalidationPoll, c.jwtExpiresIn),
-        users(*pg),
+        eventWriter(*pg, eventsWritten),
+        users(*pg, eventsWritten),
         // A revoked family (logout, reuse detection) denies its session's access tokens on every instance.
-        refreshStore(*pg,
+        refreshStore(*pg, eventsWritten,
                      [this](const std::string& familyId, int64_t revokedAt) {
                        bus.publish(Change{ChangeKind::kSessionRevoked, familyId,
                                           tokens::sessionDenialEnd(revokedAt, cfg.jwtExpiresIn)});
                      }),
-        revoker(*pg, bus, c.jwtExpiresIn),
+        revoker(*pg, bus, c.jwtExpiresIn, eventsWritten),
         denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
         counters(redis),
         hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
         access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
         refresh(refreshStore, clock, c.refreshExpiresIn),
         throttle(counters, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
-        accounts(users, *hasher, *access, refresh, throttle, revoker),
+        accounts(users, *hasher, *access, refresh, throttle, revoker, eventWriter),
         jwt(*access, denylist, clock),
-        keyStore(*pg),
+        keyStore(*pg, eventsWritten),
         keyL2(redis),
         keyCache(keyStore, keyL2, clock, {}, [this] { return bus.subscribed(); }),
         userStatus(users, clock, 100'000, std::chrono::seconds(60), std::chrono::hours(1)),
@@ -212,6 +255,20 @@ struct App::Parts {
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),
+        secretBox(config::webhookSecretsKeyMaterial(c)),
+        webhookStore(*pg),
+        webhooks(webhookStore, secretBox, {c.webhookAllowPrivate, c.webhookMaxPerUser}),
+        audit(*pg),
+        auditLog(audit),
+        expiryScanner(*pg, eventsWritten),
+        housekeeper(audit, expiryScanner, clock, {.retentionDays = c.auditRetentionDays, .scanEvery = c.expiryScan}),
+        deliveryPg(makePgPool(c, static_cast<int>(c.webhookConcurrency) + 1, true)),
+        deliveryStore(*deliveryPg),
+        webhookSender({.allowPrivate = c.webhookAllowPrivate}),
+        deliveries(deliveryStore, webhookSender, secretBox, clock,
+                   {.concurrency = static_cast<int>(c.webhookConcurrency),
+                    .timeout = c.webhookTimeout,
+                    .retryFor = c.webhookRetryFor}),
         metrics([this] { return snapshot(); }) {
     bus.addListener(&denylist);
     bus.addListener(&keyCache);
@@ -232,6 +289,8 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
+  http::addAuditRoutes(p.router, p.auditLog, p.jwt, p.userStatus);
+  http::addWebhookRoutes(p.router, p.webhooks, p.jwt, p.userStatus);
   http::addVerifyRoute(p.router, p.verifier, [&p](const verify::Verdict& v) { p.metrics.onVerdict(v); });
   // Prometheus text; deliberately not proxied by the public nginx server.
   p.router.add(http::Method::kGet, "/metrics", http::Exec::kWorker, [&p](const http::HttpRequest&) {
@@ -267,6 +326,11 @@ const http::Router& App::router() const { return parts_->router; }
 
 Status App::start() {
   auto& p = *parts_;
+  // WEBHOOK_URL's endpoint (or none): refused before anything else starts when its URL is not allowed.
+  if (auto s = p.webhooks.configureOperator(p.cfg.webhookUrl, p.cfg.webhookSecret); !s) {
+    return fail(s.error().code, "cannot set up the operator's webhook: " + s.error().message);
+  }
+  if (!p.cfg.webhookUrl.empty()) spdlog::info("operator webhook endpoint set from WEBHOOK_URL");
   if (auto s = p.keyCache.loadFilter([&p](const auto& sink) { return p.keyStore.forEachHashPrefix(sink); }); !s) {
     return fail(Code::kDatabaseUnavailable, "cannot load the key filter: " + s.error().message);
   }
@@ -274,6 +338,8 @@ Status App::start() {
   p.bus.start();
   p.denylistPruner.start();
   p.lastUsed.start();
+  p.housekeeper.start();
+  p.deliveries.start();
   try {
     p.server->start();
   } catch (const std::exception& e) {
@@ -298,9 +364,11 @@ void App::stop() {
   if (p.server->inFlight() > 0) spdlog::warn("stopping with {} requests still in flight", p.server->inFlight());
   p.server->stop();
   p.workers.stop();
-  p.lastUsed.stop();  // pushes and flushes what is buffered
+  p.deliveries.stop();  // sends in flight are cut short and left to their lease
+  p.lastUsed.stop();    // pushes and flushes what is buffered
   p.bus.stop();
   p.denylistPruner.stop();
+  p.housekeeper.stop();
   spdlog::default_logger()->flush();
 }
 

@@ -14,7 +14,7 @@
 #   scripts/stack.sh up STATE_DIR       start everything; STATE_DIR/stack.env must exist
 #   scripts/stack.sh down STATE_DIR     stop everything that `up` started, by PID
 #   scripts/stack.sh SERVICE-start|SERVICE-stop|SERVICE-kill STATE_DIR [N]
-#                                       SERVICE: pg, redis, authd (instance N, default 1), echo, nginx
+#                                       SERVICE: pg, redis, authd (instance N, default 1), echo, receiver, nginx
 #   scripts/stack.sh pg-admin STATE_DIR PSQL_ARGS...
 #                                       psql as the PostgreSQL superuser on the stack's database
 #
@@ -365,6 +365,30 @@ echo_stop() {
   rm -f "$pidf"
 }
 
+# ---- the webhook receiver of the e2e tests ----------------------------------
+# scripts/webhook-receiver.mjs on 127.0.0.1, port RECEIVER_PORT: started only when
+# the stack's settings name one (scripts/test.sh does, for WEBHOOK_URL; the run
+# command does not). It checks signatures with the `standardwebhooks` package.
+receiver_start() {
+  local pidf="$RUN_DIR/receiver.pid"
+  [ -n "${RECEIVER_PORT:-}" ] || return 0
+  pid_alive "$pidf" && return 0
+  RECEIVER_OPERATOR_SECRET="${WEBHOOK_SECRET:-}" node "$ROOT/scripts/webhook-receiver.mjs" "$RECEIVER_PORT" \
+    >>"$RUN_DIR/receiver.log" 2>&1 &
+  echo $! >"$pidf"
+  wait_for 30 "the webhook receiver on port $RECEIVER_PORT" curl -fsS "http://127.0.0.1:$RECEIVER_PORT/"
+}
+
+receiver_stop() {
+  local pidf="$RUN_DIR/receiver.pid" pid
+  pid_alive "$pidf" || { rm -f "$pidf"; return 0; }
+  pid="$(cat "$pidf")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidf"; return 0; }; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidf"
+}
+
 # ---- nginx ------------------------------------------------------------------
 nginx_render() {
   local upstreams="" i
@@ -469,6 +493,7 @@ nginx_stop() {
 up() {
   pg_start
   redis_start
+  receiver_start
   local i
   for ((i = 1; i <= AUTHD_INSTANCES; i++)); do authd_start "$i"; done
   echo_start
@@ -480,6 +505,7 @@ down() {
   echo_stop
   local i
   for ((i = 1; i <= ${AUTHD_INSTANCES:-1}; i++)); do authd_stop "$i"; done
+  receiver_stop
   redis_stop
   pg_stop
 }
@@ -519,7 +545,7 @@ case "$cmd" in
   up) load_env "$1"; up ;;
   down) load_env "$1"; down ;;
   pg-admin) load_env "$1"; shift; pg_psql -d "$DB_NAME" "$@" ;;
-  pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | echo-start | echo-stop | authd-start | authd-stop | authd-kill)
+  pg-start | pg-stop | pg-kill | redis-start | redis-stop | nginx-start | nginx-stop | echo-start | echo-stop | receiver-start | receiver-stop | authd-start | authd-stop | authd-kill)
     load_env "$1"
     svc="${cmd%-*}" action="${cmd##*-}"
     "${svc}_${action}" "${2:-1}"

@@ -45,6 +45,16 @@ cat >>"$STATE/stack.env" <<ENV
 LAST_USED_FLUSH_MS=1000
 # Short throttle window so tests can watch a 429 end.
 LOGIN_WINDOW_SECONDS=3
+# Webhooks: the tests' receiver (scripts/webhook-receiver.mjs, started by stack.sh
+# because RECEIVER_PORT is set) is the operator's endpoint; it is on loopback, which
+# only WEBHOOK_ALLOW_PRIVATE=1 allows (the run command never sets it).
+# Ports: the stack uses BASE..BASE+11, the run-command test +12..15, webhook_private_test +17 and +18.
+RECEIVER_PORT=$((BASE + 16))
+WEBHOOK_ALLOW_PRIVATE=1
+WEBHOOK_URL=http://127.0.0.1:$((BASE + 16))/hook/operator
+WEBHOOK_SECRET=whsec_$(openssl rand -base64 32)
+# The expiry scan every second, so key.expiring/key.expired show up quickly.
+EXPIRY_SCAN_MS=1000
 ENV
 
 # The same start as the run command's (scripts/stack.sh up), under the strictest

@@ -1,26 +1,38 @@
 #include "accounts/account_service.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "accounts/account_audit.hpp"
 #include "core/crypto.hpp"
 #include "core/text.hpp"
 
 namespace authd::accounts {
 
-Result<Session> AccountService::startSession(User user, std::string_view familyId) {
-  auto rt = refresh_.issue(user.id, familyId);
+Result<Session> AccountService::startSession(User user, std::string_view familyId, std::span<events::Event> events) {
+  auto rt = refresh_.issue(user.id, familyId, events);
   if (!rt) return fail(rt.error());
   std::string access = access_.issue(user.id, user.email, rt->familyId);
   return Session{std::move(user), std::move(access), std::move(rt->token)};
 }
 
-Result<Session> AccountService::signup(const SignupRequest& req) {
+void AccountService::recordFailure(const std::optional<std::string>& userId, Code reason,
+                                   const events::Origin& origin) {
+  auto e = audit::loginFailed(userId, codeName(reason), origin);
+  if (auto s = failures_.write(e); !s) {
+    spdlog::warn("a failed login's audit event was not written: {} {}", codeName(s.error().code), s.error().message);
+  }
+}
+
+Result<Session> AccountService::signup(const SignupRequest& req, const events::Origin& origin) {
   auto hash = hasher_.hash(req.password);
   if (!hash) return fail(hash.error());
-  auto user = users_.create(req.email, req.name, *hash);
+  auto user = users_.create(req.email, req.name, *hash, origin);
   if (!user) return fail(user.error());
   return startSession(std::move(*user), {});
 }
 
-Result<Session> AccountService::login(const LoginRequest& req, std::string_view clientAddress) {
+Result<Session> AccountService::login(const LoginRequest& req, const events::Origin& origin) {
+  const std::string& clientAddress = origin.clientAddress;
   // An email signup would refuse is no account: it is throttled under its own (trimmed) text,
   // costs one argon2 verification like any unknown email, and is answered the same.
   const std::optional<std::string> email = normalizeEmail(req.email);
@@ -38,10 +50,19 @@ Result<Session> AccountService::login(const LoginRequest& req, std::string_view 
   }
   // An unknown email costs one argon2 verification too, so timing says nothing.
   const bool ok = user ? hasher_.verify(user->passwordHash, req.password) : (hasher_.verifyDummy(req.password), false);
-  if (!ok) return fail(Code::kInvalidCredentials);
+  if (!ok) {
+    recordFailure(user ? std::optional(user->id) : std::nullopt, Code::kInvalidCredentials, origin);
+    return fail(Code::kInvalidCredentials);
+  }
   throttle_.succeeded(throttleKey, clientAddress);
-  if (!user->isActive) return fail(Code::kUserInactive);
-  return startSession(std::move(*user), {});
+  if (!user->isActive) {
+    recordFailure(user->id, Code::kUserInactive, origin);
+    return fail(Code::kUserInactive);
+  }
+  // The session's id is chosen here so that the login's event, written with the session, can name it.
+  const std::string familyId = crypto::uuidV4();
+  events::Event loggedIn = audit::login(*user, familyId, origin);
+  return startSession(std::move(*user), familyId, std::span(&loggedIn, 1));
 }
 
 Result<Session> AccountService::refresh(std::string_view refreshToken) {
@@ -57,8 +78,10 @@ Result<Session> AccountService::refresh(std::string_view refreshToken) {
   return Session{std::move(**user), std::move(access), std::move(rotated->next.token)};
 }
 
-Status AccountService::logout(const tokens::AccessClaims& claims, const std::optional<std::string>& refreshToken) {
-  if (auto s = revoker_.revoke(claims.jti, claims.sub, claims.exp); !s) return s;
+Status AccountService::logout(const tokens::AccessClaims& claims, const std::optional<std::string>& refreshToken,
+                              const events::Origin& origin) {
+  events::Event loggedOut = audit::logout(events::Context::user(claims.sub, origin), claims.sid);
+  if (auto s = revoker_.revoke(claims.jti, claims.sub, claims.exp, loggedOut); !s) return s;
   if (!claims.sid.empty() && crypto::isUuid(claims.sid)) {
     if (auto s = refresh_.revokeFamily(claims.sid); !s) return s;
   }

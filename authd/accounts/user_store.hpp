@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "events/event.hpp"
 
 namespace authd::accounts {
 
@@ -23,8 +24,10 @@ struct User {
 class UserStore {
  public:
   virtual ~UserStore() = default;
-  // Creates a user; kEmailTaken when the email exists in any letter case.
-  virtual Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash) = 0;
+  // Creates a user; kEmailTaken when the email exists in any letter case. Writes user.signup (from `origin`)
+  // in the same transaction (accounts/account_audit.hpp).
+  virtual Result<User> create(std::string_view email, std::string_view name, std::string_view passwordHash,
+                              const events::Origin& origin) = 0;
   // The user whose email normalises (accounts::normalizeEmail) to `normalizedEmail`, if any.
   virtual Result<std::optional<User>> findByEmail(std::string_view normalizedEmail) = 0;
   // The user with this id, if any.

@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 
+#include "core/crypto.hpp"
+
 extern char** environ;
 
 namespace authd::config {
@@ -113,6 +115,15 @@ bool isKeyPrefixShape(std::string_view p) {
   return true;
 }
 
+// The shape events::webhookSecretKey accepts with its prefix, "whsec_" + base64 of at least 16 bytes (config may
+// not include events/; config_test holds the two together).
+bool isWebhookSecretShape(std::string_view s) {
+  constexpr std::string_view kPrefix = "whsec_";
+  if (!s.starts_with(kPrefix)) return false;
+  const auto key = crypto::base64Decode(s.substr(kPrefix.size()));
+  return key && key->size() >= 16;
+}
+
 }  // namespace
 
 std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
@@ -215,6 +226,11 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.integer("WEBHOOK_CONCURRENCY", c.webhookConcurrency, 1, 64);
   if (!c.webhookUrl.empty() && c.webhookSecret.empty()) r.fail("WEBHOOK_SECRET", "must be set with WEBHOOK_URL");
   if (c.webhookUrl.empty() && !c.webhookSecret.empty()) r.fail("WEBHOOK_URL", "must be set with WEBHOOK_SECRET");
+  if (!c.webhookSecret.empty() && !isWebhookSecretShape(c.webhookSecret)) {
+    r.fail("WEBHOOK_SECRET",
+           "must be a Standard Webhooks secret: whsec_ then base64 of at least 16 bytes (generate one with: echo "
+           "whsec_$(openssl rand -base64 32))");
+  }
 
   r.oneOf("LOG_LEVEL", c.logLevel, {"trace", "debug", "info", "warn", "error", "off"});
   std::string format = "text";

@@ -107,6 +107,12 @@ std::expected<Config, std::string> load(const EnvMap& env);
 // The environment of this process merged over the .env file at `dotenvPath`.
 std::expected<EnvMap, std::string> gatherEnvironment(const std::string& dotenvPath);
 
+// What stored webhook secrets are sealed under (events::SecretBox): WEBHOOK_SECRETS_KEY, or JWT_SECRET when it is
+// not set. Changing it makes every stored secret unreadable (README "Webhooks").
+inline const std::string& webhookSecretsKeyMaterial(const Config& c) {
+  return c.webhookSecretsKey.empty() ? c.jwtSecret : c.webhookSecretsKey;
+}
+
 // "900", "30s", "15m", "1h", "7d" → seconds; nullopt when malformed or <= 0.
 std::optional<std::chrono::seconds> parseDuration(std::string_view text);
 

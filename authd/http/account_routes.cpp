@@ -1,6 +1,7 @@
 #include "http/account_routes.hpp"
 
 #include "core/time_format.hpp"
+#include "http/active_user.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -33,13 +34,13 @@ void addAccountRoutes(Router& router, accounts::AccountService& accounts, const 
   router.add(Method::kPost, "/auth/signup", Exec::kWorker, [&accounts](const HttpRequest& req) {
     auto input = parseBody(req, accounts::parseSignup);
     if (!input) return errorResponse(input.error());
-    return sessionResponse(201, accounts.signup(*input));
+    return sessionResponse(201, accounts.signup(*input, originOf(req)));
   });
 
   router.add(Method::kPost, "/auth/login", Exec::kWorker, [&accounts](const HttpRequest& req) {
     auto input = parseBody(req, accounts::parseLogin);
     if (!input) return errorResponse(input.error());
-    return sessionResponse(200, accounts.login(*input, req.peer));
+    return sessionResponse(200, accounts.login(*input, originOf(req)));
   });
 
   router.add(Method::kPost, "/auth/refresh", Exec::kWorker, [&accounts](const HttpRequest& req) {
@@ -55,7 +56,7 @@ void addAccountRoutes(Router& router, accounts::AccountService& accounts, const 
     Result<std::optional<std::string>> token = std::optional<std::string>();
     if (!req.body.empty()) token = parseBody(req, accounts::parseLogout);
     if (!token) return errorResponse(token.error());
-    if (auto s = accounts.logout(*claims, *token); !s) return errorResponse(s.error());
+    if (auto s = accounts.logout(*claims, *token, originOf(req)); !s) return errorResponse(s.error());
     HttpResponse r = jsonResponse(200, {{"message", "Logged out"}});
     r.logAuthType = "jwt";
     r.logSubject = claims->sub;

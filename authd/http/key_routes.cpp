@@ -72,7 +72,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!body) return errorResponse(body.error());
     auto input = keys::parseCreateKeyRequest(*body, clock);
     if (!input) return errorResponse(input.error());
-    auto created = keys.create(user->sub, *input);
+    auto created = keys.create(user->sub, *input, userContext(req, user->sub));
     if (!created) return errorResponse(created.error());
     return withUser(jsonResponse(201, issuedKeyJson(*created, clock)), user->sub);
   };
@@ -106,7 +106,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     if (!body) return errorResponse(body.error());
     auto patch = keys::parseKeyPatch(*body, clock);
     if (!patch) return errorResponse(patch.error());
-    auto key = keys.update(user->sub, id, *patch);
+    auto key = keys.update(user->sub, id, *patch, userContext(req, user->sub));
     if (!key) return errorResponse(key.error());
     return withUser(jsonResponse(200, keyJson(*key, clock)), user->sub);
   });
@@ -125,7 +125,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     }
     auto grace = keys::parseRotateRequest(body);
     if (!grace) return errorResponse(grace.error());
-    auto created = keys.rotate(user->sub, id, *grace);
+    auto created = keys.rotate(user->sub, id, *grace, userContext(req, user->sub));
     if (!created) return errorResponse(created.error());
     return withUser(jsonResponse(201, issuedKeyJson(*created, clock)), user->sub);
   });
@@ -145,7 +145,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
       }
       key = it->get<std::string>();
     }
-    if (auto s = keys.reportLeak(key, req.peer); !s) return errorResponse(s.error());
+    if (auto s = keys.reportLeak(key, originOf(req)); !s) return errorResponse(s.error());
     return jsonResponse(202, {{"message", "Leak report accepted; if this is a key, it is disabled"}});
   });
 
@@ -153,7 +153,7 @@ void addKeyRoutes(Router& router, keys::KeyService& keys, const verify::JwtAuthe
     auto user = activeUser(req, jwt, users);
     if (!user) return errorResponse(user.error());
     const std::string& id = req.params.at(0);
-    if (auto s = keys.revoke(user->sub, id); !s) return errorResponse(s.error());
+    if (auto s = keys.revoke(user->sub, id, userContext(req, user->sub)); !s) return errorResponse(s.error());
     return withUser(jsonResponse(200, {{"id", id}, {"message", "API key revoked"}}), user->sub);
   });
 }

@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "events/event.hpp"
 #include "keys/credits.hpp"
 #include "keys/key_request.hpp"
 
@@ -75,33 +76,36 @@ struct CreditBalance {
 // The interfaces below are small on purpose: each caller sees only what it uses, and
 // PostgreSQL (store/pg/pg_key_store) implements them all.
 
-// Managing a user's keys (the /keys routes, through keys::KeyService).
+// Managing a user's keys (the /keys routes, through keys::KeyService). Every change writes its audit events
+// (keys/key_audit.hpp) in its own transaction, with `ctx` as the actor and origin: both or neither.
 class KeyRepository {
  public:
   virtual ~KeyRepository() = default;
-  // Stores a new key by hash for the user.
+  // Stores a new key by hash for the user (key.created).
   virtual Result<KeyRecord> create(std::string_view userId, const CreateKeyRequest& req, std::string_view keyHash,
-                                   std::string_view prefix) = 0;
+                                   std::string_view prefix, const events::Context& ctx) = 0;
   // The user's keys, newest first (revoked ones included, isActive=false).
   virtual Result<std::vector<KeyRecord>> listByUser(std::string_view userId) = 0;
   // Revokes the user's key; the key as changed when it was the user's (so caches can be told), nullopt
-  // when there is no such key of this user. Revoking twice succeeds.
-  virtual Result<std::optional<ChangedKey>> revoke(std::string_view userId, std::string_view keyId) = 0;
+  // when there is no such key of this user. Revoking twice succeeds (key.revoked only the first time).
+  virtual Result<std::optional<ChangedKey>> revoke(std::string_view userId, std::string_view keyId,
+                                                   const events::Context& ctx) = 0;
   // One of the user's keys; nullopt when there is no such key of this user.
   virtual Result<std::optional<KeyRecord>> get(std::string_view userId, std::string_view keyId) = 0;
   // Applies `patch` to the user's key: nullopt when there is no such key of this user, kConflict
-  // when it is revoked or was rotated.
+  // when it is revoked or was rotated (key.updated, key.enabled, key.disabled: see audit::updated).
   virtual Result<std::optional<StoredKey>> update(std::string_view userId, std::string_view keyId,
-                                                  const KeyPatch& patch) = 0;
+                                                  const KeyPatch& patch, const events::Context& ctx) = 0;
   // Issues a successor (stored by `keyHash`, shown as `prefix`) with the key's settings and ends the
   // key's life `grace` from now (never later than its own expiry), atomically: of two concurrent
   // rotations one succeeds, the other gets kConflict, as does rotating a revoked, expired or already
-  // rotated key. nullopt when there is no such key of this user.
+  // rotated key. nullopt when there is no such key of this user (key.rotated, on the old key).
   virtual Result<std::optional<RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
                                                    std::chrono::seconds grace, std::string_view keyHash,
-                                                   std::string_view prefix) = 0;
-  // Disables the key with this hash as leaked (a revoked key stays as it is); the key when it exists.
-  virtual Result<std::optional<StoredKey>> disableLeaked(std::string_view keyHash) = 0;
+                                                   std::string_view prefix, const events::Context& ctx) = 0;
+  // Disables the key with this hash as leaked (a revoked key stays as it is); the key when it exists
+  // (key.leaked by the key itself, from `origin`, when this changed it).
+  virtual Result<std::optional<StoredKey>> disableLeaked(std::string_view keyHash, const events::Origin& origin) = 0;
 };
 
 // Finding a key by what a request presents (the /verify path on a cache miss).
@@ -125,7 +129,8 @@ class CreditSink {
  public:
   virtual ~CreditSink() = default;
   // Stores each balance on its key only while the key still has that grant (a newer one is never overwritten),
-  // in one statement; returns how many keys changed.
+  // in one statement; returns how many keys changed. A balance that reaches 0 (from more, or in a new refill
+  // period) writes key.credits_exhausted in the same transaction.
   virtual Result<size_t> saveCredits(const std::vector<CreditBalance>& balances) = 0;
 };
 

@@ -65,14 +65,41 @@ struct Metrics::Impl {
                                       .Name("authd_credits_spent_total")
                                       .Help("Credits spent by allowed /verify requests (the sum of their costs)")
                                       .Register(*registry);
+  Family<Counter>& auditPruned = prometheus::BuildCounter()
+                                     .Name("authd_audit_pruned_total")
+                                     .Help("Audit events deleted by the retention prune (AUDIT_RETENTION_DAYS)")
+                                     .Register(*registry);
+  Family<Counter>& expiryNotices = prometheus::BuildCounter()
+                                       .Name("authd_expiry_notices_total")
+                                       .Help("key.expiring (7d, 1d) and key.expired notices written, by threshold")
+                                       .Register(*registry);
   Family<Gauge>& gauges = prometheus::BuildGauge()
                               .Name("authd_state")
                               .Help("Point-in-time state: pool sizes, queues, cache sizes (see the 'what' label)")
                               .Register(*registry);
+  Family<Counter>& eventsWritten = prometheus::BuildCounter()
+                                       .Name("authd_events_written_total")
+                                       .Help("Audit events written with their changes (committed), by event type")
+                                       .Register(*registry);
   Family<Counter>& totals = prometheus::BuildCounter()
                                 .Name("authd_events_total")
                                 .Help("Counters kept by components: pool waits, lastUsedAt flushes, polls (see 'what')")
                                 .Register(*registry);
+
+  Family<Counter>& webhookDeliveries = prometheus::BuildCounter()
+                                           .Name("authd_webhook_deliveries_total")
+                                           .Help(
+                                               "Webhook attempts recorded by this instance, by result (delivered, "
+                                               "failed_attempt: retried later, failed: given up)")
+                                           .Register(*registry);
+  Family<Gauge>& webhookQueue = prometheus::BuildGauge()
+                                    .Name("authd_webhook_queue_depth")
+                                    .Help("Webhook deliveries pending (every instance's), sampled every few seconds")
+                                    .Register(*registry);
+  Family<Gauge>& webhookOldest = prometheus::BuildGauge()
+                                     .Name("authd_webhook_oldest_pending_seconds")
+                                     .Help("Age of the oldest pending webhook delivery, sampled every few seconds")
+                                     .Register(*registry);
 
   Histogram* verifyHistogram = &verifyLatency.Add(
       {}, Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1});
@@ -206,6 +233,21 @@ std::string Metrics::render() {
   total("denylist_pruned_rows", s.denylistPrunedRows);
   total("credit_flushed_rows", s.creditFlushRows);
   total("credit_flush_failures", s.creditFlushFailures);
+  for (const auto& [type, count] : s.eventsWritten) {
+    auto& c = impl_->eventsWritten.Add({{"type", std::string(type)}});
+    c.Increment(static_cast<double>(count) - c.Value());
+  }
+  const auto mirror = [](Counter& c, uint64_t v) { c.Increment(static_cast<double>(v) - c.Value()); };
+  mirror(impl_->auditPruned.Add({}), s.auditPrunedRows);
+  constexpr std::array kThresholds{"7d", "1d", "expired"};  // events::ExpiryThreshold's order
+  for (size_t t = 0; t < kThresholds.size(); ++t) {
+    mirror(impl_->expiryNotices.Add({{"threshold", kThresholds[t]}}), s.expiryNotices[t]);
+  }
+  mirror(impl_->webhookDeliveries.Add({{"result", "delivered"}}), s.webhookDelivered);
+  mirror(impl_->webhookDeliveries.Add({{"result", "failed_attempt"}}), s.webhookFailedAttempts);
+  mirror(impl_->webhookDeliveries.Add({{"result", "failed"}}), s.webhookFailed);
+  impl_->webhookQueue.Add({}).Set(static_cast<double>(s.webhookQueueDepth));
+  impl_->webhookOldest.Add({}).Set(s.webhookOldestPendingSeconds);
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());

@@ -1,15 +1,18 @@
 // Prometheus metrics for operators: requests by route and status, /verify
 // outcomes and latency, key-cache tiers, rate-limit denials, admissions
 // (limits and credits) by result, credits spent, lastUsedAt and usage
-// flushes, pool sizes and waits. Hot-path counters are created up front so
+// flushes, audit events written by type, pool sizes and waits. Hot-path counters are created up front so
 // recording one is an atomic add, never a registry lookup.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "http/router.hpp"
 #include "verify/verifier.hpp"
@@ -36,6 +39,16 @@ struct Snapshot {
   uint64_t rateLimitLocal = 0;
   uint64_t creditFlushRows = 0;      // credit balances written back from Redis to PostgreSQL
   uint64_t creditFlushFailures = 0;  // flush-backs that failed (the balances wait in Redis)
+  // Audit events written (committed) by this instance, by type (events::WrittenCounts::snapshot).
+  std::vector<std::pair<std::string_view, uint64_t>> eventsWritten;
+  uint64_t auditPrunedRows = 0;             // events the retention prune deleted (this instance)
+  std::array<uint64_t, 3> expiryNotices{};  // expiry notices this instance wrote: 7d, 1d, expired
+  // Webhook delivery: recorded attempts by result, and the backlog as last sampled (every instance sees all of it).
+  uint64_t webhookDelivered = 0;       // 2xx answers
+  uint64_t webhookFailedAttempts = 0;  // failed attempts to be retried
+  uint64_t webhookFailed = 0;          // deliveries given up (retry deadline passed, endpoint deleted)
+  int64_t webhookQueueDepth = 0;       // pending deliveries
+  double webhookOldestPendingSeconds = 0;
 };
 
 class Metrics {

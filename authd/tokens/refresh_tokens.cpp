@@ -30,7 +30,8 @@ RefreshTokens::RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::
 
 std::string RefreshTokens::hashToken(std::string_view token) { return crypto::sha256Hex(token); }
 
-Result<IssuedRefresh> RefreshTokens::issue(std::string_view userId, std::string_view familyId) {
+Result<IssuedRefresh> RefreshTokens::issue(std::string_view userId, std::string_view familyId,
+                                           std::span<events::Event> events) {
   RefreshRecord record{
       .id = crypto::uuidV4(),
       .userId = std::string(userId),
@@ -38,7 +39,7 @@ Result<IssuedRefresh> RefreshTokens::issue(std::string_view userId, std::string_
       .expiresAt = clock_.now() + ttl_,
   };
   std::string token = newToken();
-  if (auto st = store_.insert(record, hashToken(token)); !st) return fail(std::move(st.error()));
+  if (auto st = store_.insert(record, hashToken(token), events); !st) return fail(std::move(st.error()));
   return IssuedRefresh{std::move(token), std::move(record.familyId)};
 }
 

@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "events/event.hpp"
 
 namespace authd::tokens {
 
@@ -46,8 +48,9 @@ struct Successor {
 class RefreshTokenStore {
  public:
   virtual ~RefreshTokenStore() = default;
-  // Stores a new token row (tokenHash = 64 hex SHA-256), creating its family if it is new.
-  virtual Status insert(const RefreshRecord& r, std::string_view tokenHash) = 0;
+  // Stores a new token row (tokenHash = 64 hex SHA-256), creating its family if it is new, and writes `events`
+  // (a login's) in the same transaction.
+  virtual Status insert(const RefreshRecord& r, std::string_view tokenHash, std::span<events::Event> events) = 0;
   // Finds the row for a hash; nullopt when unknown.
   virtual Result<std::optional<RefreshRecord>> findByHash(std::string_view tokenHash) = 0;
   // Atomically, per family: if the token is unused, unexpired at `now` and neither it nor its family is revoked,
@@ -73,8 +76,9 @@ struct Rotated {
 class RefreshTokens {
  public:
   RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::chrono::seconds ttl);
-  // Issues a token in a new family (familyId empty) or in the given family.
-  Result<IssuedRefresh> issue(std::string_view userId, std::string_view familyId = {});
+  // Issues a token in a new family (familyId empty) or in the given family; `events` are written with it.
+  Result<IssuedRefresh> issue(std::string_view userId, std::string_view familyId = {},
+                              std::span<events::Event> events = {});
   // Spends `token` and issues its successor in the same family. A token that was already used revokes its whole
   // family. Unknown, expired, revoked, malformed, reused → kInvalidRefreshToken. Store errors (e.g.
   // kDatabaseUnavailable) pass through unchanged.

@@ -22,7 +22,9 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 // missing from the document fails this test.
 const EXPECTED_OPERATIONS = [
   'POST /auth/signup', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /auth/me',
-  'POST /keys/create', 'POST /keys', 'GET /keys', 'DELETE /keys/{id}',
+  'POST /keys/create', 'POST /keys', 'GET /keys', 'DELETE /keys/{id}', 'GET /audit',
+  'POST /webhooks', 'GET /webhooks', 'DELETE /webhooks/{id}', 'GET /webhooks/{id}/deliveries',
+  'POST /webhooks/{id}/test',
   'GET /verify', 'GET /protected/user-only', 'GET /protected/service-only', 'GET /protected/flexible',
   'GET /protected/reports',
   'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/docs-json', 'GET /api/docs',

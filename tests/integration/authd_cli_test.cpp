@@ -163,5 +163,50 @@ TEST_F(AuthdCliTest, DotenvFileIsReadAndEnvironmentWins) {
   EXPECT_NE(r.output.find("nothing to apply"), std::string::npos) << r.output;
 }
 
+// The operator's endpoint from the environment, with a valid Standard Webhooks secret, on a port nothing uses (a start
+// that is refused never binds it).
+Env operatorWebhookEnv(const std::string& url) {
+  Env env = with(stackEnv(), "AUTHD_ENV_FILE", "/dev/null");
+  env = with(env, "PORT", std::to_string(testEnv().authdPort(1) + 40));
+  env = with(env, "WEBHOOK_URL", url);
+  return with(env, "WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwYyuyB8oR5qs=");
+}
+
+// A WEBHOOK_URL that reaches a private address (loopback by literal and by the name localhost, cloud metadata,
+// IPv4-mapped loopback) stops `authd serve` at once, naming the variable, the address and WEBHOOK_ALLOW_PRIVATE,
+// never the secret.
+TEST_F(AuthdCliTest, PrivateOperatorWebhookUrlIsRefusedAtStart) {
+  for (const char* url : {"http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://169.254.169.254/latest",
+                          "http://[::ffff:127.0.0.1]:9/hook"}) {
+    auto r = runAuthd(without(operatorWebhookEnv(url), "WEBHOOK_ALLOW_PRIVATE"), "serve");
+    EXPECT_EQ(r.exitCode, 1) << url << ": " << r.output;
+    EXPECT_NE(r.output.find("WEBHOOK_URL: url must resolve only to public addresses"), std::string::npos)
+        << url << ": " << r.output;
+    EXPECT_NE(r.output.find("WEBHOOK_ALLOW_PRIVATE=1"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), std::string::npos) << r.output;
+  }
+  // WEBHOOK_ALLOW_PRIVATE=0 is the default, spelled out.
+  auto r = runAuthd(with(operatorWebhookEnv("http://10.0.0.1/hook"), "WEBHOOK_ALLOW_PRIVATE", "0"), "serve");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("10.0.0.1 is not"), std::string::npos) << r.output;
+  // Not http(s): refused the same way, whatever WEBHOOK_ALLOW_PRIVATE says.
+  r = runAuthd(with(operatorWebhookEnv("ftp://127.0.0.1/hook"), "WEBHOOK_ALLOW_PRIVATE", "1"), "serve");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("WEBHOOK_URL: url must start with http:// or https://"), std::string::npos) << r.output;
+}
+
+// WEBHOOK_URL without WEBHOOK_SECRET, or with one that is not whsec_ + base64, is a config error naming
+// WEBHOOK_SECRET (and never echoing it), before anything connects.
+TEST_F(AuthdCliTest, OperatorWebhookNeedsAStandardSecret) {
+  auto r = runAuthd(without(operatorWebhookEnv("https://hooks.example.com/authd"), "WEBHOOK_SECRET"), "serve");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("WEBHOOK_SECRET: must be set with WEBHOOK_URL"), std::string::npos) << r.output;
+  r = runAuthd(with(operatorWebhookEnv("https://hooks.example.com/authd"), "WEBHOOK_SECRET", "hunter2-not-standard"),
+               "serve");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("WEBHOOK_SECRET: must be a Standard Webhooks secret"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace authd::testing

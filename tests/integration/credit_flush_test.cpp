@@ -61,7 +61,7 @@ class CreditFlushTest : public ::testing::Test {
     (void)testEnv();  // fails, with the reason, without the stack
     pg_ = makePool(0);
     redis_ = makeTestRedisPool(4);
-    keys_ = std::make_unique<store::pg::PgKeyStore>(*pg_);
+    keys_ = std::make_unique<store::pg::PgKeyStore>(*pg_, eventsWritten_);
     prefix_ = "authd:test:cr:" + crypto::uuidV4() + ":";
     flush_ = std::make_unique<RedisCreditFlush>(*redis_, *keys_, prefix_, 100);
     userId_ = insertTestUser(*pg_, "credits");
@@ -91,7 +91,7 @@ class CreditFlushTest : public ::testing::Test {
     req.name = "credits";
     req.credits = credits;
     const std::string hash = crypto::sha256Hex(crypto::uuidV4());
-    auto k = keys_->create(userId_, req, hash, "sk_test");
+    auto k = keys_->create(userId_, req, hash, "sk_test", events::Context::user(userId_));
     EXPECT_TRUE(k) << describe(k.error());
     if (!k) return {};
     created_.push_back(k->id);
@@ -142,6 +142,7 @@ class CreditFlushTest : public ::testing::Test {
 
   std::unique_ptr<store::pg::PgPool> pg_;
   std::unique_ptr<store::redis::RedisPool> redis_;
+  events::WrittenCounts eventsWritten_;
   std::unique_ptr<store::pg::PgKeyStore> keys_;
   std::unique_ptr<RedisCreditFlush> flush_;
   std::string prefix_;
@@ -192,7 +193,7 @@ TEST_F(CreditFlushTest, PatchWritesANewGrantOrUnlimited) {
   const int64_t v0 = row(k.id).version;
   keys::KeyPatch grant;
   grant.credits = keys::Credits{50, keys::CreditRefill{70, keys::RefillInterval::kMonth}};
-  auto updated = keys_->update(userId_, k.id, grant);
+  auto updated = keys_->update(userId_, k.id, grant, events::Context::user(userId_));
   ASSERT_TRUE(updated && *updated) << (updated ? "no key" : describe(updated.error()));
   const auto r1 = row(k.id);
   EXPECT_EQ(r1.remaining, 50);
@@ -206,13 +207,13 @@ TEST_F(CreditFlushTest, PatchWritesANewGrantOrUnlimited) {
 
   keys::KeyPatch rename;
   rename.name = "renamed";
-  ASSERT_TRUE(keys_->update(userId_, k.id, rename));
+  ASSERT_TRUE(keys_->update(userId_, k.id, rename, events::Context::user(userId_)));
   EXPECT_EQ(row(k.id).version, r1.version);
   EXPECT_EQ(row(k.id).remaining, 50);
 
   keys::KeyPatch clear;
   clear.credits = std::optional<keys::Credits>{};
-  updated = keys_->update(userId_, k.id, clear);
+  updated = keys_->update(userId_, k.id, clear, events::Context::user(userId_));
   ASSERT_TRUE(updated && *updated);
   const auto r2 = row(k.id);
   EXPECT_EQ(r2.remaining, -1);
@@ -231,7 +232,8 @@ TEST_F(CreditFlushTest, RotationCopiesTheLastFlushedBalance) {
   spend(k.id, before.version, 33, before.period, 1);
   auto n = flushOnce();
   ASSERT_TRUE(n) << describe(n.error());
-  auto rotated = keys_->rotate(userId_, k.id, std::chrono::seconds(60), crypto::sha256Hex(crypto::uuidV4()), "sk_t");
+  auto rotated = keys_->rotate(userId_, k.id, std::chrono::seconds(60), crypto::sha256Hex(crypto::uuidV4()), "sk_t",
+                               events::Context::user(userId_));
   ASSERT_TRUE(rotated && *rotated) << (rotated ? "no key" : describe(rotated.error()));
   const auto& successor = (*rotated)->successor;
   created_.push_back(successor.id);
@@ -253,7 +255,8 @@ TEST_F(CreditFlushTest, RotationAfterAPeriodBeganHandsOnTheRefill) {
   spend(k.id, before.version, 4, before.period - 86'400, 1);  // flushed for yesterday
   ASSERT_TRUE(flushOnce());
   ASSERT_EQ(row(k.id).period, before.period - 86'400);
-  auto rotated = keys_->rotate(userId_, k.id, std::chrono::seconds(0), crypto::sha256Hex(crypto::uuidV4()), "sk_t");
+  auto rotated = keys_->rotate(userId_, k.id, std::chrono::seconds(0), crypto::sha256Hex(crypto::uuidV4()), "sk_t",
+                               events::Context::user(userId_));
   ASSERT_TRUE(rotated && *rotated);
   created_.push_back((*rotated)->successor.id);
   EXPECT_EQ((*rotated)->successor.credits->remaining, 80);
@@ -303,7 +306,7 @@ TEST_F(CreditFlushTest, OlderGrantsBalanceNeverOverwritesANewGrant) {
   spend(k.id, k.creditsVersion, 2, 0, 7);
   keys::KeyPatch grant;
   grant.credits = keys::Credits{500, std::nullopt};
-  ASSERT_TRUE(keys_->update(userId_, k.id, grant));
+  ASSERT_TRUE(keys_->update(userId_, k.id, grant, events::Context::user(userId_)));
   auto n = flushOnce();
   ASSERT_TRUE(n) << describe(n.error());
   EXPECT_EQ(row(k.id).remaining, 500);
@@ -314,7 +317,7 @@ TEST_F(CreditFlushTest, OlderGrantsBalanceNeverOverwritesANewGrant) {
   spend(u.id, u.creditsVersion, 3, 0, 8);
   keys::KeyPatch clear;
   clear.credits = std::optional<keys::Credits>{};
-  ASSERT_TRUE(keys_->update(userId_, u.id, clear));
+  ASSERT_TRUE(keys_->update(userId_, u.id, clear, events::Context::user(userId_)));
   ASSERT_TRUE(flushOnce());
   EXPECT_EQ(row(u.id).remaining, -1);
 }
@@ -359,7 +362,7 @@ TEST_F(CreditFlushTest, PostgresDownBalancesWaitInRedis) {
   spend(k.id, k.creditsVersion, 4, 0, 55);
   // Nothing listens there: every connection is refused, as with PostgreSQL stopped.
   auto down = makePool(1);
-  store::pg::PgKeyStore downStore(*down);
+  store::pg::PgKeyStore downStore(*down, eventsWritten_);
   RedisCreditFlush failing(*redis_, downStore, prefix_, 100);
   EXPECT_FALSE(failing.flush());
   EXPECT_FALSE(failing.flush());

@@ -63,7 +63,7 @@ class LastUsedRedisTest : public ::testing::Test {
     (void)testEnv();  // fails, with the reason, without the stack
     pg_ = makeTestPgPool({.size = 4, .prepare = true, .statementTimeout = std::chrono::milliseconds(10000)});
     redis_ = makeTestRedisPool(4);
-    keys_ = std::make_unique<store::pg::PgKeyStore>(*pg_);
+    keys_ = std::make_unique<store::pg::PgKeyStore>(*pg_, eventsWritten_);
     queue_ = std::make_unique<RedisLastUsedQueue>(*redis_, "authd:test:lastused:" + crypto::uuidV4());
 
     userId_ = insertTestUser(*pg_, "lastused");
@@ -108,6 +108,7 @@ class LastUsedRedisTest : public ::testing::Test {
 
   std::unique_ptr<store::pg::PgPool> pg_;
   std::unique_ptr<store::redis::RedisPool> redis_;
+  events::WrittenCounts eventsWritten_;
   std::unique_ptr<store::pg::PgKeyStore> keys_;
   std::unique_ptr<RedisLastUsedQueue> queue_;
   std::string userId_;

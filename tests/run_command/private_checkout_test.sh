@@ -100,6 +100,11 @@ status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX/prote
 [ "$status" = 200 ] || fail "guarded /protected/user-only with the JWT answered $status"
 status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX/protected/user-only")"
 [ "$status" = 401 ] || fail "guarded /protected/user-only without credentials answered $status"
+# The run command does not set WEBHOOK_ALLOW_PRIVATE (only the test stack does): a loopback webhook is refused.
+status="$(curl -sS -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$NGINX/webhooks" -H "Authorization: Bearer $JWT" \
+  -H 'Content-Type: application/json' --data '{"url":"http://127.0.0.1:9/hook"}')"
+[ "$status" = 400 ] && grep -q '"code":"url_not_allowed"' "$OUT" ||
+  fail "a loopback webhook URL under the run command answered $status: $(head -c 300 "$OUT")"
 
 # nginx notes (at warn) that it buffered the large body to a temp file; nothing else may be there.
 ERRORS="$(grep -v '\[warn\] .*a client request body is buffered to a temporary file' \

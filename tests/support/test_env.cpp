@@ -81,6 +81,9 @@ TestEnv load() {
   t.redisPassword = r.str("REDIS_PASSWORD", "");
   t.jwtSecret = r.str("JWT_SECRET");
   t.apiKeyPrefix = r.str("API_KEY_PREFIX", std::string(keys::kDefaultKeyPrefix));
+  if (!r.str("RECEIVER_PORT", "").empty()) t.receiverPort = r.port("RECEIVER_PORT");
+  t.operatorWebhookUrl = r.str("WEBHOOK_URL", "");
+  t.operatorWebhookSecret = r.str("WEBHOOK_SECRET", "");
   return t;
 }
 
@@ -119,6 +122,12 @@ std::unique_ptr<store::pg::PgPool> makeTestPgPool(const TestPgPoolOptions& optio
   o.conninfo =
       store::pg::makeConninfo(env.dbHost, options.port != 0 ? options.port : env.dbPort, env.dbUser, env.dbPassword,
                               env.dbName, std::chrono::milliseconds(1000), options.statementTimeout);
+  if (!options.searchPath.empty()) {
+    const std::string marker = "options='-c statement_timeout=" + std::to_string(options.statementTimeout.count());
+    const auto at = o.conninfo.find(marker);
+    if (at == std::string::npos) throw std::logic_error("makeConninfo's options changed; update makeTestPgPool");
+    o.conninfo.insert(at + marker.size(), " -c search_path=" + options.searchPath);
+  }
   o.size = options.size;
   o.acquireTimeout = std::chrono::milliseconds(2000);
   if (options.prepare) o.onConnect = store::pg::prepareStatements;

@@ -38,6 +38,12 @@ struct TestEnv {
   std::string jwtSecret;
   std::string apiKeyPrefix;  // API_KEY_PREFIX: names new keys (authd's default when the stack sets none)
 
+  // The webhook receiver (scripts/webhook-receiver.mjs), which checks signatures with `standardwebhooks`;
+  // 0 when the stack runs none. The operator's endpoint (WEBHOOK_URL, WEBHOOK_SECRET) points at it.
+  uint16_t receiverPort = 0;  // RECEIVER_PORT
+  std::string operatorWebhookUrl;
+  std::string operatorWebhookSecret;
+
   // Port of authd instance n (1-based).
   uint16_t authdPort(int n) const { return static_cast<uint16_t>(authdPort1 + n - 1); }
 };
@@ -60,7 +66,8 @@ struct TestPgPoolOptions {
   int size = 4;
   bool prepare = false;  // prepare authd's statements on each connection
   std::chrono::milliseconds statementTimeout{5000};
-  int port = 0;  // 0: the stack's; another: a PostgreSQL that is not there (an outage)
+  int port = 0;              // 0: the stack's; another: a PostgreSQL that is not there (an outage)
+  std::string searchPath{};  // non-empty: the connections' search_path (a test's own schema first, e.g. "t1,public")
 };
 std::unique_ptr<store::pg::PgPool> makeTestPgPool(const TestPgPoolOptions& options);
 std::unique_ptr<store::redis::RedisPool> makeTestRedisPool(int size);

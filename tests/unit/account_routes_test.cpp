@@ -103,7 +103,8 @@ class AccountRoutesTest : public ::testing::Test {
       tokens::AccessTokens::createHs256("account-routes-test-secret-0123456789abcdef", "authd", 1h, clock_);
   tokens::RefreshTokens refresh_{refreshStore_, clock_, 7 * 24h};
   accounts::LoginThrottle throttle_{counter_, kLimits};
-  accounts::AccountService service_{users_, *hasher_, *access_, refresh_, throttle_, revoker_};
+  testing::FakeEventWriter failures_;
+  accounts::AccountService service_{users_, *hasher_, *access_, refresh_, throttle_, revoker_, failures_};
   tokens::Denylist denylist_;
   verify::JwtAuthenticator jwt_{*access_, denylist_, clock_};
   Router router_;

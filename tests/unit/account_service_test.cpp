@@ -23,10 +23,13 @@ constexpr std::string_view kPassword = "correct horse battery";
 constexpr std::string_view kAddress = "203.0.113.7";
 constexpr ThrottleLimits kLimits{.maxFailuresPerEmail = 3, .maxFailuresPerAddress = 10, .window = 60s};
 
+// A request from `address` by a client that names itself.
+events::Origin origin(std::string_view address) { return {std::string(address), "unit-test/1"}; }
+
 class AccountServiceTest : public ::testing::Test {
  protected:
   Session signup(std::string email, std::string name = "Ann") {
-    auto s = service_.signup({std::move(email), std::string(kPassword), std::move(name)});
+    auto s = service_.signup({std::move(email), std::string(kPassword), std::move(name)}, origin(kAddress));
     EXPECT_TRUE(s.has_value()) << (s ? "" : codeName(s.error().code));
     return s ? *s : Session{};
   }
@@ -49,7 +52,8 @@ class AccountServiceTest : public ::testing::Test {
       tokens::AccessTokens::createHs256("unit-test-secret-0123456789abcdef0123456789", "authd", 1h, clock_);
   tokens::RefreshTokens refresh_{refreshStore_, clock_, 7 * 24h};
   LoginThrottle throttle_{counter_, kLimits};
-  AccountService service_{users_, *hasher_, *access_, refresh_, throttle_, revoker_};
+  testing::FakeEventWriter failures_;
+  AccountService service_{users_, *hasher_, *access_, refresh_, throttle_, revoker_, failures_};
 };
 
 // Signup stores an argon2id hash (never the password) and returns an access token that verifies for the new user,
@@ -81,7 +85,7 @@ TEST_F(AccountServiceTest, SignupReturnsTokensThatVerify) {
 TEST_F(AccountServiceTest, DuplicateEmailPassesEmailTakenThrough) {
   signup("ann@example.com");
   const size_t rows = refreshStore_.rows.size();
-  const auto again = service_.signup({"ANN@Example.com", std::string(kPassword), "Other"});
+  const auto again = service_.signup({"ANN@Example.com", std::string(kPassword), "Other"}, origin(kAddress));
   ASSERT_FALSE(again.has_value());
   expectCode(again.error(), Code::kEmailTaken);
   EXPECT_EQ(refreshStore_.rows.size(), rows);
@@ -90,7 +94,7 @@ TEST_F(AccountServiceTest, DuplicateEmailPassesEmailTakenThrough) {
 // Login with the right password (any email case) returns a session of the same user.
 TEST_F(AccountServiceTest, LoginWithRightPassword) {
   const Session s = signup("ann@example.com");
-  const auto in = service_.login({"Ann@Example.COM", std::string(kPassword)}, kAddress);
+  const auto in = service_.login({"Ann@Example.COM", std::string(kPassword)}, origin(kAddress));
   ASSERT_TRUE(in.has_value()) << codeName(in.error().code);
   EXPECT_EQ(in->user.id, s.user.id);
   EXPECT_TRUE(access_->verify(in->accessToken).has_value());
@@ -100,8 +104,8 @@ TEST_F(AccountServiceTest, LoginWithRightPassword) {
 // A wrong password and an unknown email are the same kInvalidCredentials, and both count as failures.
 TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailAreIndistinguishableAndCounted) {
   signup("ann@example.com");
-  const auto wrong = service_.login({"ann@example.com", "not the password"}, kAddress);
-  const auto unknown = service_.login({"nobody@example.com", std::string(kPassword)}, kAddress);
+  const auto wrong = service_.login({"ann@example.com", "not the password"}, origin(kAddress));
+  const auto unknown = service_.login({"nobody@example.com", std::string(kPassword)}, origin(kAddress));
   ASSERT_FALSE(wrong.has_value());
   ASSERT_FALSE(unknown.has_value());
   expectCode(wrong.error(), Code::kInvalidCredentials);
@@ -109,11 +113,11 @@ TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailAreIndistinguishableAndCo
   EXPECT_EQ(wrong.error().message, unknown.error().message);
   // Two more failures for each email reach the limit of 3 for both: proof that both were counted.
   for (int i = 0; i < 2; ++i) {
-    (void)service_.login({"ann@example.com", "not the password"}, kAddress);
-    (void)service_.login({"nobody@example.com", "whatever1"}, kAddress);
+    (void)service_.login({"ann@example.com", "not the password"}, origin(kAddress));
+    (void)service_.login({"nobody@example.com", "whatever1"}, origin(kAddress));
   }
-  const auto a = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
-  const auto b = service_.login({"nobody@example.com", std::string(kPassword)}, kAddress);
+  const auto a = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
+  const auto b = service_.login({"nobody@example.com", std::string(kPassword)}, origin(kAddress));
   ASSERT_FALSE(a.has_value());
   ASSERT_FALSE(b.has_value());
   expectCode(a.error(), Code::kTooManyRequests);
@@ -124,31 +128,31 @@ TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailAreIndistinguishableAndCo
 TEST_F(AccountServiceTest, ThrottledAfterMaxFailuresUntilWindowEnds) {
   signup("ann@example.com");
   for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) {
-    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    const auto r = service_.login({"ann@example.com", "wrong password"}, origin(kAddress));
     ASSERT_FALSE(r.has_value());
     expectCode(r.error(), Code::kInvalidCredentials);
   }
-  const auto throttled = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  const auto throttled = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
   ASSERT_FALSE(throttled.has_value());
   expectCode(throttled.error(), Code::kTooManyRequests);
   EXPECT_GT(throttled.error().retryAfterSeconds, 0);
   EXPECT_LE(throttled.error().retryAfterSeconds, 60);
   clock_.advance(61s);
-  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
 }
 
 // A success clears the email's failures, so the count starts again from zero.
 TEST_F(AccountServiceTest, SuccessResetsEmailCounter) {
   signup("ann@example.com");
   for (int i = 0; i < kLimits.maxFailuresPerEmail - 1; ++i)
-    ASSERT_FALSE(service_.login({"ann@example.com", "wrong password"}, kAddress).has_value());
-  ASSERT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+    ASSERT_FALSE(service_.login({"ann@example.com", "wrong password"}, origin(kAddress)).has_value());
+  ASSERT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
   for (int i = 0; i < kLimits.maxFailuresPerEmail - 1; ++i) {
-    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    const auto r = service_.login({"ann@example.com", "wrong password"}, origin(kAddress));
     ASSERT_FALSE(r.has_value());
     expectCode(r.error(), Code::kInvalidCredentials);
   }
-  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
 }
 
 // With the counter store unreachable, logins are not throttled (availability over throttling).
@@ -156,11 +160,11 @@ TEST_F(AccountServiceTest, CounterOutageDoesNotThrottle) {
   signup("ann@example.com");
   counter_.down = true;
   for (int i = 0; i < 2 * kLimits.maxFailuresPerEmail; ++i) {
-    const auto r = service_.login({"ann@example.com", "wrong password"}, kAddress);
+    const auto r = service_.login({"ann@example.com", "wrong password"}, origin(kAddress));
     ASSERT_FALSE(r.has_value());
     expectCode(r.error(), Code::kInvalidCredentials);
   }
-  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
 }
 
 // A lookalike of an email (U+212A KELVIN SIGN for "k", U+0130 for "i") is no account, even with the right password,
@@ -168,15 +172,15 @@ TEST_F(AccountServiceTest, CounterOutageDoesNotThrottle) {
 TEST_F(AccountServiceTest, LookalikeEmailIsNoAccountAndSharesNoCounter) {
   signup("kiki@example.com");
   for (const std::string fake : {"\u212Aiki@example.com", "k\u0130ki@example.com"}) {
-    const auto in = service_.login({fake, std::string(kPassword)}, "");
+    const auto in = service_.login({fake, std::string(kPassword)}, origin(""));
     ASSERT_FALSE(in.has_value()) << fake;
     expectCode(in.error(), Code::kInvalidCredentials);
   }
-  for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) (void)service_.login({"kiki@example.com", "wrong"}, "");
-  const auto locked = service_.login({" KIKI@example.com ", std::string(kPassword)}, "");
+  for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i) (void)service_.login({"kiki@example.com", "wrong"}, origin(""));
+  const auto locked = service_.login({" KIKI@example.com ", std::string(kPassword)}, origin(""));
   ASSERT_FALSE(locked.has_value());
   expectCode(locked.error(), Code::kTooManyRequests);
-  const auto viaLookalike = service_.login({"\u212Aiki@example.com", std::string(kPassword)}, "");
+  const auto viaLookalike = service_.login({"\u212Aiki@example.com", std::string(kPassword)}, origin(""));
   ASSERT_FALSE(viaLookalike.has_value());
   expectCode(viaLookalike.error(), Code::kInvalidCredentials);
 }
@@ -186,12 +190,12 @@ TEST_F(AccountServiceTest, StoreOutageDuringLoginCostsNoAttempt) {
   signup("ann@example.com");
   users_.down = true;
   for (int i = 0; i < 2 * kLimits.maxFailuresPerEmail; ++i) {
-    const auto r = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+    const auto r = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
     ASSERT_FALSE(r.has_value());
     expectCode(r.error(), Code::kDatabaseUnavailable);
   }
   users_.down = false;
-  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
 }
 
 // A deactivated user with the right password gets kUserInactive and no tokens; a wrong password stays a 401.
@@ -199,11 +203,11 @@ TEST_F(AccountServiceTest, InactiveUserCannotLogIn) {
   const Session s = signup("ann@example.com");
   deactivate(s.user.id);
   const size_t rows = refreshStore_.rows.size();
-  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
   ASSERT_FALSE(in.has_value());
   expectCode(in.error(), Code::kUserInactive);
   EXPECT_EQ(refreshStore_.rows.size(), rows);
-  const auto wrong = service_.login({"ann@example.com", "wrong password"}, kAddress);
+  const auto wrong = service_.login({"ann@example.com", "wrong password"}, origin(kAddress));
   ASSERT_FALSE(wrong.has_value());
   expectCode(wrong.error(), Code::kInvalidCredentials);
 }
@@ -254,13 +258,13 @@ TEST_F(AccountServiceTest, GarbageRefreshTokenIsInvalid) {
 // user, but never another user's session.
 TEST_F(AccountServiceTest, LogoutRevokesAccessTokenSessionAndOwnRefreshTokenOnly) {
   const Session s = signup("ann@example.com");
-  const auto second = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);  // another device
-  const auto third = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);   // untouched
+  const auto second = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));  // another device
+  const auto third = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));   // untouched
   const Session bob = signup("bob@example.com");
   ASSERT_TRUE(second && third);
   const auto claims = claimsOf(s);
 
-  ASSERT_TRUE(service_.logout(claims, second->refreshToken).has_value());
+  ASSERT_TRUE(service_.logout(claims, second->refreshToken, origin(kAddress)).has_value());
   ASSERT_EQ(revoker_.calls.size(), 1u);
   EXPECT_EQ(revoker_.calls[0].jti, claims.jti);
   EXPECT_EQ(revoker_.calls[0].userId, s.user.id);
@@ -276,21 +280,21 @@ TEST_F(AccountServiceTest, LogoutRevokesAccessTokenSessionAndOwnRefreshTokenOnly
 
   // Ann presenting Bob's refresh token does not log Bob out.
   const auto claims2 = claimsOf(*third);
-  ASSERT_TRUE(service_.logout(claims2, bob.refreshToken).has_value());
+  ASSERT_TRUE(service_.logout(claims2, bob.refreshToken, origin(kAddress)).has_value());
   EXPECT_TRUE(service_.refresh(bob.refreshToken).has_value());
 }
 
 // Logout without a refresh token revokes just the access token's session; a token without sid is fine too.
 TEST_F(AccountServiceTest, LogoutWithoutRefreshTokenAndWithoutSid) {
   const Session s = signup("ann@example.com");
-  ASSERT_TRUE(service_.logout(claimsOf(s), std::nullopt).has_value());
+  ASSERT_TRUE(service_.logout(claimsOf(s), std::nullopt, origin(kAddress)).has_value());
   EXPECT_FALSE(service_.refresh(s.refreshToken).has_value());
 
   tokens::AccessClaims noSid = claimsOf(s);
   noSid.sid.clear();
   noSid.jti = "other-jti";
   const size_t families = refreshStore_.revocations.size();
-  ASSERT_TRUE(service_.logout(noSid, std::nullopt).has_value());
+  ASSERT_TRUE(service_.logout(noSid, std::nullopt, origin(kAddress)).has_value());
   EXPECT_EQ(refreshStore_.revocations.size(), families);
   EXPECT_EQ(revoker_.calls.back().jti, "other-jti");
 }
@@ -318,11 +322,11 @@ TEST_F(AccountServiceTest, MeChecksTheUser) {
 TEST_F(AccountServiceTest, UserStoreOutagePassesThrough) {
   const Session s = signup("ann@example.com");
   users_.down = true;
-  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"});
+  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"}, origin(kAddress));
   ASSERT_FALSE(up.has_value());
   expectCode(up.error(), Code::kDatabaseUnavailable);
   for (int i = 0; i < kLimits.maxFailuresPerEmail + 1; ++i) {
-    const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+    const auto in = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
     ASSERT_FALSE(in.has_value());
     expectCode(in.error(), Code::kDatabaseUnavailable);
   }
@@ -333,23 +337,23 @@ TEST_F(AccountServiceTest, UserStoreOutagePassesThrough) {
   ASSERT_FALSE(me.has_value());
   expectCode(me.error(), Code::kDatabaseUnavailable);
   users_.down = false;
-  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, kAddress).has_value());
+  EXPECT_TRUE(service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
 }
 
 // A refresh-token store outage is kDatabaseUnavailable for signup, login, refresh and logout.
 TEST_F(AccountServiceTest, RefreshStoreOutagePassesThrough) {
   const Session s = signup("ann@example.com");
   refreshStore_.down = true;
-  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"});
+  const auto up = service_.signup({"bob@example.com", std::string(kPassword), "Bob"}, origin(kAddress));
   ASSERT_FALSE(up.has_value());
   expectCode(up.error(), Code::kDatabaseUnavailable);
-  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, kAddress);
+  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
   ASSERT_FALSE(in.has_value());
   expectCode(in.error(), Code::kDatabaseUnavailable);
   const auto r = service_.refresh(s.refreshToken);
   ASSERT_FALSE(r.has_value());
   expectCode(r.error(), Code::kDatabaseUnavailable);
-  const auto out = service_.logout(claimsOf(s), s.refreshToken);
+  const auto out = service_.logout(claimsOf(s), s.refreshToken, origin(kAddress));
   ASSERT_FALSE(out.has_value());
   expectCode(out.error(), Code::kDatabaseUnavailable);
 }
@@ -358,9 +362,81 @@ TEST_F(AccountServiceTest, RefreshStoreOutagePassesThrough) {
 TEST_F(AccountServiceTest, RevokerOutagePassesThrough) {
   const Session s = signup("ann@example.com");
   revoker_.down = true;
-  const auto out = service_.logout(claimsOf(s), std::nullopt);
+  const auto out = service_.logout(claimsOf(s), std::nullopt, origin(kAddress));
   ASSERT_FALSE(out.has_value());
   expectCode(out.error(), Code::kDatabaseUnavailable);
+}
+
+}  // namespace
+}  // namespace authd::accounts
+
+namespace authd::accounts {
+namespace {
+
+// Each account change hands its event to the store of that change, with the request's origin: signup to the user's
+// insert, login to the new session's insert (naming the session the access token is bound to), logout to the
+// access token's denial.
+TEST_F(AccountServiceTest, ChangesHandTheirEventsToTheirOwnStores) {
+  const Session s = signup("ann@example.com");
+  ASSERT_EQ(users_.events.size(), 1u);
+  EXPECT_EQ(users_.events[0].type, "user.signup");
+  EXPECT_EQ(users_.events[0].userId, s.user.id);
+  EXPECT_EQ(users_.events[0].origin.clientAddress, kAddress);
+  EXPECT_EQ(users_.events[0].origin.userAgent, "unit-test/1");
+  EXPECT_TRUE(refreshStore_.events.empty()) << "a signup's session records no login";
+
+  const auto in = service_.login({"ann@example.com", std::string(kPassword)}, origin("198.51.100.2"));
+  ASSERT_TRUE(in.has_value());
+  ASSERT_EQ(refreshStore_.events.size(), 1u);
+  const auto& login = refreshStore_.events[0];
+  EXPECT_EQ(login.type, "user.login");
+  EXPECT_EQ(login.actor.id, s.user.id);
+  EXPECT_EQ(login.origin.clientAddress, "198.51.100.2");
+  const auto claims = claimsOf(*in);
+  EXPECT_NE(login.data.find(claims.sid), std::string::npos) << login.data;
+  EXPECT_TRUE(failures_.written.empty());
+
+  ASSERT_TRUE(service_.logout(claims, std::nullopt, origin("198.51.100.3")).has_value());
+  ASSERT_EQ(revoker_.calls.size(), 1u);
+  EXPECT_EQ(revoker_.calls[0].event.type, "user.logout");
+  EXPECT_EQ(revoker_.calls[0].event.userId, s.user.id);
+  EXPECT_EQ(revoker_.calls[0].event.origin.clientAddress, "198.51.100.3");
+}
+
+// A wrong password, an unknown email and an inactive user each write user.login_failed on their own (there is no
+// change to write it with): in the account's log when the email has one, with the reason and never the password;
+// a throttled attempt writes nothing; an outage of the writer does not change the answer.
+TEST_F(AccountServiceTest, FailedLoginsAreRecordedButNotThrottledOnes) {
+  const Session s = signup("ann@example.com");
+  (void)service_.login({"ann@example.com", "not the password"}, origin(kAddress));
+  (void)service_.login({"nobody@example.com", "not the password"}, origin(kAddress));
+  ASSERT_EQ(failures_.written.size(), 2u);
+  EXPECT_EQ(failures_.written[0].type, "user.login_failed");
+  EXPECT_EQ(failures_.written[0].userId, s.user.id);
+  EXPECT_EQ(failures_.written[0].data, R"({"reason":"invalid_credentials"})");
+  EXPECT_TRUE(failures_.written[1].userId.empty());
+  for (const auto& e : failures_.written) {
+    EXPECT_EQ(e.data.find("not the password"), std::string::npos);
+    EXPECT_EQ(e.origin.clientAddress, kAddress);
+  }
+
+  deactivate(s.user.id);
+  (void)service_.login({"ann@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_EQ(failures_.written.size(), 3u);
+  EXPECT_EQ(failures_.written[2].data, R"({"reason":"user_inactive"})");
+
+  for (int i = 0; i < kLimits.maxFailuresPerEmail; ++i)
+    (void)service_.login({"ann@example.com", "x"}, origin(kAddress));
+  const size_t before = failures_.written.size();
+  const auto throttled = service_.login({"ann@example.com", "x"}, origin(kAddress));
+  ASSERT_FALSE(throttled.has_value());
+  expectCode(throttled.error(), Code::kTooManyRequests);
+  EXPECT_EQ(failures_.written.size(), before);
+
+  failures_.down = true;
+  const auto wrong = service_.login({"nobody2@example.com", "x"}, origin("198.51.100.9"));
+  ASSERT_FALSE(wrong.has_value());
+  expectCode(wrong.error(), Code::kInvalidCredentials);
 }
 
 }  // namespace

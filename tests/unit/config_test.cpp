@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "events/signature.hpp"
 #include "keys/api_key.hpp"
 
 namespace authd::config {
@@ -463,6 +464,46 @@ TEST(ConfigTest, ApiKeyPrefixRuleMatchesTheKeyFormat) {
   for (const std::string& p : candidates) {
     EXPECT_EQ(load(envWith({{"API_KEY_PREFIX", p}})).has_value(), keys::isValidKeyPrefix(p)) << "'" << p << "'";
   }
+}
+
+// WEBHOOK_URL needs WEBHOOK_SECRET and the other way round; the secret must be whsec_ + base64 of 16+ bytes, and a
+// refusal never echoes it.
+TEST(ConfigTest, OperatorWebhookNeedsAStandardSecret) {
+  const std::string good = events::newWebhookSecret();
+  const auto c = loadOk(envWith({{"WEBHOOK_URL", "https://hooks.example.com/authd"}, {"WEBHOOK_SECRET", good}}));
+  EXPECT_EQ(c.webhookUrl, "https://hooks.example.com/authd");
+  EXPECT_EQ(c.webhookSecret, good);
+  EXPECT_TRUE(loadError(envWith({{"WEBHOOK_URL", "https://hooks.example.com/authd"}})).starts_with("WEBHOOK_SECRET: "));
+  EXPECT_TRUE(loadError(envWith({{"WEBHOOK_SECRET", good}})).starts_with("WEBHOOK_URL: "));
+  for (const std::string& bad :
+       {std::string("not-a-secret-value-at-all"), good.substr(6), std::string("whsec_"), std::string("whsec_c2hvcnQ="),
+        "whsec_" + std::string(43, '!'), "WHSEC_" + good.substr(6)}) {
+    const std::string err =
+        loadError(envWith({{"WEBHOOK_URL", "https://hooks.example.com/"}, {"WEBHOOK_SECRET", bad}}));
+    EXPECT_TRUE(err.starts_with("WEBHOOK_SECRET: must be a Standard Webhooks secret")) << bad << " -> " << err;
+    // (The bare prefix is in the message itself.)
+    if (bad != "whsec_") {
+      EXPECT_EQ(err.find(bad), std::string::npos) << err;
+    }
+  }
+}
+
+// The config's secret check and the signer's (events::webhookSecretKey, with the prefix) are the same rule.
+TEST(ConfigTest, WebhookSecretRuleMatchesTheSigner) {
+  for (const std::string& s : {events::newWebhookSecret(), std::string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+                               std::string("whsec_AAAAAAAAAAAAAAAAAAAAAA=="), std::string("whsec_AAAAAAAAAAAAAAAAAAAA"),
+                               std::string("whsec_====")}) {
+    const bool signerTakes = events::webhookSecretKey(s).has_value();
+    EXPECT_EQ(load(envWith({{"WEBHOOK_URL", "https://h.example/"}, {"WEBHOOK_SECRET", s}})).has_value(), signerTakes)
+        << s;
+  }
+}
+
+// The key stored secrets are sealed under: WEBHOOK_SECRETS_KEY when set, JWT_SECRET otherwise.
+TEST(ConfigTest, WebhookSecretsKeyFallsBackToJwtSecret) {
+  EXPECT_EQ(webhookSecretsKeyMaterial(loadOk(envWith())), kGoodSecret);
+  const std::string other(40, 'w');
+  EXPECT_EQ(webhookSecretsKeyMaterial(loadOk(envWith({{"WEBHOOK_SECRETS_KEY", other}}))), other);
 }
 
 // With several problems, the error reports exactly one (a single line).

@@ -586,3 +586,59 @@ TEST_F(KeyRoutesTest, ReportLeakIsLimitedPerAddress) {
 
 }  // namespace
 }  // namespace authd::http
+
+namespace authd::http {
+namespace {
+
+// Every key change through the routes records who made it (the JWT's user) and from where (the client address and
+// User-Agent the server saw); a leak report records the key itself as the actor, from the reporter's address.
+TEST_F(KeyRoutesTest, ChangesRecordTheCallerAndTheRequestsOrigin) {
+  const auto request = [this](Method m, std::string path, std::string body) {
+    HttpRequest req;
+    req.method = m;
+    req.path = std::move(path);
+    req.body = std::move(body);
+    req.peer = "198.51.100.23";
+    testing::setHeader(req, Hdr::kAuthorization, bearerOf(kAnn));
+    testing::setHeader(req, Hdr::kContentType, "application/json");
+    testing::setHeader(req, Hdr::kUserAgent, "console/1.0 (test)");
+    return testing::dispatch(router_, req);
+  };
+  const HttpResponse created = request(Method::kPost, "/keys", R"({"name":"ci"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = bodyOf(created).value("id", "");
+  const std::string key = bodyOf(created).value("key", "");
+  ASSERT_EQ(request(Method::kPatch, "/keys/" + id, R"({"name":"renamed","enabled":false})").status, 200);
+  ASSERT_EQ(request(Method::kPatch, "/keys/" + id, R"({"enabled":true})").status, 200);
+  const HttpResponse rotated = request(Method::kPost, "/keys/" + id + "/rotate", "");
+  ASSERT_EQ(rotated.status, 201) << rotated.body;
+  const std::string next = bodyOf(rotated).value("id", "");
+  ASSERT_EQ(request(Method::kDelete, "/keys/" + next, "").status, 200);
+
+  std::vector<std::string> types;
+  for (const auto& e : repo_.events) {
+    types.push_back(e.type);
+    EXPECT_EQ(e.actor.kind, events::ActorKind::kUser) << e.type;
+    EXPECT_EQ(e.actor.id, kAnn) << e.type;
+    EXPECT_EQ(e.userId, kAnn) << e.type;
+    EXPECT_EQ(e.origin.clientAddress, "198.51.100.23") << e.type;
+    EXPECT_EQ(e.origin.userAgent, "console/1.0 (test)") << e.type;
+    EXPECT_EQ(e.data.find(key), std::string::npos) << e.data;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"key.created", "key.updated", "key.disabled", "key.enabled", "key.rotated",
+                                             "key.revoked"}));
+
+  // A live key reported leaked by whoever holds it (no JWT).
+  const json fresh = createFor(kAnn);
+  repo_.events.clear();
+  ASSERT_EQ(reportLeak(fresh.value("key", ""), {}, "192.0.2.44").status, 202);
+  ASSERT_EQ(repo_.events.size(), 1u);
+  EXPECT_EQ(repo_.events[0].type, "key.leaked");
+  EXPECT_EQ(repo_.events[0].actor.kind, events::ActorKind::kKey);
+  EXPECT_EQ(repo_.events[0].actor.id, fresh.value("id", ""));
+  EXPECT_EQ(repo_.events[0].userId, kAnn);
+  EXPECT_EQ(repo_.events[0].origin.clientAddress, "192.0.2.44");
+}
+
+}  // namespace
+}  // namespace authd::http

@@ -230,5 +230,44 @@ TEST(MetricsTest, SnapshotGaugesAndMirroredCounters) {
   EXPECT_EQ(sample(text, R"(authd_events_total{what="last_used_flushed_rows"})"), 40.0);
 }
 
+// Audit events written are exported by type, mirrored from the stores' tally at each scrape (zeros included).
+TEST(MetricsTest, EventsWrittenByType) {
+  Snapshot s;
+  Metrics m{[&] { return s; }};
+  s.eventsWritten = {{"key.created", 3}, {"user.login", 0}};
+  std::string text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="key.created"})"), 3.0);
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="user.login"})"), 0.0);
+  s.eventsWritten = {{"key.created", 5}, {"user.login", 1}};
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="key.created"})"), 5.0);
+  EXPECT_EQ(sample(text, R"(authd_events_written_total{type="user.login"})"), 1.0);
+}
+
+// The delivery worker's families: attempts by result mirror its counters, the backlog gauges show the last sample.
+TEST(MetricsTest, WebhookDeliveryFamilies) {
+  Snapshot s;
+  Metrics m{[&] { return s; }};
+  std::string text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_webhook_deliveries_total{result="delivered"})"), 0.0);
+  EXPECT_EQ(sample(text, "authd_webhook_queue_depth"), 0.0);
+  s.webhookDelivered = 7;
+  s.webhookFailedAttempts = 3;
+  s.webhookFailed = 1;
+  s.webhookQueueDepth = 12;
+  s.webhookOldestPendingSeconds = 42.5;
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(authd_webhook_deliveries_total{result="delivered"})"), 7.0);
+  EXPECT_EQ(sample(text, R"(authd_webhook_deliveries_total{result="failed_attempt"})"), 3.0);
+  EXPECT_EQ(sample(text, R"(authd_webhook_deliveries_total{result="failed"})"), 1.0);
+  EXPECT_EQ(sample(text, "authd_webhook_queue_depth"), 12.0);
+  EXPECT_EQ(sample(text, "authd_webhook_oldest_pending_seconds"), 42.5);
+  s.webhookQueueDepth = 0;
+  s.webhookDelivered = 9;
+  text = m.render();
+  EXPECT_EQ(sample(text, "authd_webhook_queue_depth"), 0.0);
+  EXPECT_EQ(sample(text, R"(authd_webhook_deliveries_total{result="delivered"})"), 9.0);
+}
+
 }  // namespace
 }  // namespace authd::metrics

@@ -7,10 +7,12 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "app.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "events/event.hpp"
 #include "http/router.hpp"
 #include "support/offline_config.hpp"
 
@@ -150,7 +152,7 @@ TEST(OpenApi, ErrorSchemaListsEveryCode) {
 // Every operation has a known tag, a security requirement naming declared schemes,
 // and responses; every $ref resolves.
 TEST(OpenApi, OperationsAreTaggedSecuredAndRefsResolve) {
-  const std::set<std::string> tags{"accounts", "keys", "verify", "operations"};
+  const std::set<std::string> tags{"accounts", "keys", "audit", "webhooks", "verify", "operations"};
   const auto& schemes = document().at("components").at("securitySchemes");
   for (const auto& [path, item] : document().at("paths").items()) {
     for (const auto& [method, op] : item.items()) {
@@ -170,6 +172,39 @@ TEST(OpenApi, OperationsAreTaggedSecuredAndRefsResolve) {
     ASSERT_TRUE(ref.starts_with("#/")) << ref;
     EXPECT_NO_THROW((void)document().at(json::json_pointer(ref.substr(1)))) << ref;
   }
+}
+
+// The webhook routes (SPEC.md "Events") are documented with their schemas: Webhook without a secret, WebhookCreated
+// with it, Delivery with every field the route answers, EventType naming exactly the subscribable types.
+TEST(OpenApi, DocumentsWebhooks) {
+  const auto& paths = document().at("paths");
+  for (const auto& [path, method] : std::vector<Operation>{{"/webhooks", "post"},
+                                                           {"/webhooks", "get"},
+                                                           {"/webhooks/{id}", "delete"},
+                                                           {"/webhooks/{id}/deliveries", "get"},
+                                                           {"/webhooks/{id}/test", "post"}}) {
+    SCOPED_TRACE(method + " " + path);
+    const auto& op = paths.at(path).at(method);
+    EXPECT_EQ(op.at("tags"), json::array({"webhooks"}));
+    EXPECT_EQ(op.at("security"), json::parse(R"([{"bearerAuth": []}])"));
+  }
+  const auto& post = paths.at("/webhooks").at("post").at("responses");
+  for (const char* status : {"201", "400", "401", "409"}) EXPECT_TRUE(post.contains(status)) << status;
+  EXPECT_TRUE(paths.at("/webhooks/{id}").at("delete").at("responses").contains("204"));
+  EXPECT_TRUE(paths.at("/webhooks/{id}/test").at("post").at("responses").contains("202"));
+
+  const auto& schemas = document().at("components").at("schemas");
+  EXPECT_FALSE(schemas.at("Webhook").at("properties").contains("secret"));
+  EXPECT_EQ(schemas.at("WebhookCreated").at("allOf").at(0).at("$ref"), "#/components/schemas/Webhook");
+  std::set<std::string> delivery;
+  for (const auto& [k, v] : schemas.at("Delivery").at("properties").items()) delivery.insert(k);
+  EXPECT_EQ(delivery, (std::set<std::string>{"id", "eventId", "type", "state", "attempts", "lastStatus", "lastError",
+                                             "lastAttemptAt", "nextAttemptAt", "createdAt"}));
+  std::set<std::string> documented;
+  for (const auto& t : schemas.at("EventType").at("enum")) documented.insert(t.get<std::string>());
+  std::set<std::string> subscribable;
+  for (const auto t : events::subscribableTypes()) subscribable.insert(std::string(t));
+  EXPECT_EQ(documented, subscribable);
 }
 
 }  // namespace

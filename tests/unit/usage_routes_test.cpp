@@ -66,7 +66,7 @@ class UsageRoutesTest : public ::testing::Test {
   std::string keyOf(std::string_view user, std::string name) {
     keys::CreateKeyRequest req;
     req.name = std::move(name);
-    auto k = repo_.create(user, req, std::string(64, 'a'), "sk_test");
+    auto k = repo_.insert(user, req, std::string(64, 'a'), "sk_test");
     EXPECT_TRUE(k.has_value());
     return k ? k->id : "";
   }

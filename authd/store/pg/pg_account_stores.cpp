@@ -1,6 +1,8 @@
 #include "store/pg/pg_account_stores.hpp"
 
+#include "accounts/account_audit.hpp"
 #include "core/crypto.hpp"
+#include "store/pg/pg_outbox.hpp"
 #include "store/pg/sql.hpp"
 
 namespace authd::store::pg {
@@ -33,15 +35,18 @@ void prepareStatements(pqxx::connection& c) {
   for (const auto& [name, statement] : sql::preparedStatements()) c.prepare(name, statement);
 }
 
-Result<accounts::User> PgUserStore::create(std::string_view email, std::string_view name,
-                                           std::string_view passwordHash) {
+Result<accounts::User> PgUserStore::create(std::string_view email, std::string_view name, std::string_view passwordHash,
+                                           const events::Origin& origin) {
   const std::string e(email), n(name), h(passwordHash);
   return pool_.run([&](pqxx::connection& c) -> Result<accounts::User> {
     try {
       pqxx::work tx(c);
       const auto row = tx.exec_prepared1("insert_user", e, n, h);
-      tx.commit();
-      return toUser(row);
+      auto user = toUser(row);
+      auto signedUp = accounts::audit::signup(user, origin);
+      appendEvent(tx, signedUp);
+      commitCounted(tx, std::span(&signedUp, 1), counts_);
+      return user;
     } catch (const pqxx::unique_violation&) {
       return fail(Code::kEmailTaken);
     }
@@ -96,7 +101,8 @@ std::optional<int64_t> revokeIn(pqxx::work& tx, const std::string& familyId) {
 
 }  // namespace
 
-Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view tokenHash) {
+Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view tokenHash,
+                              std::span<events::Event> events) {
   if (!crypto::isUuid(r.familyId) || !crypto::isUuid(r.userId)) {
     return fail(Code::kInternal, "refresh token row without UUIDs");
   }
@@ -105,7 +111,8 @@ Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view t
     pqxx::work tx(c);
     tx.exec_prepared0("insert_family", r.familyId, r.userId);
     tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
-    tx.commit();
+    appendEvents(tx, events);
+    commitCounted(tx, events, counts_);
   });
 }
 

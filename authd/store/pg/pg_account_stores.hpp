@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "accounts/user_store.hpp"
+#include "events/written_counts.hpp"
 #include "store/pg/pg_pool.hpp"
 #include "tokens/refresh_tokens.hpp"
 
@@ -15,14 +16,17 @@ void prepareStatements(pqxx::connection& c);
 
 class PgUserStore final : public accounts::UserStore, public accounts::UserStatusSource {
  public:
-  explicit PgUserStore(PgPool& pool) : pool_(pool) {}
-  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override;
+  // `counts` tallies the audit events it writes (user.signup), after they commit.
+  PgUserStore(PgPool& pool, events::WrittenCounts& counts) : pool_(pool), counts_(counts) {}
+  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash,
+                                const events::Origin& origin) override;
   Result<std::optional<accounts::User>> findByEmail(std::string_view email) override;
   Result<std::optional<accounts::User>> findById(std::string_view id) override;
   Result<std::optional<accounts::UserStatus>> userStatus(std::string_view userId) override;
 
  private:
   PgPool& pool_;
+  events::WrittenCounts& counts_;
 };
 
 class PgRefreshStore final : public tokens::RefreshTokenStore {
@@ -30,14 +34,16 @@ class PgRefreshStore final : public tokens::RefreshTokenStore {
   // Called after a family's revocation committed (logout or reuse detection), with the family id and the time of
   // its first revocation (unix seconds): the session's access tokens are denied from then on.
   using RevokedSink = std::function<void(const std::string& familyId, int64_t revokedAt)>;
-  PgRefreshStore(PgPool& pool, RevokedSink onRevoked) : pool_(pool), onRevoked_(std::move(onRevoked)) {}
-  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override;
+  PgRefreshStore(PgPool& pool, events::WrittenCounts& counts, RevokedSink onRevoked)
+      : pool_(pool), counts_(counts), onRevoked_(std::move(onRevoked)) {}
+  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash, std::span<events::Event> events) override;
   Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override;
   Result<tokens::RotateResult> rotate(std::string_view tokenHash, SysTime now, const tokens::Successor& next) override;
   Status revokeFamily(std::string_view familyId) override;
 
  private:
   PgPool& pool_;
+  events::WrittenCounts& counts_;
   RevokedSink onRevoked_;
 };
 

@@ -5,8 +5,10 @@
 #include <charconv>
 
 #include "core/crypto.hpp"
+#include "keys/key_audit.hpp"
 #include "store/pg/pg_account_stores.hpp"
 #include "store/pg/pg_arrays.hpp"
+#include "store/pg/pg_outbox.hpp"
 #include "store/pg/sql.hpp"
 
 namespace authd::store::pg {
@@ -87,7 +89,8 @@ Result<std::optional<pqxx::row>> lockChangeable(pqxx::work& tx, const std::strin
 }  // namespace
 
 Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::CreateKeyRequest& req,
-                                           std::string_view keyHash, std::string_view prefix) {
+                                           std::string_view keyHash, std::string_view prefix,
+                                           const events::Context& ctx) {
   const std::string u(userId), h(keyHash), p(prefix);
   const std::string scopes = arrayLiteral(req.scopes, [](const std::string& s) { return s; });
   const int64_t limit = req.rateLimit ? req.rateLimit->limit : -1;
@@ -99,8 +102,11 @@ Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::
     const auto row =
         tx.exec_prepared1("insert_key", u, req.name, h, p, scopes, limit, window, expires, req.metadata.value_or(""),
                           grant.remaining, grant.refillAmount, grant.refillInterval);
-    tx.commit();
-    return toKey(row);
+    auto key = toKey(row);
+    auto created = keys::audit::created(key, ctx);
+    appendEvent(tx, created);
+    commitCounted(tx, std::span(&created, 1), counts_);
+    return key;
   });
 }
 
@@ -114,13 +120,21 @@ Result<std::vector<keys::KeyRecord>> PgKeyStore::listByUser(std::string_view use
   });
 }
 
-Result<std::optional<keys::ChangedKey>> PgKeyStore::revoke(std::string_view userId, std::string_view keyId) {
+Result<std::optional<keys::ChangedKey>> PgKeyStore::revoke(std::string_view userId, std::string_view keyId,
+                                                           const events::Context& ctx) {
   const std::string u(userId), k(keyId);
   return pool_.run([&](pqxx::connection& c) -> std::optional<keys::ChangedKey> {
     pqxx::work tx(c);
+    // Locked first, so that of two revocations only the one that changed the key records it.
+    const auto locked = tx.exec_prepared("lock_key", k, u);
+    if (locked.empty()) return std::nullopt;
+    const auto before = toKey(locked[0]);
     const auto rows = tx.exec_prepared("revoke_key", k, u);
-    tx.commit();
-    if (rows.empty()) return std::nullopt;
+    if (rows.empty()) return std::nullopt;  // cannot happen under the lock
+    std::vector<events::Event> written;
+    if (auto e = keys::audit::revoked(before, ctx)) written.push_back(std::move(*e));
+    appendEvents(tx, written);
+    commitCounted(tx, written, counts_);
     return keys::ChangedKey{rows[0][0].as<std::string>(), rows[0][1].as<int64_t>()};
   });
 }
@@ -136,7 +150,7 @@ Result<std::optional<keys::KeyRecord>> PgKeyStore::get(std::string_view userId, 
 }
 
 Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userId, std::string_view keyId,
-                                                          const keys::KeyPatch& patch) {
+                                                          const keys::KeyPatch& patch, const events::Context& ctx) {
   const std::string u(userId), k(keyId);
   const bool setScopes = patch.scopes.has_value();
   const std::string scopes =
@@ -162,14 +176,17 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
                                        scopes, setLimit, limitCount, limitWindow, setExpiry, expires,
                                        patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata,
                                        setCredits, grant.remaining, grant.refillAmount, grant.refillInterval);
-    tx.commit();
-    return keys::StoredKey{toKey(row), row[kHashColumn].as<std::string>()};
+    auto after = toKey(row);
+    auto written = keys::audit::updated(toKey(**locked), after, patch, ctx);
+    appendEvents(tx, written);
+    commitCounted(tx, written, counts_);
+    return keys::StoredKey{std::move(after), row[kHashColumn].as<std::string>()};
   });
 }
 
 Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view userId, std::string_view keyId,
                                                            std::chrono::seconds grace, std::string_view keyHash,
-                                                           std::string_view prefix) {
+                                                           std::string_view prefix, const events::Context& ctx) {
   const std::string u(userId), k(keyId), h(keyHash), p(prefix);
   const auto graceSeconds = static_cast<int64_t>(grace.count());
   return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::RotatedKey>> {
@@ -182,19 +199,29 @@ Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view user
     if (old[kExpiredColumn].as<bool>()) return fail(Code::kConflict, "API key has expired");
     const auto successor = tx.exec_prepared1("insert_successor", k, h, p);
     const auto retired = tx.exec_prepared1("retire_predecessor", k, graceSeconds);
-    tx.commit();
-    return keys::RotatedKey{toKey(successor),
-                            keys::ChangedKey{old[kHashColumn].as<std::string>(), retired[1].as<int64_t>()},
-                            fromUnixMillis(retired[0].as<int64_t>())};
+    auto next = toKey(successor);
+    const SysTime oldExpiresAt = fromUnixMillis(retired[0].as<int64_t>());
+    auto rotated = keys::audit::rotated(toKey(old), next, oldExpiresAt, ctx);
+    appendEvent(tx, rotated);
+    commitCounted(tx, std::span(&rotated, 1), counts_);
+    return keys::RotatedKey{
+        std::move(next), keys::ChangedKey{old[kHashColumn].as<std::string>(), retired[1].as<int64_t>()}, oldExpiresAt};
   });
 }
 
-Result<std::optional<keys::StoredKey>> PgKeyStore::disableLeaked(std::string_view keyHash) {
+Result<std::optional<keys::StoredKey>> PgKeyStore::disableLeaked(std::string_view keyHash,
+                                                                 const events::Origin& origin) {
   const std::string h(keyHash);
   return pool_.run([&](pqxx::connection& c) -> std::optional<keys::StoredKey> {
     pqxx::work tx(c);
+    // Locked first, so that of two reports of one key only the one that changed it records key.leaked.
+    const auto locked = tx.exec_prepared("lock_key_by_hash", h);
+    if (locked.empty()) return std::nullopt;
     const auto rows = tx.exec_prepared("disable_leaked", h);
-    tx.commit();
+    std::vector<events::Event> written;
+    if (auto e = keys::audit::leaked(toKey(locked[0]), origin)) written.push_back(std::move(*e));
+    appendEvents(tx, written);
+    commitCounted(tx, written, counts_);
     if (rows.empty()) return std::nullopt;
     return keys::StoredKey{toKey(rows[0]), rows[0][kHashColumn].as<std::string>()};
   });
@@ -244,9 +271,22 @@ Result<size_t> PgKeyStore::saveCredits(const std::vector<keys::CreditBalance>& b
     pqxx::work tx(c);
     // Index lookups by id, as touchLastUsed (see kTouchLastUsed).
     tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
-    const auto r = tx.exec_prepared0("save_credits", ids, versions, remaining, periods);
-    tx.commit();
-    return static_cast<size_t>(r.affected_rows());
+    const auto r = tx.exec_prepared1("save_credits", ids, versions, remaining, periods);
+    // Each key whose balance this flush took to 0: exhausted once per grant and refill period (see kSaveCredits).
+    std::vector<events::Event> written;
+    const auto exhausted = nlohmann::json::parse(r[1].as<std::string>(), nullptr, false);
+    if (exhausted.is_array()) {
+      for (const auto& k : exhausted) {
+        if (!k.is_array() || k.size() != 3 || !k[0].is_string() || !k[1].is_string() || !k[2].is_number_integer()) {
+          continue;
+        }
+        written.push_back(
+            keys::audit::creditsExhausted(k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<int64_t>()));
+      }
+    }
+    appendEvents(tx, written);
+    commitCounted(tx, written, counts_);
+    return static_cast<size_t>(r[0].as<int64_t>());
   });
 }
 

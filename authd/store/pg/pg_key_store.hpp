@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "events/written_counts.hpp"
 #include "keys/key_store.hpp"
 #include "store/pg/pg_pool.hpp"
 
@@ -14,18 +15,20 @@ class PgKeyStore final : public keys::KeyRepository,
                          public keys::LastUsedSink,
                          public keys::CreditSink {
  public:
-  explicit PgKeyStore(PgPool& pool) : pool_(pool) {}
+  // `counts` tallies the audit events its changes write (after they commit).
+  PgKeyStore(PgPool& pool, events::WrittenCounts& counts) : pool_(pool), counts_(counts) {}
   Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
-                                 std::string_view prefix) override;
+                                 std::string_view prefix, const events::Context& ctx) override;
   Result<std::vector<keys::KeyRecord>> listByUser(std::string_view userId) override;
-  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId) override;
+  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId,
+                                                 const events::Context& ctx) override;
   Result<std::optional<keys::KeyRecord>> get(std::string_view userId, std::string_view keyId) override;
   Result<std::optional<keys::StoredKey>> update(std::string_view userId, std::string_view keyId,
-                                                const keys::KeyPatch& patch) override;
+                                                const keys::KeyPatch& patch, const events::Context& ctx) override;
   Result<std::optional<keys::RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
                                                  std::chrono::seconds grace, std::string_view keyHash,
-                                                 std::string_view prefix) override;
-  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash) override;
+                                                 std::string_view prefix, const events::Context& ctx) override;
+  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash, const events::Origin& origin) override;
   Result<std::optional<keys::KeyRecord>> findByHash(std::string_view keyHash) override;
   Status touchLastUsed(const std::vector<keys::KeyUse>& uses) override;
   Result<size_t> saveCredits(const std::vector<keys::CreditBalance>& balances) override;
@@ -35,6 +38,7 @@ class PgKeyStore final : public keys::KeyRepository,
 
  private:
   PgPool& pool_;
+  events::WrittenCounts& counts_;
 };
 
 }  // namespace authd::store::pg

@@ -15,4 +15,21 @@ void appendEvents(pqxx::work& tx, std::vector<events::Event>& events) {
   for (auto& e : events) appendEvent(tx, e);
 }
 
+void appendEvents(pqxx::work& tx, std::span<events::Event> events) {
+  for (auto& e : events) appendEvent(tx, e);
+}
+
+void commitCounted(pqxx::work& tx, std::span<const events::Event> events, events::WrittenCounts& counts) {
+  tx.commit();
+  for (const auto& e : events) counts.add(e.type);
+}
+
+Status PgEventWriter::write(events::Event& e) {
+  return pool_.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    appendEvent(tx, e);
+    commitCounted(tx, std::span(&e, 1), counts_);
+  });
+}
+
 }  // namespace authd::store::pg

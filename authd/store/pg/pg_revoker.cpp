@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/crypto.hpp"
+#include "store/pg/pg_outbox.hpp"
 
 namespace authd::store::pg {
 namespace {
@@ -16,7 +17,8 @@ constexpr int kMaxBatches = 20;
 
 int64_t denialMillis(int64_t expiresAt) { return std::clamp<int64_t>(expiresAt, 0, kMaxDenialSeconds) * 1000; }
 
-Status PgAccessTokenRevoker::revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) {
+Status PgAccessTokenRevoker::revoke(std::string_view jti, std::string_view userId, int64_t expiresAt,
+                                    events::Event& event) {
   // Tokens are ours (signature checked), so these are UUIDs; anything else is a bug upstream.
   if (!crypto::isUuid(jti) || !crypto::isUuid(userId)) return fail(Code::kInvalidToken);
   const std::string j(jti), u(userId);
@@ -24,7 +26,8 @@ Status PgAccessTokenRevoker::revoke(std::string_view jti, std::string_view userI
   auto s = pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
     tx.exec_prepared0("revoke_access_token", j, u, ms);
-    tx.commit();
+    appendEvent(tx, event);
+    commitCounted(tx, std::span(&event, 1), counts_);
   });
   if (!s) return s;
   bus_.publish(Change{ChangeKind::kAccessTokenRevoked, j, ms / 1000});

@@ -8,6 +8,7 @@
 
 #include "accounts/account_service.hpp"
 #include "core/changes.hpp"
+#include "events/written_counts.hpp"
 #include "store/pg/pg_pool.hpp"
 #include "tokens/denylist.hpp"
 
@@ -22,9 +23,11 @@ int64_t denialMillis(int64_t expiresAt);
 class PgAccessTokenRevoker final : public accounts::AccessTokenRevoker, public tokens::DenialStore {
  public:
   // `accessLifetime` (JWT_EXPIRES_IN): a session quiet for longer (plus a margin) has no live access token left.
-  PgAccessTokenRevoker(PgPool& pool, ChangePublisher& bus, std::chrono::seconds accessLifetime)
-      : pool_(pool), bus_(bus), accessLifetime_(accessLifetime) {}
-  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override;
+  // `counts` tallies the audit events it writes (user.logout), after they commit.
+  PgAccessTokenRevoker(PgPool& pool, ChangePublisher& bus, std::chrono::seconds accessLifetime,
+                       events::WrittenCounts& counts)
+      : pool_(pool), bus_(bus), accessLifetime_(accessLifetime), counts_(counts) {}
+  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt, events::Event& event) override;
   // Deletes, in batches, revoked_access_tokens rows past expires_at and sessions (refresh_families, with their
   // tokens) that can neither refresh nor hold a live access token.
   Result<size_t> pruneExpired() override;
@@ -33,6 +36,7 @@ class PgAccessTokenRevoker final : public accounts::AccessTokenRevoker, public t
   PgPool& pool_;
   ChangePublisher& bus_;
   std::chrono::seconds accessLifetime_;
+  events::WrittenCounts& counts_;
 };
 
 }  // namespace authd::store::pg

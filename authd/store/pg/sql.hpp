@@ -180,11 +180,17 @@ inline constexpr const char* kPruneUsageChunks =
 // Credit balances flushed back from Redis (keys::CreditSink): ids, grant versions, remaining, periods as four
 // arrays. Only the grant a balance belongs to takes it: a newer grant (PATCH) is never overwritten by an older
 // one's count. The trigger ignores these columns: a flush-back is not a change caches must hear of.
+// Returns how many keys changed and, as JSON [[id, user id, period], ...], those it took to 0: a row changes only
+// when its remaining or period differs, so a 0 written is either a fall from more or a new period's refill spent,
+// once per grant and period (the key.credits_exhausted events the store writes in the same transaction).
 inline constexpr const char* kSaveCredits =
-    "UPDATE api_keys AS k SET credits_remaining = v.r, credits_period = v.p "
+    "WITH u AS (UPDATE api_keys AS k SET credits_remaining = v.r, credits_period = v.p "
     "FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, ver, r, p) "
     "WHERE k.id = v.id AND k.credits_version = v.ver AND k.credits_remaining IS NOT NULL "
-    "AND (k.credits_remaining IS DISTINCT FROM v.r OR k.credits_period IS DISTINCT FROM v.p)";
+    "AND (k.credits_remaining IS DISTINCT FROM v.r OR k.credits_period IS DISTINCT FROM v.p) "
+    "RETURNING k.id, k.user_id, v.r, v.p) "
+    "SELECT count(*), coalesce(json_agg(json_build_array(u.id::text, u.user_id::text, u.p)) "
+    "FILTER (WHERE u.r = 0), '[]')::text FROM u";
 // The key filter's contents: the first 16 hex (64 bits) of every key hash.
 inline constexpr const char* kAllKeyHashPrefixes = "SELECT substr(key_hash, 1, 16) FROM api_keys";
 
@@ -226,6 +232,122 @@ inline constexpr const char* kAppendEvent =
     "ON w.deleted_at IS NULL AND (w.user_id IS NULL OR (w.user_id = e.user_id AND NOT $10::boolean)) "
     "AND (cardinality(w.events) = 0 OR e.type = ANY(w.events))) "
     "SELECT id::text, seq, (extract(epoch FROM at) * 1000000)::bigint FROM e";
+
+// The transactional outbox's writers (issue 16): a leak report locks the key it names before it disables it, so
+// that only the report that changed the key records key.leaked.
+inline constexpr const char* kLockKeyByHash =
+    "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1 FOR UPDATE";
+// The audit log (GET /audit, retention) and the expiry scan (issue 16, audit piece). Lock ids are arbitrary but
+// fixed: every instance takes the same one, so one instance at a time prunes and scans.
+inline constexpr long long kAuditPruneLockId = 0x61757468645f70;  // "authd_p"
+inline constexpr long long kExpiryScanLockId = 0x61757468645f78;  // "authd_x"
+// true when this transaction got the lock $1 (held until it ends); false when another holds it.
+inline constexpr const char* kTryXactLock = "SELECT pg_try_advisory_xact_lock($1::bigint)";
+// A user's events with seq < $2, newest first, at most $3 (webhook.test is never in the log). Nullable text comes
+// back as ''; `at` in µs.
+inline constexpr const char* kAuditUserEvents =
+    "SELECT id::text, seq, (extract(epoch FROM at) * 1000000)::bigint, coalesce(user_id::text, ''), type, "
+    "actor_type, coalesce(actor_id, ''), target_type, coalesce(target_id, ''), coalesce(client_address, ''), "
+    "coalesce(user_agent, ''), data::text FROM events "
+    "WHERE user_id = $1::uuid AND seq < $2::bigint AND type <> 'webhook.test' ORDER BY seq DESC LIMIT $3::integer";
+// Retention, in bounded batches: events written before $1 (unix s); their deliveries go with them (CASCADE).
+inline constexpr const char* kPruneEvents =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < to_timestamp($1::double precision) "
+    "LIMIT $2::integer)";
+// Keys due an expiry notice at $1 (unix s): live (not revoked nor deleted; disabled ones too, they may come back)
+// with expiresAt in ($4, $3], i.e. after now minus the lookback and at most 7 days ahead; the one notice due, the
+// most specific (expired at or before $1, 1d up to $2, else 7d), not written before for this expiresAt. Oldest
+// expiry first, at most $5. Id, owner, expiresAt in µs, threshold.
+inline constexpr const char* kExpiryCandidates =
+    "SELECT k.id::text, k.user_id::text, (extract(epoch FROM k.expires_at) * 1000000)::bigint, t.threshold "
+    "FROM api_keys k CROSS JOIN LATERAL (SELECT CASE WHEN k.expires_at <= to_timestamp($1::double precision) "
+    "THEN 'expired' WHEN k.expires_at <= to_timestamp($2::double precision) THEN '1d' ELSE '7d' END AS threshold) t "
+    "WHERE k.is_active AND k.revoked_at IS NULL AND k.expires_at IS NOT NULL "
+    "AND k.expires_at > to_timestamp($4::double precision) AND k.expires_at <= to_timestamp($3::double precision) "
+    "AND NOT EXISTS (SELECT 1 FROM key_expiry_notices n WHERE n.key_id = k.id AND n.expires_at = k.expires_at "
+    "AND n.threshold = t.threshold) ORDER BY k.expires_at, k.id LIMIT $5::integer";
+// Marks notice $3 written for key $1 at its expiresAt $2 (µs): one row when it is new, none when it was written
+// before or the key's expiresAt is no longer $2 (changed since the scan read it: the next scan sees the new one).
+inline constexpr const char* kInsertExpiryNotice =
+    "INSERT INTO key_expiry_notices (key_id, expires_at, threshold) SELECT id, expires_at, $3 FROM api_keys "
+    "WHERE id = $1::uuid AND (extract(epoch FROM expires_at) * 1000000)::bigint = $2::bigint "
+    "ON CONFLICT DO NOTHING";
+// --- Webhook delivery (the delivery worker, events/delivery_worker.hpp) ---
+// Claims up to $1 due pending deliveries, oldest due first, skipping rows another claim holds, and moves each one's
+// next attempt a lease ($2 ms) ahead with one more attempt counted, before anything is sent: one instance sends
+// each attempt, and an attempt lost with its instance is due again once the lease runs out. Returns the row, its
+// endpoint and its event.
+inline constexpr const char* kClaimDeliveries =
+    "WITH due AS MATERIALIZED (SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= now() "
+    "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
+    "c AS (UPDATE webhook_deliveries d SET next_attempt_at = now() + $2::double precision * interval '1 millisecond', "
+    "attempts = d.attempts + 1 FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.webhook_id, d.event_id) "
+    "SELECT c.id, c.attempts, w.id::text, w.url, w.secret_encrypted, w.deleted_at IS NOT NULL, e.id::text, e.seq, "
+    "e.type, (extract(epoch FROM e.at) * 1000000)::bigint, coalesce(e.user_id::text, ''), e.actor_type, "
+    "coalesce(e.actor_id, ''), e.target_type, coalesce(e.target_id, ''), coalesce(e.client_address, ''), "
+    "coalesce(e.user_agent, ''), e.data::text "
+    "FROM c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id ORDER BY c.id";
+// An attempt's outcome, only on the row still pending with the claim's attempts ($2): $1 id, $3 the new state,
+// $4 HTTP status (0: none), $5 error ('' when none), $6 the delay before the next attempt in ms (state pending).
+inline constexpr const char* kRecordDelivery =
+    "UPDATE webhook_deliveries SET state = $3, last_status = nullif($4::integer, 0), last_error = nullif($5, ''), "
+    "last_attempt_at = now(), next_attempt_at = CASE WHEN $3 = 'pending' "
+    "THEN now() + $6::double precision * interval '1 millisecond' ELSE next_attempt_at END "
+    "WHERE id = $1 AND attempts = $2 AND state = 'pending'";
+// The pending backlog and the oldest pending delivery's age in seconds (on the partial index of pending rows).
+inline constexpr const char* kDeliveryQueueStats =
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision "
+    "FROM webhook_deliveries WHERE state = 'pending'";
+// --- Webhook endpoints (issue 16: the endpoints piece, store/pg/pg_webhooks). ---
+// Serialises the changes of one user's endpoints ($1 the user's id), or of the operator's ($1 'operator'), until
+// the transaction ends: the count before an insert holds until it commits.
+inline constexpr const char* kLockWebhooks =
+    "SELECT pg_advisory_xact_lock(hashtextextended('authd.webhooks:' || $1, 0))";
+inline constexpr const char* kCountLiveWebhooks =
+    "SELECT count(*) FROM webhooks WHERE user_id = $1::uuid AND deleted_at IS NULL";
+// $1 id, $2 user id ('' for the operator's), $3 url, $4 events (an array literal), $5 the sealed secret.
+inline constexpr const char* kInsertWebhook =
+    "INSERT INTO webhooks (id, user_id, url, events, secret_encrypted) "
+    "VALUES ($1::uuid, nullif($2, '')::uuid, $3, $4::text[], $5) RETURNING " AUTHD_MS("created_at");
+#define AUTHD_WEBHOOK_COLUMNS \
+  "id::text, coalesce(user_id::text, ''), url, array_to_json(events)::text, " AUTHD_MS("created_at")
+inline constexpr const char* kWebhooksByUser = "SELECT " AUTHD_WEBHOOK_COLUMNS
+                                               " FROM webhooks WHERE user_id = $1::uuid AND deleted_at IS NULL "
+                                               "ORDER BY created_at DESC, id";
+inline constexpr const char* kDeleteWebhook =
+    "UPDATE webhooks SET deleted_at = now() WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL "
+    "RETURNING id::text";
+// A deleted endpoint's deliveries still waiting will never be sent.
+inline constexpr const char* kFailWebhookDeliveries =
+    "UPDATE webhook_deliveries SET state = 'failed', last_error = 'endpoint deleted' "
+    "WHERE webhook_id = $1::uuid AND state = 'pending'";
+inline constexpr const char* kWebhookIsLive =
+    "SELECT 1 FROM webhooks WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL";
+// The same, holding the row until the transaction ends (a concurrent DELETE waits).
+inline constexpr const char* kLockLiveWebhook =
+    "SELECT 1 FROM webhooks WHERE id = $1::uuid AND user_id = $2::uuid AND deleted_at IS NULL FOR SHARE";
+// $1 the endpoint, $2 the page size. Missing times and statuses as -1, last_error '' with a flag.
+inline constexpr const char* kWebhookDeliveries =
+    "SELECT d.id, d.event_id::text, e.type, d.state, d.attempts, coalesce(d.last_status, -1), "
+    "coalesce(d.last_error, ''), d.last_error IS NOT NULL, coalesce(" AUTHD_MS("d.last_attempt_at") ", -1), "
+    AUTHD_MS("d.next_attempt_at") ", " AUTHD_MS("d.created_at")
+    " FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.webhook_id = $1::uuid "
+    "ORDER BY d.id DESC LIMIT $2";
+// webhook.test: the event ($1-$9 as in kAppendEvent) and one delivery, to endpoint $10 alone (no fan-out).
+inline constexpr const char* kInsertTestEvent =
+    "WITH e AS (INSERT INTO events (type, user_id, actor_type, actor_id, target_type, target_id, client_address, "
+    "user_agent, data) VALUES ($1, nullif($2, '')::uuid, $3, nullif($4, ''), $5, nullif($6, ''), nullif($7, ''), "
+    "nullif($8, ''), $9::jsonb) RETURNING id), "
+    "d AS (INSERT INTO webhook_deliveries (webhook_id, event_id) SELECT $10::uuid, e.id FROM e) "
+    "SELECT id::text FROM e";
+// The operator's endpoint (WEBHOOK_URL): at most one live row (webhooks_operator_idx).
+inline constexpr const char* kOperatorWebhook =
+    "SELECT id::text FROM webhooks WHERE user_id IS NULL AND deleted_at IS NULL FOR UPDATE";
+inline constexpr const char* kUpdateOperatorWebhook =
+    "UPDATE webhooks SET url = $2, events = '{}', secret_encrypted = $3 WHERE id = $1::uuid";
+inline constexpr const char* kDeleteOperatorWebhook =
+    "UPDATE webhooks SET deleted_at = now() WHERE user_id IS NULL AND deleted_at IS NULL RETURNING id::text";
+#undef AUTHD_WEBHOOK_COLUMNS
 
 #undef AUTHD_USAGE_SUMS
 #undef AUTHD_KEY_COLUMNS
@@ -269,6 +391,32 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"user_usage_buckets", kUserUsageBuckets},
       {"user_usage_totals", kUserUsageTotals},
       {"append_event", kAppendEvent},
+      // The transactional outbox's writers (issue 16).
+      {"lock_key_by_hash", kLockKeyByHash},
+      // The audit log and the expiry scan (issue 16, audit piece).
+      {"try_xact_lock", kTryXactLock},
+      {"audit_user_events", kAuditUserEvents},
+      {"prune_events", kPruneEvents},
+      {"expiry_candidates", kExpiryCandidates},
+      {"insert_expiry_notice", kInsertExpiryNotice},
+      // Webhook delivery.
+      {"claim_deliveries", kClaimDeliveries},
+      {"record_delivery", kRecordDelivery},
+      {"delivery_queue_stats", kDeliveryQueueStats},
+      // Webhook endpoints (issue 16: the endpoints piece).
+      {"lock_webhooks", kLockWebhooks},
+      {"count_live_webhooks", kCountLiveWebhooks},
+      {"insert_webhook", kInsertWebhook},
+      {"webhooks_by_user", kWebhooksByUser},
+      {"delete_webhook", kDeleteWebhook},
+      {"fail_webhook_deliveries", kFailWebhookDeliveries},
+      {"webhook_is_live", kWebhookIsLive},
+      {"lock_live_webhook", kLockLiveWebhook},
+      {"webhook_deliveries", kWebhookDeliveries},
+      {"insert_test_event", kInsertTestEvent},
+      {"operator_webhook", kOperatorWebhook},
+      {"update_operator_webhook", kUpdateOperatorWebhook},
+      {"delete_operator_webhook", kDeleteOperatorWebhook},
   };
   return kAll;
 }

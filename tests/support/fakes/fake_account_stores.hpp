@@ -12,27 +12,31 @@
 #include <string_view>
 #include <vector>
 
+#include "accounts/account_audit.hpp"
 #include "accounts/account_service.hpp"
 #include "accounts/user_store.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "events/event_writer.hpp"
 #include "support/text.hpp"
 
 namespace authd::testing {
 
 // Users in a map by id; emails unique in any case, like the PostgreSQL index; `down` answers as PostgreSQL being
-// unreachable.
+// unreachable. The user.signup events it would write are kept in `events`.
 class FakeUserStore final : public accounts::UserStore {
  public:
   explicit FakeUserStore(const Clock& clock) : clock_(clock) {}
 
-  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash) override {
+  Result<accounts::User> create(std::string_view email, std::string_view name, std::string_view passwordHash,
+                                const events::Origin& origin) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     for (const auto& [id, u] : users)
       if (lowerCase(u.email) == lowerCase(email)) return fail(Code::kEmailTaken);
     accounts::User u{crypto::uuidV4(), std::string(email), std::string(name), std::string(passwordHash), true,
                      clock_.now()};
     users[u.id] = u;
+    events.push_back(accounts::audit::signup(u, origin));
     return u;
   }
   Result<std::optional<accounts::User>> findByEmail(std::string_view email) override {
@@ -49,27 +53,42 @@ class FakeUserStore final : public accounts::UserStore {
   }
 
   std::map<std::string, accounts::User> users;  // by id
+  std::vector<events::Event> events;            // written with the users
   bool down = false;
 
  private:
   const Clock& clock_;
 };
 
-// Records every access-token denial; `down` answers as PostgreSQL being unreachable.
+// Records every access-token denial and the event written with it; `down` answers as PostgreSQL being unreachable.
 class FakeAccessTokenRevoker final : public accounts::AccessTokenRevoker {
  public:
   struct Call {
     std::string jti;
     std::string userId;
     int64_t expiresAt;
+    events::Event event;
   };
-  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt) override {
+  Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt, events::Event& event) override {
     if (down) return fail(Code::kDatabaseUnavailable);
-    calls.push_back({std::string(jti), std::string(userId), expiresAt});
+    calls.push_back({std::string(jti), std::string(userId), expiresAt, event});
     return {};
   }
 
   std::vector<Call> calls;
+  bool down = false;
+};
+
+// Records the events written on their own (failed logins); `down` answers as PostgreSQL being unreachable.
+class FakeEventWriter final : public events::EventWriter {
+ public:
+  Status write(events::Event& e) override {
+    if (down) return fail(Code::kDatabaseUnavailable);
+    written.push_back(e);
+    return {};
+  }
+
+  std::vector<events::Event> written;
   bool down = false;
 };
 

@@ -9,12 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "keys/key_audit.hpp"
 #include "keys/key_service.hpp"
 #include "keys/key_store.hpp"
 
 namespace authd::testing {
 
 // Keys in a map by id (ids are UUIDs numbered in creation order); `down` answers as PostgreSQL being unreachable.
+// The audit events each change would write with it (keys/key_audit.hpp) are kept in `events`.
 class FakeKeyRepository final : public keys::KeyRepository {
  public:
   struct Row {
@@ -22,7 +24,13 @@ class FakeKeyRepository final : public keys::KeyRepository {
     std::string hash;
   };
   Result<keys::KeyRecord> create(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
-                                 std::string_view prefix) override {
+                                 std::string_view prefix, const events::Context& ctx) override {
+    auto r = insert(userId, req, keyHash, prefix);
+    if (r) events.push_back(keys::audit::created(*r, ctx));
+    return r;
+  }
+  Result<keys::KeyRecord> insert(std::string_view userId, const keys::CreateKeyRequest& req, std::string_view keyHash,
+                                 std::string_view prefix) {
     if (down) return fail(Code::kDatabaseUnavailable);
     keys::KeyRecord r;
     const std::string n = std::to_string(rows.size());
@@ -48,10 +56,12 @@ class FakeKeyRepository final : public keys::KeyRepository {
     }
     return out;
   }
-  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId) override {
+  Result<std::optional<keys::ChangedKey>> revoke(std::string_view userId, std::string_view keyId,
+                                                 const events::Context& ctx) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     Row* row = find(userId, keyId);
     if (!row) return std::optional<keys::ChangedKey>{};
+    if (auto e = keys::audit::revoked(row->record, ctx)) events.push_back(std::move(*e));
     row->record.isActive = false;
     row->record.version = ++version;
     return std::optional(keys::ChangedKey{row->hash, row->record.version});
@@ -63,12 +73,13 @@ class FakeKeyRepository final : public keys::KeyRepository {
     return std::optional(row->record);
   }
   Result<std::optional<keys::StoredKey>> update(std::string_view userId, std::string_view keyId,
-                                                const keys::KeyPatch& patch) override {
+                                                const keys::KeyPatch& patch, const events::Context& ctx) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     Row* row = find(userId, keyId);
     if (!row) return std::optional<keys::StoredKey>{};
     auto& r = row->record;
     if (!r.isActive || r.rotatedAt) return fail(Code::kConflict);
+    const keys::KeyRecord before = r;
     if (patch.name) r.name = *patch.name;
     if (patch.scopes) r.scopes = *patch.scopes;
     if (patch.rateLimit) r.rateLimit = *patch.rateLimit;
@@ -84,11 +95,12 @@ class FakeKeyRepository final : public keys::KeyRepository {
       }
     }
     r.version = ++version;
+    for (auto& e : keys::audit::updated(before, r, patch, ctx)) events.push_back(std::move(e));
     return std::optional(keys::StoredKey{r, row->hash});
   }
   Result<std::optional<keys::RotatedKey>> rotate(std::string_view userId, std::string_view keyId,
                                                  std::chrono::seconds grace, std::string_view keyHash,
-                                                 std::string_view prefix) override {
+                                                 std::string_view prefix, const events::Context& ctx) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     Row* row = find(userId, keyId);
     if (!row) return std::optional<keys::RotatedKey>{};
@@ -100,7 +112,7 @@ class FakeKeyRepository final : public keys::KeyRepository {
       credits->remaining =
           keys::remainingAt(old.credits->remaining, old.creditsPeriod, old.credits->refill, toUnixMillis(now) / 1000);
     keys::CreateKeyRequest req{old.name, old.expiresAt, old.scopes, old.rateLimit, old.metadata, credits};
-    auto successor = create(userId, req, keyHash, prefix);
+    auto successor = insert(userId, req, keyHash, prefix);
     if (!successor) return fail(successor.error());
     rows[successor->id].record.rotatedFrom = old.id;
     successor->rotatedFrom = old.id;
@@ -109,14 +121,17 @@ class FakeKeyRepository final : public keys::KeyRepository {
     const SysTime end = now + grace;
     if (!retired.record.expiresAt || *retired.record.expiresAt > end) retired.record.expiresAt = end;
     retired.record.version = ++version;
+    events.push_back(keys::audit::rotated(old, *successor, *retired.record.expiresAt, ctx));
     return std::optional(keys::RotatedKey{*successor, keys::ChangedKey{retired.hash, retired.record.version},
                                           *retired.record.expiresAt});
   }
-  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash) override {
+  Result<std::optional<keys::StoredKey>> disableLeaked(std::string_view keyHash,
+                                                       const events::Origin& origin) override {
     if (down) return fail(Code::kDatabaseUnavailable);
     ++leakLookups;
     for (auto& [id, row] : rows) {
       if (row.hash != keyHash || !row.record.isActive) continue;
+      if (auto e = keys::audit::leaked(row.record, origin)) events.push_back(std::move(*e));
       row.record.enabled = false;
       row.record.disabledReason = keys::DisabledReason::kLeaked;
       row.record.version = ++version;
@@ -133,11 +148,12 @@ class FakeKeyRepository final : public keys::KeyRepository {
         credits && credits->refill ? keys::periodStart(credits->refill->interval, toUnixMillis(at) / 1000) : 0;
   }
 
-  std::map<std::string, Row> rows;  // by key id
-  SysTime createdAt{};              // what create() stamps on a new key
-  SysTime now{};                    // the database's clock, for rotation
-  int64_t version = 0;              // the last row version written
-  int leakLookups = 0;              // disableLeaked() calls
+  std::map<std::string, Row> rows;    // by key id
+  SysTime createdAt{};                // what create() stamps on a new key
+  SysTime now{};                      // the database's clock, for rotation
+  int64_t version = 0;                // the last row version written
+  int leakLookups = 0;                // disableLeaked() calls
+  std::vector<events::Event> events;  // the audit events the changes wrote, in order
   bool down = false;
 
  private:

@@ -18,10 +18,11 @@ namespace authd::testing {
 
 class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
  public:
-  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash) override {
+  Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash, std::span<events::Event> written) override {
     ++calls;
     if (down) return fail(Code::kDatabaseUnavailable);
     rows[std::string(tokenHash)] = r;
+    events.insert(events.end(), written.begin(), written.end());
     return {};
   }
   Result<std::optional<tokens::RefreshRecord>> findByHash(std::string_view tokenHash) override {
@@ -71,6 +72,7 @@ class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
   std::map<std::string, tokens::RefreshRecord> rows;
   std::set<std::string, std::less<>> revokedFamilies;  // every family revoked so far
   std::vector<std::string> revocations;                // each revocation in turn, repeats included
+  std::vector<events::Event> events;                   // written with the inserted tokens (logins)
   int calls = 0;                                       // calls of the interface's methods
   bool down = false;                                   // every call fails with kDatabaseUnavailable
 

@@ -1,0 +1,37 @@
+#include "accounts/account_audit.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace authd::accounts::audit {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kUser = "user";
+
+json orNull(std::string_view s) { return s.empty() ? json(nullptr) : json(s); }
+
+}  // namespace
+
+events::Event signup(const User& user, const events::Origin& origin) {
+  return events::make(events::type::kUserSignup, user.id, events::Context::user(user.id, origin), kUser, user.id);
+}
+
+events::Event login(const User& user, std::string_view sessionId, const events::Origin& origin) {
+  return events::make(events::type::kUserLogin, user.id, events::Context::user(user.id, origin), kUser, user.id,
+                      json{{"sessionId", orNull(sessionId)}}.dump());
+}
+
+events::Event loginFailed(const std::optional<std::string>& userId, std::string_view reason,
+                          const events::Origin& origin) {
+  const std::string id = userId.value_or("");
+  return events::make(events::type::kUserLoginFailed, id, events::Context::user("", origin), kUser, id,
+                      json{{"reason", reason}}.dump());
+}
+
+events::Event logout(const events::Context& ctx, std::string_view sessionId) {
+  return events::make(events::type::kUserLogout, ctx.actor.id, ctx, kUser, ctx.actor.id,
+                      json{{"sessionId", orNull(sessionId)}}.dump());
+}
+
+}  // namespace authd::accounts::audit
