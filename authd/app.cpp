@@ -256,7 +256,7 @@ struct App::Parts {
         usageReader(*pg),
         usage(keyStore, usageReader),
         secretBox(config::webhookSecretsKeyMaterial(c)),
-        webhookStore(*pg),
+        webhookStore(*pg, eventsWritten),
         webhooks(webhookStore, secretBox, {c.webhookAllowPrivate, c.webhookMaxPerUser}),
         audit(*pg),
         auditLog(audit),

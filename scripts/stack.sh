@@ -335,9 +335,15 @@ authd_stop() {
 }
 
 authd_kill() {
-  local n="${1:-1}" pidf
+  local n="${1:-1}" pidf pid
   pidf="$RUN_DIR/authd$n.pid"
-  pid_alive "$pidf" && kill -9 "$(cat "$pidf")" 2>/dev/null || true
+  if pid_alive "$pidf"; then
+    pid="$(cat "$pidf")"
+    kill -9 "$pid" 2>/dev/null || true
+    # SIGKILL is delivered asynchronously: wait until the process is gone (and its port free), so that a start
+    # right after this one never finds the old instance still listening.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  fi
   rm -f "$pidf"
 }
 

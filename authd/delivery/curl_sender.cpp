@@ -99,6 +99,9 @@ events::SendOutcome CurlSender::send(const events::WebhookRequest& request) {
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_PROXY, "");  // never http_proxy & co. from the environment
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // Cleanup never waits for a name lookup still running in curl's resolver thread (a stuck DNS server would
+  // otherwise hold a sender, and stop(), past the timeout).
+  curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(c, CURLOPT_POST, 1L);

@@ -20,12 +20,48 @@ constexpr std::array<std::string_view, 19> kSubscribable{
     type::kWebhookDeleted,
 };
 
-std::string truncatedUtf8(std::string_view s, size_t max) {
-  if (s.size() <= max) return std::string(s);
-  size_t n = max;
-  // Never cut a UTF-8 sequence in two: back up over continuation bytes.
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n));
+// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no surrogates,
+// nothing past U+10FFFF), and its code point; 0 when it is not one.
+size_t utf8Sequence(std::string_view s, char32_t& cp) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  size_t n = 0;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
+  else return 0;
+  if (s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i) & 0x3F);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+// `s` as text PostgreSQL stores and JSON carries, at most `max` bytes: every byte that is not part of well-formed
+// UTF-8, and every control character (C0, DEL, C1; NUL included, which a text column refuses), becomes U+FFFD;
+// never a sequence cut in two.
+std::string printableUtf8(std::string_view s, size_t max) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(std::min(s.size(), max));
+  while (!s.empty()) {
+    char32_t cp = 0;
+    size_t n = utf8Sequence(s, cp);
+    const bool control = n > 0 && (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F));
+    const std::string_view piece = n == 0 || control ? kReplacement : s.substr(0, n);
+    if (out.size() + piece.size() > max) break;
+    out.append(piece);
+    s.remove_prefix(n == 0 ? 1 : n);
+  }
+  return out;
 }
 
 }  // namespace
@@ -63,8 +99,8 @@ Event make(std::string_view type, std::string userId, const Context& ctx, std::s
   e.actor = ctx.actor;
   e.targetType = std::string(targetType);
   e.targetId = std::move(targetId);
-  e.origin.clientAddress = ctx.origin.clientAddress;
-  e.origin.userAgent = truncatedUtf8(ctx.origin.userAgent, kMaxUserAgent);
+  e.origin.userAgent = printableUtf8(ctx.origin.userAgent, kMaxUserAgent);
+  e.origin.clientAddress = printableUtf8(ctx.origin.clientAddress, kMaxUserAgent);
   e.data = std::move(data);
   return e;
 }

@@ -12,10 +12,10 @@ namespace {
 
 constexpr std::string_view kTargetType = "webhook";
 
-// What webhook.created and webhook.deleted record of an endpoint: its URL without the query (which may carry a
-// receiver's token) and its types. Never the secret.
+// What webhook.created and webhook.deleted record of an endpoint: its URL's origin (scheme, host, port: a path or
+// query may carry a receiver's token) and its types. Never the secret.
 std::string endpointData(const WebhookUrl& url, const std::vector<std::string>& types) {
-  return nlohmann::json{{"url", urlWithoutQuery(url)}, {"events", types}}.dump();
+  return nlohmann::json{{"url", urlOrigin(url)}, {"events", types}}.dump();
 }
 
 std::unexpected<Error> notFound() { return fail(Code::kNotFound, "Webhook not found"); }

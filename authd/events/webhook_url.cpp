@@ -112,11 +112,10 @@ Result<WebhookUrl> checkWebhookUrl(std::string_view url, bool allowPrivate, cons
   return parsed;
 }
 
-std::string urlWithoutQuery(const WebhookUrl& u) {
+std::string urlOrigin(const WebhookUrl& u) {
   const bool v6 = u.host.find(':') != std::string::npos;
   std::string out = u.scheme + "://" + (v6 ? "[" + u.host + "]" : u.host);
   if (u.port != (u.scheme == "https" ? 443 : 80)) out += ":" + std::to_string(u.port);
-  out += u.target.substr(0, u.target.find('?'));
   return out;
 }
 

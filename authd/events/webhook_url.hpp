@@ -35,7 +35,8 @@ Result<WebhookUrl> parseWebhookUrl(std::string_view url);
 // resolve or, unless `allowPrivate`, when any of its addresses is not public.
 Result<WebhookUrl> checkWebhookUrl(std::string_view url, bool allowPrivate, const HostResolver& resolve = {});
 
-// The URL without its query (which may carry a receiver's token): what an event records of an endpoint.
-std::string urlWithoutQuery(const WebhookUrl& u);
+// The URL's origin, scheme://host[:port] (the port only when not the scheme's default): what events record of an
+// endpoint. Never its path or query, where receivers often keep a token (Slack, Discord, Teams).
+std::string urlOrigin(const WebhookUrl& u);
 
 }  // namespace authd::events

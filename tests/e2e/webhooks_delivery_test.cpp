@@ -271,6 +271,8 @@ TEST(E2eWebhooksTest, A500IsRetriedUntilA200) {
       << deliveries.dump();
   EXPECT_EQ(deliveries[0].value("attempts", 0), 2) << deliveries.dump();
   EXPECT_EQ(deliveries[0].value("lastStatus", 0), 200) << deliveries.dump();
+  EXPECT_TRUE(deliveries[0]["nextAttemptAt"].is_null())
+      << "a delivered event has no next attempt: " << deliveries.dump();
 }
 
 // Many events made through both instances at once: each arrives once, though both instances' workers
@@ -384,6 +386,28 @@ TEST(E2eWebhooksTest, AuditNamesActorAddressAndUserAgent) {
   EXPECT_EQ(events[0]["actor"], (json{{"type", "key"}, {"id", keyId}})) << events[0];
   EXPECT_EQ(events[0].value("clientAddress", ""), leakSource) << events[0];
   EXPECT_EQ(events.dump().find(created.value("key", "")), std::string::npos) << "a key in the audit log";
+}
+
+// A User-Agent of bytes that are not UTF-8 (nginx and authd pass them through) never fails the change its event
+// is written with: the audit log keeps it with U+FFFD for each bad byte.
+TEST(E2eWebhooksTest, AUserAgentThatIsNotUtf8NeverFailsTheChange) {
+  const std::string email = uniqueEmail("e2e-hooks-agent");
+  const std::string agent = "caf\xe9-client/1 \xff";
+  const json signupBody = {{"email", email}, {"password", kTestPassword}, {"name", "Agent"}};
+  const auto r = request(testEnv().nginxPort, "POST", "/auth/signup",
+                         {{"Content-Type", "application/json"}, {"User-Agent", agent}}, signupBody.dump());
+  ASSERT_TRUE(r && r->status == 201) << describe(r);
+  const Account a = accountFrom(*r, email);
+  const auto k = request(
+      testEnv().nginxPort, "POST", "/keys/create",
+      {{"Authorization", "Bearer " + a.accessToken}, {"Content-Type", "application/json"}, {"User-Agent", agent}},
+      R"({"name":"agent"})");
+  ASSERT_TRUE(k && k->status == 201) << describe(k);
+  const auto page = get(testEnv().nginxPort, "/audit", bearer(a.accessToken));
+  ASSERT_TRUE(page && page->status == 200) << describe(page);
+  const json events = page->json().value("events", json::array());
+  ASSERT_EQ(events.size(), 2U) << events.dump();
+  for (const auto& e : events) EXPECT_EQ(e.value("userAgent", ""), "caf\uFFFD-client/1 \uFFFD") << e;
 }
 
 }  // namespace

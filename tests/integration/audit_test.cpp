@@ -298,7 +298,7 @@ class ExpiryScanTest : public AuditStoreTest {
 
 // Repeated scans write each notice once; a key with 2 days left gets 7d, then 1d a day later, then expired; one
 // with 12 hours left gets only 1d (the most specific); one already expired gets only expired; revoked, deleted,
-// far-off and long-expired keys get nothing.
+// rotated, far-off and long-expired keys get nothing.
 TEST_F(ExpiryScanTest, WritesEachNoticeOnceAcrossRepeatedScans) {
   const auto twoDays = keyExpiringIn(48h);
   const auto halfDay = keyExpiringIn(12h);
@@ -307,6 +307,8 @@ TEST_F(ExpiryScanTest, WritesEachNoticeOnceAcrossRepeatedScans) {
   const auto longAgo = keyExpiringIn(-30 * 24h);
   const auto revoked = keyExpiringIn(48h, "UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid");
   const auto deleted = keyExpiringIn(48h, "UPDATE api_keys SET is_active = false WHERE id = $1::uuid");
+  // A rotated key in its grace period: key.rotated told when it ends.
+  const auto rotated = keyExpiringIn(12h, "UPDATE api_keys SET rotated_at = now() WHERE id = $1::uuid");
   store::pg::PgExpiryScanner scanner(*pg_, written_);
   const SysTime now = clock_.now();
   for (int i = 0; i < 3; ++i) scanAt(scanner, now);
@@ -326,7 +328,7 @@ TEST_F(ExpiryScanTest, WritesEachNoticeOnceAcrossRepeatedScans) {
   EXPECT_EQ(last.count(twoDays + " key.expired -"), 1u);
   for (const auto& [k, n] : last) {
     EXPECT_EQ(n, 1) << k;
-    for (const auto& none : {farOff, longAgo, revoked, deleted}) EXPECT_FALSE(k.starts_with(none)) << k;
+    for (const auto& none : {farOff, longAgo, revoked, deleted, rotated}) EXPECT_FALSE(k.starts_with(none)) << k;
   }
 }
 

@@ -49,7 +49,8 @@ class WebhookStoreTest : public ::testing::Test {
   void TearDown() override { EXPECT_TRUE(store_.removeOperator().has_value()); }
 
   std::unique_ptr<store::pg::PgPool> pool_ = makeTestPgPool({.size = 2, .prepare = true});
-  store::pg::PgWebhookStore store_{*pool_};
+  events::WrittenCounts written_;
+  store::pg::PgWebhookStore store_{*pool_, written_};
   events::SecretBox box_{std::string(48, 's')};
 };
 
@@ -66,7 +67,7 @@ TEST_F(WebhookStoreTest, ConcurrentOperatorUpsertsLeaveOneRow) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kInstances; ++i) {
     threads.emplace_back([&, i] {
-      store::pg::PgWebhookStore s(*pools[i]);
+      store::pg::PgWebhookStore s(*pools[i], written_);
       go.arrive_and_wait();
       results[i] = s.upsertOperator("https://ops.example/authd", crypto::uuidV4(),
                                     [&](std::string_view id) { return box_.seal(secret, id); });

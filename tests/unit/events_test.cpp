@@ -178,6 +178,27 @@ TEST(EventTest, RendersTheAuditShape) {
   EXPECT_EQ(s["data"], nlohmann::json::object());
 }
 
+// A User-Agent is whatever bytes a client sent: what an event keeps is valid UTF-8 without control characters
+// (PostgreSQL's text refuses invalid UTF-8 and NUL, and refusing the event would refuse the change with it).
+TEST(EventTest, KeepsOnlyPrintableUtf8OfTheUserAgent) {
+  const std::string bad =
+      std::string("caf\xe9 ") + '\0' + "\x01\x7f\xc2\x85 ok \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82";
+  auto e = make(type::kKeyCreated, "u-1", Context::user("u-1", Origin{"127.0.0.1", bad}), "key", "k-1");
+  const std::string r = "\xEF\xBF\xBD";
+  EXPECT_EQ(e.origin.userAgent,
+            "caf" + r + " " + r + r + r + r + " ok " + r + r + " " + r + r + r + " " + r + r + r + r + " " + r + r);
+  EXPECT_EQ(make(type::kKeyCreated, "u",
+                 Context::user("u", Origin{"", "Mozilla/5.0 (X11) \xc3\xa9t\xc3\xa9 \xf0\x9f\x94\x91"}), "key", "k")
+                .origin.userAgent,
+            "Mozilla/5.0 (X11) \xc3\xa9t\xc3\xa9 \xf0\x9f\x94\x91");
+  // Cut at the limit, never inside a character: 300 two-byte characters keep 256 of them.
+  std::string accents;
+  for (int i = 0; i < 300; ++i) accents += "\xc3\xa9";
+  const auto cut = make(type::kKeyCreated, "u", Context::user("u", Origin{"", accents}), "key", "k").origin.userAgent;
+  EXPECT_EQ(cut, accents.substr(0, kMaxUserAgent));
+  EXPECT_NO_THROW((void)nlohmann::json(e.origin.userAgent).dump());
+}
+
 TEST(EventTest, KnowsWhichTypesCanBeSubscribedTo) {
   EXPECT_EQ(subscribableTypes().size(), 19u);
   EXPECT_TRUE(isSubscribableType("key.credits_exhausted"));

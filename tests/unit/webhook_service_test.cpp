@@ -44,7 +44,7 @@ class WebhookServiceTest : public ::testing::Test {
 };
 
 // The secret is whsec_ + base64 of 32 bytes, stored only sealed for this endpoint's id; the event says who, from
-// where, which endpoint, its URL without the query, and not the secret.
+// where, which endpoint, its URL's origin (never the path or query, where tokens live), and not the secret.
 TEST_F(WebhookServiceTest, CreateReturnsTheSecretOnceAndStoresItSealed) {
   const auto c = created(kAnn);
   ASSERT_TRUE(c.secret.starts_with("whsec_")) << c.secret;
@@ -70,7 +70,7 @@ TEST_F(WebhookServiceTest, CreateReturnsTheSecretOnceAndStoresItSealed) {
   EXPECT_EQ(e.origin.clientAddress, "203.0.113.7");
   EXPECT_EQ(e.origin.userAgent, "test-agent/1");
   const auto data = nlohmann::json::parse(e.data);
-  EXPECT_EQ(data.at("url"), "https://hooks.example/in");
+  EXPECT_EQ(data.at("url"), "https://hooks.example");
   EXPECT_EQ(data.at("events"), nlohmann::json::array({"key.created"}));
   EXPECT_EQ(e.data.find("whsec_"), std::string::npos);
   EXPECT_EQ(e.data.find("t0k"), std::string::npos);

@@ -128,9 +128,10 @@ TEST(WebhookUrlTest, UsesTheGivenResolver) {
 
 // What an event records of an endpoint: no query (a receiver's token may be in it), default ports left out.
 TEST(WebhookUrlTest, UrlWithoutQueryDropsTheQuery) {
-  EXPECT_EQ(urlWithoutQuery(*parseWebhookUrl("https://h.example/in?token=secret")), "https://h.example/in");
-  EXPECT_EQ(urlWithoutQuery(*parseWebhookUrl("http://h.example:8080")), "http://h.example:8080/");
-  EXPECT_EQ(urlWithoutQuery(*parseWebhookUrl("http://[::1]:9/a?b")), "http://[::1]:9/a");
+  EXPECT_EQ(urlOrigin(*parseWebhookUrl("https://h.example/in?token=secret")), "https://h.example");
+  EXPECT_EQ(urlOrigin(*parseWebhookUrl("https://hooks.example/services/T0/B0/XXXX")), "https://hooks.example");
+  EXPECT_EQ(urlOrigin(*parseWebhookUrl("http://h.example:8080")), "http://h.example:8080");
+  EXPECT_EQ(urlOrigin(*parseWebhookUrl("http://[::1]:9/a?b")), "http://[::1]:9");
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ Result<events::Webhook> PgWebhookStore::create(const events::Webhook& w, std::st
     }
     const auto row = tx.exec_prepared1("insert_webhook", w.id, w.userId, w.url, types, sealed);
     appendEvent(tx, created);
-    tx.commit();
+    commitCounted(tx, std::span(&created, 1), written_);
     events::Webhook out = w;
     out.createdAt = fromUnixMillis(row[0].as<int64_t>());
     return out;
@@ -83,7 +83,7 @@ Result<bool> PgWebhookStore::remove(std::string_view userId, std::string_view we
     if (tx.exec_prepared("delete_webhook", id, u).empty()) return false;
     tx.exec_prepared0("fail_webhook_deliveries", id);
     appendEvent(tx, deleted);
-    tx.commit();
+    commitCounted(tx, std::span(&deleted, 1), written_);
     return true;
   });
 }
@@ -112,7 +112,7 @@ Result<std::optional<std::string>> PgWebhookStore::sendTest(std::string_view use
     const auto row = tx.exec_prepared1(
         "insert_test_event", test.type, test.userId, std::string(events::actorKindName(test.actor.kind)), test.actor.id,
         test.targetType, test.targetId, test.origin.clientAddress, test.origin.userAgent, test.data, id);
-    tx.commit();
+    commitCounted(tx, std::span(&test, 1), written_);
     return row[0].as<std::string>();
   });
 }

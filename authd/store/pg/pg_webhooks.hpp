@@ -4,13 +4,15 @@
 #pragma once
 
 #include "events/webhook_store.hpp"
+#include "events/written_counts.hpp"
 #include "store/pg/pg_pool.hpp"
 
 namespace authd::store::pg {
 
 class PgWebhookStore final : public events::WebhookStore {
  public:
-  explicit PgWebhookStore(PgPool& pool) : pool_(pool) {}
+  // `written` counts the events it commits (authd_events_written_total).
+  PgWebhookStore(PgPool& pool, events::WrittenCounts& written) : pool_(pool), written_(written) {}
   Result<events::Webhook> create(const events::Webhook& w, std::string_view sealedSecret, int64_t maxPerUser,
                                  events::Event created) override;
   Result<std::vector<events::Webhook>> listByUser(std::string_view userId) override;
@@ -24,6 +26,7 @@ class PgWebhookStore final : public events::WebhookStore {
 
  private:
   PgPool& pool_;
+  events::WrittenCounts& written_;
 };
 
 }  // namespace authd::store::pg

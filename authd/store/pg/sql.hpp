@@ -254,7 +254,8 @@ inline constexpr const char* kAuditUserEvents =
 inline constexpr const char* kPruneEvents =
     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < to_timestamp($1::double precision) "
     "LIMIT $2::integer)";
-// Keys due an expiry notice at $1 (unix s): live (not revoked nor deleted; disabled ones too, they may come back)
+// Keys due an expiry notice at $1 (unix s): live (not revoked nor deleted; disabled ones too, they may come back;
+// not rotated: key.rotated already told when a replaced key's grace ends)
 // with expiresAt in ($4, $3], i.e. after now minus the lookback and at most 7 days ahead; the one notice due, the
 // most specific (expired at or before $1, 1d up to $2, else 7d), not written before for this expiresAt. Oldest
 // expiry first, at most $5. Id, owner, expiresAt in µs, threshold.
@@ -262,7 +263,7 @@ inline constexpr const char* kExpiryCandidates =
     "SELECT k.id::text, k.user_id::text, (extract(epoch FROM k.expires_at) * 1000000)::bigint, t.threshold "
     "FROM api_keys k CROSS JOIN LATERAL (SELECT CASE WHEN k.expires_at <= to_timestamp($1::double precision) "
     "THEN 'expired' WHEN k.expires_at <= to_timestamp($2::double precision) THEN '1d' ELSE '7d' END AS threshold) t "
-    "WHERE k.is_active AND k.revoked_at IS NULL AND k.expires_at IS NOT NULL "
+    "WHERE k.is_active AND k.revoked_at IS NULL AND k.rotated_at IS NULL AND k.expires_at IS NOT NULL "
     "AND k.expires_at > to_timestamp($4::double precision) AND k.expires_at <= to_timestamp($3::double precision) "
     "AND NOT EXISTS (SELECT 1 FROM key_expiry_notices n WHERE n.key_id = k.id AND n.expires_at = k.expires_at "
     "AND n.threshold = t.threshold) ORDER BY k.expires_at, k.id LIMIT $5::integer";
