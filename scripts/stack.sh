@@ -361,8 +361,9 @@ echo_start() {
   wait_for 30 "the echo upstream on port $port" curl -fsS "http://127.0.0.1:$port/"
 }
 
-echo_stop() {
-  local pidf="$RUN_DIR/echo.pid" pid
+# stop_pid_file PIDFILE: SIGTERM to the process it names, SIGKILL after 5 s; the file goes either way.
+stop_pid_file() {
+  local pidf="$1" pid
   pid_alive "$pidf" || { rm -f "$pidf"; return 0; }
   pid="$(cat "$pidf")"
   kill -TERM "$pid" 2>/dev/null || true
@@ -370,6 +371,8 @@ echo_stop() {
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$pidf"
 }
+
+echo_stop() { stop_pid_file "$RUN_DIR/echo.pid"; }
 
 # ---- the webhook receiver of the e2e tests ----------------------------------
 # scripts/webhook-receiver.mjs on 127.0.0.1, port RECEIVER_PORT: started only when
@@ -385,15 +388,7 @@ receiver_start() {
   wait_for 30 "the webhook receiver on port $RECEIVER_PORT" curl -fsS "http://127.0.0.1:$RECEIVER_PORT/"
 }
 
-receiver_stop() {
-  local pidf="$RUN_DIR/receiver.pid" pid
-  pid_alive "$pidf" || { rm -f "$pidf"; return 0; }
-  pid="$(cat "$pidf")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidf"; return 0; }; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidf"
-}
+receiver_stop() { stop_pid_file "$RUN_DIR/receiver.pid"; }
 
 # ---- nginx ------------------------------------------------------------------
 nginx_render() {
