@@ -34,7 +34,7 @@ struct Delivery {
   std::optional<int64_t> lastStatus;  // the receiver's HTTP status, when it answered
   std::optional<std::string> lastError;
   std::optional<SysTime> lastAttemptAt;
-  SysTime nextAttemptAt{};
+  std::optional<SysTime> nextAttemptAt;  // while pending; a finished row has none (its column keeps the last lease)
   SysTime createdAt{};
 };
 

@@ -26,8 +26,7 @@ json deliveryJson(const events::Delivery& d) {
           {"lastStatus", d.lastStatus ? json(*d.lastStatus) : json(nullptr)},
           {"lastError", d.lastError ? json(*d.lastError) : json(nullptr)},
           {"lastAttemptAt", optionalTime(d.lastAttemptAt)},
-          // Only a pending delivery has a next attempt (a finished one's column holds its last claim's lease).
-          {"nextAttemptAt", d.state == "pending" ? json(formatIso8601(d.nextAttemptAt)) : json(nullptr)},
+          {"nextAttemptAt", optionalTime(d.nextAttemptAt)},
           {"createdAt", formatIso8601(d.createdAt)}};
 }
 

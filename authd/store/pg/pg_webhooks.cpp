@@ -35,7 +35,7 @@ events::Delivery toDelivery(const pqxx::row& r) {
   if (const auto s = r[5].as<int64_t>(); s >= 0) d.lastStatus = s;
   if (r[7].as<bool>()) d.lastError = r[6].as<std::string>();
   if (const auto t = r[8].as<int64_t>(); t >= 0) d.lastAttemptAt = fromUnixMillis(t);
-  d.nextAttemptAt = fromUnixMillis(r[9].as<int64_t>());
+  if (d.state == "pending") d.nextAttemptAt = fromUnixMillis(r[9].as<int64_t>());
   d.createdAt = fromUnixMillis(r[10].as<int64_t>());
   return d;
 }
