@@ -17,8 +17,8 @@
 #include "core/clock.hpp"
 #include "support/fakes/fake_audit_reader.hpp"
 #include "support/fakes/fake_key_stores.hpp"
+#include "support/route_auth.hpp"
 #include "support/routes.hpp"
-#include "tokens/denylist.hpp"
 
 namespace authd::http {
 namespace {
@@ -36,9 +36,9 @@ constexpr std::string_view kSomeKey = "sk_live_0123456789abcdef0123456789abcdef0
 class AuditRoutesTest : public ::testing::Test {
  protected:
   AuditRoutesTest() {
-    statuses_.active[std::string(kAnn)] = true;
-    statuses_.active[std::string(kBob)] = true;
-    addAuditRoutes(router_, log_, jwt_, users_);
+    auth_.statuses.active[std::string(kAnn)] = true;
+    auth_.statuses.active[std::string(kBob)] = true;
+    addAuditRoutes(router_, log_, auth_.jwt, auth_.users);
   }
 
   HttpResponse call(Query query = {}, std::optional<std::string> authorization = std::nullopt) {
@@ -49,9 +49,7 @@ class AuditRoutesTest : public ::testing::Test {
     testing::setHeader(req, Hdr::kAuthorization, std::move(authorization));
     return testing::dispatch(router_, req);
   }
-  HttpResponse as(std::string_view user, Query query = {}) {
-    return call(std::move(query), "Bearer " + access_->issue(user, std::string(user) + "@x.com"));
-  }
+  HttpResponse as(std::string_view user, Query query = {}) { return call(std::move(query), auth_.bearer(user)); }
   static std::vector<int64_t> seqsOf(const json& page) {
     std::vector<int64_t> out;
     for (const auto& e : page.at("events")) {
@@ -64,12 +62,7 @@ class AuditRoutesTest : public ::testing::Test {
   FakeClock clock_;
   testing::FakeAuditReader reader_;
   events::AuditLog log_{reader_};
-  std::unique_ptr<tokens::AccessTokens> access_ =
-      tokens::AccessTokens::createHs256("audit-routes-test-secret-0123456789abcdef012", "authd", 1h, clock_);
-  tokens::Denylist denylist_;
-  verify::JwtAuthenticator jwt_{*access_, denylist_, clock_};
-  testing::FakeUserStatusSource statuses_;
-  verify::UserStatusCache users_{statuses_, clock_, 100, 60s, 1h};
+  testing::RouteAuth auth_{clock_};
   Router router_;
 };
 
@@ -149,7 +142,7 @@ TEST_F(AuditRoutesTest, NeedsAnActiveUsersJwt) {
   expectError(call(), 401, "missing_credentials");
   expectError(call({}, "Bearer " + std::string(kSomeKey)), 401, "wrong_credential_type");
   expectError(call({}, "Bearer not.a.jwt"), 401, "invalid_token");
-  statuses_.active[std::string(kBob)] = false;
+  auth_.statuses.active[std::string(kBob)] = false;
   expectError(as(kBob), 403, "user_inactive");
   reader_.down = true;
   expectError(as(kAnn), 503, "database_unavailable");

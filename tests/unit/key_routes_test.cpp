@@ -22,8 +22,8 @@
 #include "support/fakes/fake_key_repository.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 #include "support/fakes/fake_windowed_counter.hpp"
+#include "support/route_auth.hpp"
 #include "support/routes.hpp"
-#include "tokens/denylist.hpp"
 
 namespace authd::http {
 namespace {
@@ -47,10 +47,10 @@ const std::vector<std::string> kIssuedFields{
 class KeyRoutesTest : public ::testing::Test {
  protected:
   KeyRoutesTest() {
-    statuses_.active[std::string(kAnn)] = true;
-    statuses_.active[std::string(kBob)] = true;
+    auth_.statuses.active[std::string(kAnn)] = true;
+    auth_.statuses.active[std::string(kBob)] = true;
     repo_.createdAt = clock_.now() - 10s;
-    addKeyRoutes(router_, service_, jwt_, users_, clock_);
+    addKeyRoutes(router_, service_, auth_.jwt, auth_.users, clock_);
   }
 
   // A request as the server would build it: JSON content type, the user's bearer token when given.
@@ -65,9 +65,7 @@ class KeyRoutesTest : public ::testing::Test {
     testing::setHeader(req, Hdr::kContentType, std::move(contentType));
     return testing::dispatch(router_, req);
   }
-  std::string bearerOf(std::string_view user) const {
-    return "Bearer " + access_->issue(user, std::string(user) + "@example.com");
-  }
+  std::string bearerOf(std::string_view user) const { return auth_.bearer(user); }
   HttpResponse as(std::string_view user, Method method, std::string path, std::string body = {}) {
     return call(method, std::move(path), std::move(body), bearerOf(user));
   }
@@ -100,12 +98,7 @@ class KeyRoutesTest : public ::testing::Test {
   testing::RecordingKeyEvents events_;
   testing::FakeWindowedCounter counter_{clock_};
   keys::KeyService service_{repo_, events_, counter_};
-  std::unique_ptr<tokens::AccessTokens> access_ =
-      tokens::AccessTokens::createHs256("key-routes-test-secret-0123456789abcdef0123", "authd", 1h, clock_);
-  tokens::Denylist denylist_;
-  verify::JwtAuthenticator jwt_{*access_, denylist_, clock_};
-  testing::FakeUserStatusSource statuses_;
-  verify::UserStatusCache users_{statuses_, clock_, 100, 60s, 1h};
+  testing::RouteAuth auth_{clock_};
   Router router_;
 };
 
@@ -267,8 +260,8 @@ TEST_F(KeyRoutesTest, EveryRouteNeedsAJwt) {
 // An inactive user's valid token is 403 user_inactive on every key route; a user that no longer exists is 401.
 TEST_F(KeyRoutesTest, InactiveUserIs403) {
   const std::string id = createFor(kAnn).value("id", "");
-  statuses_.active[std::string(kAnn)] = false;
-  users_.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
+  auth_.statuses.active[std::string(kAnn)] = false;
+  auth_.users.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
   expectError(as(kAnn, Method::kPost, "/keys", R"({"name":"ci"})"), 403, "user_inactive");
   expectError(as(kAnn, Method::kGet, "/keys"), 403, "user_inactive");
   expectError(as(kAnn, Method::kDelete, "/keys/" + id), 403, "user_inactive");
@@ -279,16 +272,16 @@ TEST_F(KeyRoutesTest, InactiveUserIs403) {
   EXPECT_TRUE(repo_.rows.at(id).record.enabled);
   EXPECT_FALSE(repo_.rows.at(id).record.rotatedAt);
 
-  statuses_.active.erase(std::string(kAnn));
-  users_.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
+  auth_.statuses.active.erase(std::string(kAnn));
+  auth_.users.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
   expectError(as(kAnn, Method::kGet, "/keys"), 401, "invalid_token");
 }
 
 // PostgreSQL down: an unknown user's status is 503 database_unavailable, and so is a repository outage.
 TEST_F(KeyRoutesTest, OutagesAre503) {
-  statuses_.down = true;
+  auth_.statuses.down = true;
   expectError(as(kAnn, Method::kGet, "/keys"), 503, "database_unavailable");
-  statuses_.down = false;
+  auth_.statuses.down = false;
   repo_.down = true;
   expectError(as(kAnn, Method::kGet, "/keys"), 503, "database_unavailable");
   expectError(as(kAnn, Method::kPost, "/keys", R"({"name":"ci"})"), 503, "database_unavailable");

@@ -19,8 +19,8 @@
 #include "support/fakes/fake_key_repository.hpp"
 #include "support/fakes/fake_key_stores.hpp"
 #include "support/fakes/fake_usage_reader.hpp"
+#include "support/route_auth.hpp"
 #include "support/routes.hpp"
-#include "tokens/denylist.hpp"
 
 namespace authd::http {
 namespace {
@@ -47,9 +47,9 @@ class UsageRoutesTest : public ::testing::Test {
  protected:
   UsageRoutesTest() {
     clock_.set(parseIso8601("2026-03-10T12:34:56Z").value());
-    statuses_.active[std::string(kAnn)] = true;
-    statuses_.active[std::string(kBob)] = true;
-    addUsageRoutes(router_, service_, jwt_, users_, clock_);
+    auth_.statuses.active[std::string(kAnn)] = true;
+    auth_.statuses.active[std::string(kBob)] = true;
+    addUsageRoutes(router_, service_, auth_.jwt, auth_.users, clock_);
   }
 
   HttpResponse call(std::string path, Query query = {}, std::optional<std::string> authorization = std::nullopt) {
@@ -61,7 +61,7 @@ class UsageRoutesTest : public ::testing::Test {
     return testing::dispatch(router_, req);
   }
   HttpResponse as(std::string_view user, std::string path, Query query = {}) {
-    return call(std::move(path), std::move(query), "Bearer " + access_->issue(user, std::string(user) + "@x.com"));
+    return call(std::move(path), std::move(query), auth_.bearer(user));
   }
   std::string keyOf(std::string_view user, std::string name) {
     keys::CreateKeyRequest req;
@@ -79,12 +79,7 @@ class UsageRoutesTest : public ::testing::Test {
   testing::FakeKeyRepository repo_;
   testing::FakeUsageReader reader_;
   keys::UsageService service_{repo_, reader_};
-  std::unique_ptr<tokens::AccessTokens> access_ =
-      tokens::AccessTokens::createHs256("usage-routes-test-secret-0123456789abcdef012", "authd", 1h, clock_);
-  tokens::Denylist denylist_;
-  verify::JwtAuthenticator jwt_{*access_, denylist_, clock_};
-  testing::FakeUserStatusSource statuses_;
-  verify::UserStatusCache users_{statuses_, clock_, 100, 60s, 1h};
+  testing::RouteAuth auth_{clock_};
   Router router_;
 };
 
@@ -247,8 +242,8 @@ TEST_F(UsageRoutesTest, AuthAndOutages) {
   expectError(as(kAnn, "/keys/" + id + "/usage"), 503, "database_unavailable");
   expectError(as(kAnn, "/usage"), 503, "database_unavailable");
   reader_.down = false;
-  statuses_.active[std::string(kAnn)] = false;
-  users_.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
+  auth_.statuses.active[std::string(kAnn)] = false;
+  auth_.users.onChange(Change{ChangeKind::kUserChanged, std::string(kAnn)});
   expectError(as(kAnn, "/keys/" + id + "/usage"), 403, "user_inactive");
   expectError(as(kAnn, "/usage"), 403, "user_inactive");
 }
