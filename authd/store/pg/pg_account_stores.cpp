@@ -44,8 +44,7 @@ Result<accounts::User> PgUserStore::create(std::string_view email, std::string_v
       const auto row = tx.exec_prepared1("insert_user", e, n, h);
       auto user = toUser(row);
       auto signedUp = accounts::audit::signup(user, origin);
-      appendEvent(tx, signedUp);
-      commitCounted(tx, std::span(&signedUp, 1), counts_);
+      commitWithEvents(tx, std::span(&signedUp, 1), counts_);
       return user;
     } catch (const pqxx::unique_violation&) {
       return fail(Code::kEmailTaken);
@@ -111,8 +110,7 @@ Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view t
     pqxx::work tx(c);
     tx.exec_prepared0("insert_family", r.familyId, r.userId);
     tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
-    appendEvents(tx, events);
-    commitCounted(tx, events, counts_);
+    commitWithEvents(tx, events, counts_);
   });
 }
 

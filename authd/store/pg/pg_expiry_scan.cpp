@@ -48,11 +48,10 @@ Result<events::ExpiryCounts> PgExpiryScanner::scanExpiries(SysTime now) {
         auto e = events::expiryEvent(
             *threshold, r[1].as<std::string>(), keyId,
             SysTime(std::chrono::duration_cast<SysTime::duration>(std::chrono::microseconds(expiresUs))));
-        appendEvent(tx, e);
         written.push_back(std::move(e));
         ++b.counts.written[static_cast<size_t>(*threshold)];
       }
-      commitCounted(tx, written, written_);
+      commitWithEvents(tx, written, written_);
       return b;
     });
     if (!batch) return fail(std::move(batch.error()));

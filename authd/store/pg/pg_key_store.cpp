@@ -104,8 +104,7 @@ Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::
                           grant.remaining, grant.refillAmount, grant.refillInterval);
     auto key = toKey(row);
     auto created = keys::audit::created(key, ctx);
-    appendEvent(tx, created);
-    commitCounted(tx, std::span(&created, 1), counts_);
+    commitWithEvents(tx, std::span(&created, 1), counts_);
     return key;
   });
 }
@@ -133,8 +132,7 @@ Result<std::optional<keys::ChangedKey>> PgKeyStore::revoke(std::string_view user
     if (rows.empty()) return std::nullopt;  // cannot happen under the lock
     std::vector<events::Event> written;
     if (auto e = keys::audit::revoked(before, ctx)) written.push_back(std::move(*e));
-    appendEvents(tx, written);
-    commitCounted(tx, written, counts_);
+    commitWithEvents(tx, written, counts_);
     return keys::ChangedKey{rows[0][0].as<std::string>(), rows[0][1].as<int64_t>()};
   });
 }
@@ -178,8 +176,7 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
                                        setCredits, grant.remaining, grant.refillAmount, grant.refillInterval);
     auto after = toKey(row);
     auto written = keys::audit::updated(toKey(**locked), after, patch, ctx);
-    appendEvents(tx, written);
-    commitCounted(tx, written, counts_);
+    commitWithEvents(tx, written, counts_);
     return keys::StoredKey{std::move(after), row[kHashColumn].as<std::string>()};
   });
 }
@@ -202,8 +199,7 @@ Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view user
     auto next = toKey(successor);
     const SysTime oldExpiresAt = fromUnixMillis(retired[0].as<int64_t>());
     auto rotated = keys::audit::rotated(toKey(old), next, oldExpiresAt, ctx);
-    appendEvent(tx, rotated);
-    commitCounted(tx, std::span(&rotated, 1), counts_);
+    commitWithEvents(tx, std::span(&rotated, 1), counts_);
     return keys::RotatedKey{
         std::move(next), keys::ChangedKey{old[kHashColumn].as<std::string>(), retired[1].as<int64_t>()}, oldExpiresAt};
   });
@@ -220,8 +216,7 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::disableLeaked(std::string_vie
     const auto rows = tx.exec_prepared("disable_leaked", h);
     std::vector<events::Event> written;
     if (auto e = keys::audit::leaked(toKey(locked[0]), origin)) written.push_back(std::move(*e));
-    appendEvents(tx, written);
-    commitCounted(tx, written, counts_);
+    commitWithEvents(tx, written, counts_);
     if (rows.empty()) return std::nullopt;
     return keys::StoredKey{toKey(rows[0]), rows[0][kHashColumn].as<std::string>()};
   });
@@ -284,8 +279,7 @@ Result<size_t> PgKeyStore::saveCredits(const std::vector<keys::CreditBalance>& b
             keys::audit::creditsExhausted(k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<int64_t>()));
       }
     }
-    appendEvents(tx, written);
-    commitCounted(tx, written, counts_);
+    commitWithEvents(tx, written, counts_);
     return static_cast<size_t>(r[0].as<int64_t>());
   });
 }

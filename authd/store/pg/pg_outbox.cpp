@@ -11,12 +11,9 @@ void appendEvent(pqxx::work& tx, events::Event& e) {
   e.at = SysTime(std::chrono::duration_cast<SysTime::duration>(std::chrono::microseconds(row[2].as<int64_t>())));
 }
 
-void appendEvents(pqxx::work& tx, std::vector<events::Event>& events) {
+void commitWithEvents(pqxx::work& tx, std::span<events::Event> events, events::WrittenCounts& counts) {
   for (auto& e : events) appendEvent(tx, e);
-}
-
-void appendEvents(pqxx::work& tx, std::span<events::Event> events) {
-  for (auto& e : events) appendEvent(tx, e);
+  commitCounted(tx, events, counts);
 }
 
 void commitCounted(pqxx::work& tx, std::span<const events::Event> events, events::WrittenCounts& counts) {
@@ -27,8 +24,7 @@ void commitCounted(pqxx::work& tx, std::span<const events::Event> events, events
 Status PgEventWriter::write(events::Event& e) {
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    appendEvent(tx, e);
-    commitCounted(tx, std::span(&e, 1), counts_);
+    commitWithEvents(tx, std::span(&e, 1), counts_);
   });
 }
 

@@ -6,7 +6,6 @@
 #include <pqxx/pqxx>
 
 #include <span>
-#include <vector>
 
 #include "events/event.hpp"
 #include "events/event_writer.hpp"
@@ -17,11 +16,12 @@ namespace authd::store::pg {
 
 // Writes `e` (and its deliveries) in `tx`; fills in its id, seq and time.
 void appendEvent(pqxx::work& tx, events::Event& e);
-void appendEvents(pqxx::work& tx, std::vector<events::Event>& events);
-void appendEvents(pqxx::work& tx, std::span<events::Event> events);
 
 // Commits `tx`, then counts `events` as written (only what committed is counted).
 void commitCounted(pqxx::work& tx, std::span<const events::Event> events, events::WrittenCounts& counts);
+
+// How a change ends: its events appended (appendEvent), the transaction committed, the events counted.
+void commitWithEvents(pqxx::work& tx, std::span<events::Event> events, events::WrittenCounts& counts);
 
 // An event with no change of its own (a failed login), in a transaction of its own.
 class PgEventWriter final : public events::EventWriter {

@@ -26,8 +26,7 @@ Status PgAccessTokenRevoker::revoke(std::string_view jti, std::string_view userI
   auto s = pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
     tx.exec_prepared0("revoke_access_token", j, u, ms);
-    appendEvent(tx, event);
-    commitCounted(tx, std::span(&event, 1), counts_);
+    commitWithEvents(tx, std::span(&event, 1), counts_);
   });
   if (!s) return s;
   bus_.publish(Change{ChangeKind::kAccessTokenRevoked, j, ms / 1000});

@@ -58,8 +58,7 @@ Result<events::Webhook> PgWebhookStore::create(const events::Webhook& w, std::st
                   "At most " + std::to_string(maxPerUser) + " webhook endpoints per user; delete one first");
     }
     const auto row = tx.exec_prepared1("insert_webhook", w.id, w.userId, w.url, types, sealed);
-    appendEvent(tx, created);
-    commitCounted(tx, std::span(&created, 1), written_);
+    commitWithEvents(tx, std::span(&created, 1), written_);
     events::Webhook out = w;
     out.createdAt = fromUnixMillis(row[0].as<int64_t>());
     return out;
@@ -82,8 +81,7 @@ Result<bool> PgWebhookStore::remove(std::string_view userId, std::string_view we
     pqxx::work tx(c);
     if (tx.exec_prepared("delete_webhook", id, u).empty()) return false;
     tx.exec_prepared0("fail_webhook_deliveries", id);
-    appendEvent(tx, deleted);
-    commitCounted(tx, std::span(&deleted, 1), written_);
+    commitWithEvents(tx, std::span(&deleted, 1), written_);
     return true;
   });
 }
