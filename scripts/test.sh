@@ -9,6 +9,13 @@ cd "$ROOT"
 STACK="$ROOT/scripts/stack.sh"
 BASE="${AUTHD_TEST_PORT_BASE:-28080}"
 
+# Each stage's time, so a slow CI run says where it went.
+phase_start=$SECONDS
+phase() {
+  printf '[test] %s: %ds (%ds in all)\n' "$1" $((SECONDS - phase_start)) "$SECONDS" >&2
+  phase_start=$SECONDS
+}
+
 # The arrows between authd's rooms, by grep, before anything is installed or built.
 bash "$ROOT/scripts/check-layers.sh"
 
@@ -18,6 +25,7 @@ bash "$STACK" install
 bash "$ROOT/scripts/check-format.sh"
 # The browser test (tests/browser) drives Debian's chromium; only this command needs it.
 bash "$STACK" install-browser
+phase "install and checks"
 # Every target: authd, the test binaries, the benchmark tools. Warnings are errors in a
 # fresh build folder (CI's); one the run command made keeps its setting, so switching
 # between the two commands never rebuilds everything for a changed flag.
@@ -25,6 +33,7 @@ if [ -z "${AUTHD_WERROR:-}" ] && [ ! -f "${AUTHD_BUILD_DIR:-$ROOT/build}/CMakeCa
   export AUTHD_WERROR=ON
 fi
 AUTHD_BUILD_TARGET="${AUTHD_BUILD_TARGET:-}" bash "$STACK" build
+phase "build"
 
 STATE="$(mktemp -d /tmp/authd-test.XXXXXX)"
 cleanup() {
@@ -61,14 +70,19 @@ ENV
 # umask a user may have (scripts/run.sh used to leak exactly this one): the stack
 # must not depend on it, and the suites below see what users run.
 (umask 077 && bash "$STACK" up "$STATE")
+phase "stack up"
 
 export AUTHD_TEST_STATE="$STATE"
 export AUTHD_TEST_STACK="$STACK"
 ctest --test-dir "${AUTHD_BUILD_DIR:-$ROOT/build}" --output-on-failure -j "$(nproc)" "$@"
+phase "suites"
 
 # Extended mode (CI, or AUTHD_TEST_EXTENDED=1), once the suites above passed:
 # integration and e2e again against an ASan+UBSan authd, then the fuzzers.
+# The fuzzers get FUZZ_SECONDS each (30 here; tests/fuzz/run.sh alone defaults to 60).
 if [ "${CI:-}" = true ] || [ "${AUTHD_TEST_EXTENDED:-0}" = 1 ]; then
   bash "$ROOT/scripts/test-sanitized.sh" "$STATE"
-  bash "$ROOT/tests/fuzz/run.sh"
+  phase "sanitized suites"
+  bash "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS:-30}"
+  phase "fuzzers"
 fi

@@ -27,18 +27,12 @@ struct RunResult {
   std::string output;  // stdout and stderr, interleaved
 };
 
-// The daemon built next to this test binary: <build>/tests/.. /authd/authd.
-fs::path authdBinary() {
-  const fs::path self = fs::read_symlink("/proc/self/exe");
-  return fs::weakly_canonical(self.parent_path() / ".." / "authd" / "authd");
-}
-
 // Runs authd with exactly `env` (plus a PATH) and `args`; a hung authd is
 // killed after 30 s so a broken start-up cannot hang the suite.
 RunResult runAuthd(const Env& env, const std::string& args) {
   std::string cmd = "timeout -k 5 30 env -i PATH=/usr/bin:/bin";
   for (const auto& [name, value] : env) cmd += " " + name + "=" + shellQuote(value);
-  cmd += " " + shellQuote(authdBinary().string()) + " " + args + " 2>&1 </dev/null";
+  cmd += " " + shellQuote(authdBinary()) + " " + args + " 2>&1 </dev/null";
   RunResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;

@@ -39,11 +39,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-fs::path authdBinary() {
-  const fs::path self = fs::read_symlink("/proc/self/exe");
-  return fs::weakly_canonical(self.parent_path() / ".." / "authd" / "authd");
-}
-
 // Creates (once) a database of its own, owned by the stack's user.
 bool ensureDatabase(const std::string& name) {
   const std::string sql = "SELECT 1 FROM pg_database WHERE datname = '" + name + "'";
@@ -106,15 +101,15 @@ TEST(WebhookPrivateTest, AnOperatorsAuthdRefusesPrivateTargets) {
                  "--appendonly", "no"},
                 {});
   ASSERT_TRUE(redis.started());
-  Process authd({authdBinary().string(), "serve"}, {{"PORT", std::to_string(port)},
-                                                    {"DB_HOST", t.dbHost},
-                                                    {"DB_PORT", std::to_string(t.dbPort)},
-                                                    {"DB_USERNAME", t.dbUser},
-                                                    {"DB_PASSWORD", t.dbPassword},
-                                                    {"DB_NAME", db},
-                                                    {"REDIS_HOST", t.redisHost},
-                                                    {"REDIS_PORT", std::to_string(redisPort)},
-                                                    {"JWT_SECRET", t.jwtSecret}});
+  Process authd({authdBinary(), "serve"}, {{"PORT", std::to_string(port)},
+                                           {"DB_HOST", t.dbHost},
+                                           {"DB_PORT", std::to_string(t.dbPort)},
+                                           {"DB_USERNAME", t.dbUser},
+                                           {"DB_PASSWORD", t.dbPassword},
+                                           {"DB_NAME", db},
+                                           {"REDIS_HOST", t.redisHost},
+                                           {"REDIS_PORT", std::to_string(redisPort)},
+                                           {"JWT_SECRET", t.jwtSecret}});
   ASSERT_TRUE(authd.started());
   ASSERT_TRUE(eventually([&] { return readyOn(port); }, 30s, 100ms)) << "the third authd never became ready";
 

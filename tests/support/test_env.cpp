@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -103,6 +104,14 @@ const TestEnv& testEnv() {
   // needs the stack fails with the same message.
   static const TestEnv env = load();
   return env;
+}
+
+std::string authdBinary() {
+  namespace fs = std::filesystem;
+  if (const char* dir = std::getenv("AUTHD_BUILD_DIR"); dir != nullptr && *dir != '\0')
+    return fs::weakly_canonical(fs::path(dir) / "authd" / "authd").string();
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  return fs::weakly_canonical(self.parent_path() / ".." / "authd" / "authd").string();
 }
 
 int stack(const std::string& subcommand, int instance) {

@@ -56,6 +56,11 @@ const TestEnv& testEnv();
 // (e.g. "pg-stop", "authd-start"); returns the exit code (-1 if it could not run).
 int stack(const std::string& subcommand, int instance = 1);
 
+// The authd binary the stack runs: $AUTHD_BUILD_DIR/authd/authd when set (the sanitized run,
+// scripts/test-sanitized.sh, runs this build's suites against build-asan/'s authd), else the one
+// built next to this test binary (<build>/tests/../authd/authd).
+std::string authdBinary();
+
 // Quotes s for sh: 'it'\''s'.
 std::string shellQuote(const std::string& s);
 
