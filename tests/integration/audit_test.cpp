@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -389,11 +390,12 @@ TEST_F(ExpiryScanTest, ANewExpiryGetsNewNotices) {
 
 // While another instance holds the scan's lock, a scan writes nothing and says it was skipped.
 TEST_F(ExpiryScanTest, ScanRunsOnOneInstanceAtATime) {
-  keyExpiringIn(48h);
-  store::pg::PgExpiryScanner scanner(*pg_, written_);
+  // The lock first: the stack's own instances scan every second and would otherwise notice the key first.
   auto other = makeTestPgPool(1);
   auto held = holdLock(*other, store::pg::sql::kExpiryScanLockId);
   ASSERT_TRUE(held);
+  keyExpiringIn(48h);
+  store::pg::PgExpiryScanner scanner(*pg_, written_);
   auto r = scanner.scanExpiries(clock_.now());
   ASSERT_TRUE(r) << describe(r.error());
   EXPECT_TRUE(r->skipped);
@@ -422,6 +424,47 @@ TEST_F(ExpiryScanTest, NoticesFanOutToTheOwnersWebhooks) {
   });
   ASSERT_TRUE(deliveries) << describe(deliveries.error());
   EXPECT_EQ(*deliveries, 1);
+}
+
+// The prune drops expiry notices the scan no longer looks for (an expiresAt more than its lookback and a day ago),
+// keeps newer ones, and so never makes the scan send a notice again.
+TEST_F(ExpiryScanTest, PruneDropsOnlyNoticesTheScanNoLongerNeeds) {
+  const auto lookback = std::chrono::duration_cast<std::chrono::milliseconds>(events::kExpiredLookback);
+  const std::string old = keyExpiringIn(-(lookback + std::chrono::hours(25)));
+  const std::string recent = keyExpiringIn(-std::chrono::hours(1));
+  for (const auto& id : {old, recent}) {
+    exec(
+        "INSERT INTO key_expiry_notices (key_id, expires_at, threshold) SELECT id, expires_at, 'expired' "
+        "FROM api_keys WHERE id = $1::uuid ON CONFLICT DO NOTHING",
+        id);
+  }
+  store::pg::PgAudit audit(*pg_);
+  bool done = false;
+  for (int i = 0; i < 50 && !done; ++i) {
+    auto r = audit.pruneEvents(clock_.now() - std::chrono::days(365));
+    ASSERT_TRUE(r) << describe(r.error());
+    done = !r->skipped;
+    if (!done) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(done);
+  auto left = pg_->run([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::set<std::string> ids;
+    for (const auto& row : tx.exec_params("SELECT key_id::text FROM key_expiry_notices WHERE key_id = ANY($1::uuid[])",
+                                          "{" + old + "," + recent + "}"))
+      ids.insert(row[0].as<std::string>());
+    return ids;
+  });
+  ASSERT_TRUE(left) << describe(left.error());
+  EXPECT_EQ(*left, (std::set<std::string>{recent}));
+  // The recent key's notice still stops a key.expired (the stack's own scans may have written one before the
+  // notice row went in; never a second).
+  const std::string expired = recent + " key.expired -";
+  const int before = notices()[expired];
+  store::pg::PgExpiryScanner scanner(*pg_, written_);
+  scanAt(scanner, clock_.now());
+  EXPECT_EQ(notices()[expired], before);
+  EXPECT_LE(before, 1);
 }
 
 }  // namespace

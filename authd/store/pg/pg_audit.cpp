@@ -1,9 +1,12 @@
 #include "store/pg/pg_audit.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <limits>
 #include <string>
 
 #include "core/crypto.hpp"
+#include "events/expiry.hpp"
 #include "store/pg/sql.hpp"
 
 namespace authd::store::pg {
@@ -31,6 +34,10 @@ events::Event eventOf(const pqxx::row& r) {
   return e;
 }
 
+// Expiry notices are kept while the expiry scan may still look for them, and a day more.
+constexpr double kNoticesKeptSeconds =
+    std::chrono::duration<double>(events::kExpiredLookback + std::chrono::hours(24)).count();
+
 }  // namespace
 
 Result<std::vector<events::Event>> PgAudit::userEvents(std::string_view userId, std::optional<int64_t> before,
@@ -53,14 +60,23 @@ Result<events::PruneResult> PgAudit::pruneEvents(SysTime before) {
   const double cutoff = static_cast<double>(toUnixMillis(before)) / 1000.0;
   bool lockedOut = false;
   int batches = 0;
-  auto deleted = deleteInBatches(pool_, kPruneBatch, kMaxBatches, [&](pqxx::work& tx) -> size_t {
-    ++batches;
-    if (!tx.exec_prepared1("try_xact_lock", sql::kAuditPruneLockId)[0].as<bool>()) {
-      lockedOut = true;  // another instance is pruning; 0 rows ends the loop
-      return 0;
-    }
-    return static_cast<size_t>(tx.exec_prepared("prune_events", cutoff, kPruneBatch).affected_rows());
-  });
+  // One statement in batches, each under the prune's lock (another instance pruning: 0 rows ends the loop).
+  const auto prune = [&](const char* statement, double arg) {
+    batches = 0;
+    return deleteInBatches(pool_, kPruneBatch, kMaxBatches, [&](pqxx::work& tx) -> size_t {
+      ++batches;
+      if (!tx.exec_prepared1("try_xact_lock", sql::kAuditPruneLockId)[0].as<bool>()) {
+        lockedOut = true;
+        return 0;
+      }
+      return static_cast<size_t>(tx.exec_prepared(statement, arg, kPruneBatch).affected_rows());
+    });
+  };
+  // Notices the expiry scan no longer looks for go first (they are not events and not counted as such).
+  if (auto notices = prune("prune_expiry_notices", kNoticesKeptSeconds); !notices)
+    return fail(std::move(notices.error()));
+  if (lockedOut) return events::PruneResult{0, false, true};
+  auto deleted = prune("prune_events", cutoff);
   if (!deleted) return fail(std::move(deleted.error()));
   // Every batch full: the bound stopped it, old rows are probably left.
   const bool more = !lockedOut && batches == kMaxBatches && *deleted == static_cast<size_t>(kPruneBatch) * kMaxBatches;

@@ -254,6 +254,13 @@ inline constexpr const char* kAuditUserEvents =
 inline constexpr const char* kPruneEvents =
     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < to_timestamp($1::double precision) "
     "LIMIT $2::integer)";
+// Expiry notices for an expiresAt more than $1 seconds ago, in bounded batches ($2 rows): the prune passes the
+// scan's lookback (events::kExpiredLookback) plus a day, so only rows the scan no longer looks for go (one it
+// still looked for would be sent again).
+inline constexpr const char* kPruneExpiryNotices =
+    "DELETE FROM key_expiry_notices WHERE (key_id, expires_at, threshold) IN (SELECT key_id, expires_at, threshold "
+    "FROM key_expiry_notices WHERE expires_at < now() - $1::double precision * interval '1 second' "
+    "LIMIT $2::integer)";
 // Keys due an expiry notice at $1 (unix s): live (not revoked nor deleted; disabled ones too, they may come back;
 // not rotated: key.rotated already told when a replaced key's grace ends)
 // with expiresAt in ($4, $3], i.e. after now minus the lookback and at most 7 days ahead; the one notice due, the
@@ -398,6 +405,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"try_xact_lock", kTryXactLock},
       {"audit_user_events", kAuditUserEvents},
       {"prune_events", kPruneEvents},
+      {"prune_expiry_notices", kPruneExpiryNotices},
       {"expiry_candidates", kExpiryCandidates},
       {"insert_expiry_notice", kInsertExpiryNotice},
       // Webhook delivery.
