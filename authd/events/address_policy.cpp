@@ -5,9 +5,14 @@
 #include <netinet/in.h>
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
 
 namespace authd::events {
 namespace {
@@ -112,7 +117,10 @@ bool isPublicAddress(const sockaddr* addr, socklen_t len) {
   return false;
 }
 
-Result<std::vector<std::string>> resolvePublic(const std::string& host, bool allowPrivate) {
+namespace {
+
+// getaddrinfo, blocking, then the address check.
+Result<std::vector<std::string>> resolveNow(const std::string& host, bool allowPrivate) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -138,6 +146,49 @@ Result<std::vector<std::string>> resolvePublic(const std::string& host, bool all
   }
   if (out.empty()) return fail(Code::kUrlNotAllowed, "url's host does not resolve");
   return out;
+}
+
+// What the lookup's thread and its waiter share; the thread may outlive the waiter.
+struct Pending {
+  std::mutex mu;
+  std::condition_variable done;
+  std::optional<Result<std::vector<std::string>>> answer;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> withDeadline(Lookup lookup, std::chrono::milliseconds deadline,
+                                              const std::shared_ptr<LookupSlots>& slots) {
+  if (slots->inFlight.fetch_add(1) >= slots->max) {
+    slots->inFlight.fetch_sub(1);
+    return fail(Code::kOverloaded, "too many host lookups in flight");
+  }
+  auto pending = std::make_shared<Pending>();
+  try {
+    std::thread([pending, slots, lookup = std::move(lookup)] {
+      auto answer = lookup();
+      // The slot is free before the answer is seen, so a caller that got it can start the next lookup.
+      slots->inFlight.fetch_sub(1);
+      {
+        std::lock_guard lock(pending->mu);
+        pending->answer = std::move(answer);
+      }
+      pending->done.notify_all();
+    }).detach();
+  } catch (const std::system_error&) {
+    slots->inFlight.fetch_sub(1);
+    return fail(Code::kOverloaded, "could not start a host lookup");
+  }
+  std::unique_lock lock(pending->mu);
+  if (!pending->done.wait_for(lock, deadline, [&] { return pending->answer.has_value(); })) {
+    return fail(Code::kUrlNotAllowed, "url's host did not resolve within " + std::to_string(deadline.count()) + " ms");
+  }
+  return std::move(*pending->answer);
+}
+
+Result<std::vector<std::string>> resolvePublic(const std::string& host, bool allowPrivate) {
+  static const auto slots = std::make_shared<LookupSlots>(kMaxLookups);
+  return withDeadline([host, allowPrivate] { return resolveNow(host, allowPrivate); }, kResolveDeadline, slots);
 }
 
 }  // namespace authd::events

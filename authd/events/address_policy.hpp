@@ -9,6 +9,10 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +29,25 @@ bool isPublicAddress(const sockaddr* addr, socklen_t len);
 // Resolves `host` (a name or a numeric address; IPv6 without brackets) and returns every address it has, as
 // text. kUrlNotAllowed when it does not resolve, or when any address is not public and `allowPrivate` is false
 // (one private answer is enough to refuse: which one a connection would use is not ours to choose).
+// The lookup runs with kResolveDeadline (withDeadline, on the process's kMaxLookups slots): a name server that
+// never answers holds the calling request worker for at most that long.
 Result<std::vector<std::string>> resolvePublic(const std::string& host, bool allowPrivate);
+
+inline constexpr std::chrono::milliseconds kResolveDeadline{3000};
+inline constexpr int kMaxLookups = 8;
+
+// Lookups in flight, across callers; one that timed out keeps its slot until it returns.
+struct LookupSlots {
+  explicit LookupSlots(int max) : max(max) {}
+  const int max;
+  std::atomic<int> inFlight{0};
+};
+
+// Runs `lookup` on a thread of its own and waits at most `deadline` for its answer: kUrlNotAllowed ("did not
+// resolve within …") when it takes longer (the thread finishes on its own; its answer is dropped), kOverloaded
+// when `slots` are all taken (so a slow name server cannot make authd pile up threads).
+using Lookup = std::function<Result<std::vector<std::string>>()>;
+Result<std::vector<std::string>> withDeadline(Lookup lookup, std::chrono::milliseconds deadline,
+                                              const std::shared_ptr<LookupSlots>& slots);
 
 }  // namespace authd::events

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
 namespace authd::events {
 namespace {
 
@@ -70,6 +75,43 @@ TEST(AddressPolicyEdgesTest, ResolvePublicRefusesLocalhostAndMappedLoopback) {
   const auto pub = resolvePublic("2606:4700:4700::1111", false);
   ASSERT_TRUE(pub.has_value());
   EXPECT_EQ(*pub, std::vector<std::string>{"2606:4700:4700::1111"});
+}
+
+// A lookup that answers in time is passed through; one that does not is given up after the deadline (the call
+// returns while the lookup is still blocked), and its slot is held until it returns: with every slot held the
+// next call is refused at once with overloaded.
+TEST(AddressPolicyEdgesTest, LookupsHaveADeadlineAndBoundedSlots) {
+  const auto slots = std::make_shared<LookupSlots>(1);
+  const auto quick = withDeadline([] { return Result<std::vector<std::string>>(std::vector<std::string>{"1.1.1.1"}); },
+                                  std::chrono::milliseconds(2000), slots);
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(*quick, std::vector<std::string>{"1.1.1.1"});
+
+  auto release = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release->get_future().share();
+  const auto slow = withDeadline(
+      [released] {
+        released.wait();
+        return Result<std::vector<std::string>>(std::vector<std::string>{"8.8.8.8"});
+      },
+      std::chrono::milliseconds(20), slots);
+  ASSERT_FALSE(slow.has_value());
+  EXPECT_EQ(slow.error().code, Code::kUrlNotAllowed);
+  EXPECT_NE(slow.error().message.find("did not resolve within 20 ms"), std::string::npos) << slow.error().message;
+
+  // The slow lookup still holds the only slot.
+  const auto refused = withDeadline([] { return Result<std::vector<std::string>>(std::vector<std::string>{}); },
+                                    std::chrono::milliseconds(2000), slots);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Code::kOverloaded);
+
+  release->set_value();
+  for (int i = 0; i < 200 && slots->inFlight.load() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(slots->inFlight.load(), 0);
+  EXPECT_TRUE(withDeadline([] { return Result<std::vector<std::string>>(std::vector<std::string>{"9.9.9.9"}); },
+                           std::chrono::milliseconds(2000), slots)
+                  .has_value());
 }
 
 }  // namespace
