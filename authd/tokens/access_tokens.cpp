@@ -148,13 +148,13 @@ class JwsAccessTokens final : public AccessTokens {
       published.push_back(std::move(jwk));
     };
     if (keys_.current) {
-      add(keys_.current->alg(), keys_.current->kid(), &*keys_.current);
+      add(keys_.current->alg(), keys_.current->kid(), keys_.current.get());
     } else {
       // RFC 7638 §3.2 for a symmetric key: {"k","kty":"oct"}. A hash of the secret, never the secret.
       add(crypto::JwsAlg::kHs256,
           crypto::jwkThumbprint({{"k", crypto::base64UrlEncode(keys_.hmacSecret)}, {"kty", "oct"}}), nullptr);
     }
-    for (const auto& k : keys_.previous) add(k.alg(), k.kid(), &k);
+    for (const auto& k : keys_.previous) add(k->alg(), k->kid(), k.get());
     jwks_ = json{{"keys", std::move(published)}}.dump();
   }
 
@@ -303,7 +303,7 @@ std::unique_ptr<AccessTokens> AccessTokens::create(SigningKeys keys, std::string
 
 std::unique_ptr<AccessTokens> AccessTokens::createHs256(std::string secret, std::string issuer,
                                                         std::chrono::seconds ttl, const Clock& clock) {
-  return create(SigningKeys{std::move(secret), std::nullopt, {}}, std::move(issuer), ttl, clock);
+  return create(SigningKeys{std::move(secret), nullptr, {}}, std::move(issuer), ttl, clock);
 }
 
 }  // namespace authd::tokens

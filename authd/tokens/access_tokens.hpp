@@ -32,9 +32,9 @@ struct AccessClaims {
 
 // What access tokens are signed and verified with.
 struct SigningKeys {
-  std::string hmacSecret;                     // JWT_SECRET: HS256's key
-  std::optional<crypto::SigningKey> current;  // signs new tokens (private key); nullopt: HS256 with hmacSecret
-  std::vector<crypto::SigningKey> previous;   // verify only (JWT_PREVIOUS_KEY_FILES), until their tokens expire
+  std::string hmacSecret;                             // JWT_SECRET: HS256's key
+  std::shared_ptr<const crypto::SigningKey> current;  // signs new tokens (private key); null: HS256 with hmacSecret
+  std::vector<std::shared_ptr<const crypto::SigningKey>> previous;  // verify only, until their tokens expire
 };
 
 class AccessTokens {

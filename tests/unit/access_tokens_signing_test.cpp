@@ -39,9 +39,9 @@ class AccessTokensSigningTest : public ::testing::Test {
  protected:
   std::unique_ptr<AccessTokens> make(std::optional<std::string_view> current,
                                      std::initializer_list<std::string_view> previous = {}) {
-    SigningKeys keys{std::string(kSecret), std::nullopt, {}};
-    if (current) keys.current = key(*current);
-    for (const auto p : previous) keys.previous.push_back(key(p, false));
+    SigningKeys keys{std::string(kSecret), nullptr, {}};
+    if (current) keys.current = std::make_shared<const SigningKey>(key(*current));
+    for (const auto p : previous) keys.previous.push_back(std::make_shared<const SigningKey>(key(p, false)));
     return AccessTokens::create(std::move(keys), "authd", 3600s, clock_);
   }
   json validPayload() const {
