@@ -41,7 +41,7 @@ std::string describe(EVP_PKEY* k) {
       return std::string("an EC key on ") + group;
     return "an EC key";
   }
-  if (const char* name = EVP_PKEY_get0_type_name(k); name != nullptr) return std::string("a ") + name + " key";
+  if (const char* name = EVP_PKEY_get0_type_name(k); name != nullptr) return std::string("a key of type ") + name;
   return "a key of an unknown type";
 }
 

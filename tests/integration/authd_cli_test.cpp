@@ -232,8 +232,9 @@ TEST_F(AuthdCliTest, BadSigningKeyFileStopsStartUp) {
       << r.output;
   r = runAuthd(with(with(base, "JWT_ALGORITHM", "ES256"), "JWT_PRIVATE_KEY_FILE", ed), "serve");
   EXPECT_EQ(r.exitCode, 2) << r.output;
-  EXPECT_NE(r.output.find("JWT_PRIVATE_KEY_FILE: " + ed + ": a ED25519 key, expected an EC P-256 key for ES256"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("JWT_PRIVATE_KEY_FILE: " + ed + ": a key of type ED25519, expected an EC P-256 key for ES256"),
+      std::string::npos)
       << r.output;
   r = runAuthd(with(with(with(base, "JWT_ALGORITHM", "EdDSA"), "JWT_PRIVATE_KEY_FILE", ed), "JWT_PREVIOUS_KEY_FILES",
                     (dir.path() / "gone.pem").string()),

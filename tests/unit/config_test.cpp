@@ -602,7 +602,7 @@ TEST(ConfigTest, BadKeyFilesNameTheFile) {
       {"ES256", open, open + ": a private key readable by everyone"},
       {"ES256", junk, junk + ": not a PEM private key"},
       {"ES256", pub, pub + ": not a PEM private key"},
-      {"ES256", rsa, rsa + ": a RSA key, expected an EC P-256 key for ES256"},
+      {"ES256", rsa, rsa + ": a key of type RSA, expected an EC P-256 key for ES256"},
       {"EdDSA", ec, ec + ": an EC key on prime256v1, expected an Ed25519 key for EdDSA"},
   };
   for (const auto& c : cases) {
@@ -629,7 +629,7 @@ TEST(ConfigTest, PreviousKeyFiles) {
   EXPECT_EQ(loadOk(envWith({{"JWT_PREVIOUS_KEY_FILES", ec}})).jwtPreviousKeys.size(), 1u) << "under HS256 too";
   const auto rsa = testkeys::writeKeyFile(testkeys::kRsaPem);
   const auto e = loadError(envWith({{"JWT_PREVIOUS_KEY_FILES", ec + "," + rsa}}));
-  EXPECT_EQ(e.rfind("JWT_PREVIOUS_KEY_FILES: " + rsa + ": a RSA key", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("JWT_PREVIOUS_KEY_FILES: " + rsa + ": a key of type RSA", 0), 0u) << e;
   for (const auto& p : {ec, edPub, cur, rsa}) ::unlink(p.c_str());
 }
 

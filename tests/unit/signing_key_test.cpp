@@ -91,11 +91,11 @@ TEST(SigningKeyTest, WrongKeyTypesRefused) {
     std::optional<JwsAlg> alg;
     std::string_view says;
   } cases[] = {
-      {testkeys::kRsaPem, JwsAlg::kEs256, "a RSA key, expected an EC P-256 key for ES256"},
+      {testkeys::kRsaPem, JwsAlg::kEs256, "a key of type RSA, expected an EC P-256 key for ES256"},
       {testkeys::kEcP384Pem, JwsAlg::kEs256, "an EC key on secp384r1, expected an EC P-256 key for ES256"},
       {testkeys::kEcP256Pem, JwsAlg::kEdDsa, "an EC key on prime256v1, expected an Ed25519 key for EdDSA"},
       {testkeys::kEd25519Pem, JwsAlg::kEs256, "expected an EC P-256 key for ES256"},
-      {testkeys::kX25519Pem, std::nullopt, "a X25519 key, expected an EC P-256 (ES256) or Ed25519 (EdDSA) key"},
+      {testkeys::kX25519Pem, std::nullopt, "a key of type X25519, expected an EC P-256 (ES256) or Ed25519 (EdDSA) key"},
       {testkeys::kRsaPem, std::nullopt, "expected an EC P-256 (ES256) or Ed25519 (EdDSA) key"},
   };
   for (const auto& c : cases) {
