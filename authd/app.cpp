@@ -19,6 +19,7 @@
 #include "http/audit_routes.hpp"
 #include "http/docs_routes.hpp"
 #include "http/health_routes.hpp"
+#include "http/jwks_route.hpp"
 #include "http/key_routes.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -229,7 +230,8 @@ struct App::Parts {
         denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
         counters(redis),
         hasher(accounts::PasswordHasher::createArgon2id({c.argon2MemoryKiB, c.argon2Iterations, c.argon2Parallelism})),
-        access(tokens::AccessTokens::createHs256(c.jwtSecret, c.jwtIssuer, c.jwtExpiresIn, clock)),
+        access(tokens::AccessTokens::create({c.jwtSecret, c.jwtKey, c.jwtPreviousKeys}, c.jwtIssuer, c.jwtExpiresIn,
+                                            clock)),
         refresh(refreshStore, clock, c.refreshExpiresIn),
         throttle(counters, {c.loginMaxFailures, c.loginMaxFailuresPerIp, c.loginWindow}),
         accounts(users, *hasher, *access, refresh, throttle, revoker, eventWriter),
@@ -286,6 +288,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
                                       {"postgres", Code::kDatabaseUnavailable, [&p] { return p.pg->ping(); }},
                                       {"redis", Code::kCacheUnavailable, [&p] { return p.redis.ping(); }},
                                   });
+  http::addJwksRoute(p.router, *p.access);
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);

@@ -66,8 +66,12 @@ DB_PASSWORD="$(sed -n 's/^DB_PASSWORD=//p' "$STATE/stack.env")"
 # apikey-nousage) is the same build and stack.env with these settings instead. They are passed
 # in the environment (it overrides stack.env, which has none of them); an authd without the
 # setting ignores it, and then apikey-nousage is an A/A check of the two instances.
+# Instance 2 also signs access tokens with ES256 (a fresh P-256 key), for `jwt-es256` against `jwt`
+# (instance 1, HS256); API keys do not touch the signing key, so apikey-nousage is unaffected.
+ES256_KEY="$STATE/jwt-es256.pem"
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$ES256_KEY")
 FIRST_ENV=(USAGE_COUNTING=on)
-SECOND_ENV=(USAGE_COUNTING=off)
+SECOND_ENV=(USAGE_COUNTING=off JWT_ALGORITHM=ES256 JWT_PRIVATE_KEY_FILE="$ES256_KEY")
 env "${FIRST_ENV[@]}" bash "$STACK" up "$STATE"
 env "${SECOND_ENV[@]}" bash "$STACK" authd-start "$STATE" 2
 NGINX="http://127.0.0.1:$BASE"
@@ -88,6 +92,10 @@ SIGNUP=$(curl -fsS -X POST "$NGINX/auth/signup" -H 'Content-Type: application/js
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Bench\"}")
 JWT=$(echo "$SIGNUP" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
 USER_ID=$(echo "$SIGNUP" | sed -n 's/.*"user":{"id":"\([^"]*\)".*/\1/p')
+# The same user's ES256 token, from instance 2 (jwt-es256).
+JWT_ES256=$(curl -fsS -X POST "http://127.0.0.1:$((BASE + 2))/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
+[ -n "$JWT_ES256" ] || { log "error: no ES256 access token from instance 2"; exit 1; }
 KEYGEN="$BUILD_DIR/benchmarks/bench_keygen"
 # load_keys FILE NAME [COLUMNS VALUES]: COPY the key hashes of FILE into api_keys for the bench
 # user; COLUMNS ("a, b") get VALUES (tab-separated) on every row.
@@ -193,6 +201,9 @@ scenario() {  # scenario NAME ROUND
     apikey-limited) BENCH_KEYS="$STATE/keysLimited.tsv" run_wrk apikey-limited "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     apikey-credits) BENCH_KEYS="$STATE/keysCredits.tsv" run_wrk apikey-credits "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     jwt) run_wrk jwt "$2" "$NGINX/protected/user-only" -H "Authorization: Bearer $JWT" ;;
+    # jwt with an ES256 token, guarded by instance 2 (JWT_ALGORITHM=ES256): the verified-token cache keeps
+    # the signature check off the hot path, so this should read like jwt.
+    jwt-es256) run_wrk jwt-es256 "$2" "$NGINX/bench/second/user-only" -H "Authorization: Bearer $JWT_ES256" ;;
     flexible) BENCH_KEYS="$STATE/keys100.tsv" BENCH_JWT="$JWT" run_wrk flexible "$2" "$NGINX/protected/flexible" -s "$W/flexible.lua" ;;
     badkey) BENCH_KEYS="$STATE/badkeys.tsv" run_wrk badkey "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
     badsum) BENCH_KEYS="$STATE/badsum.txt" run_wrk badsum "$2" "$NGINX/protected/service-only" -s "$W/keys.lua" ;;
@@ -207,7 +218,7 @@ key_lookups() {  # executions of the key lookup statement so far
 }
 
 log "warming up"
-for s in apikey apikey-nousage apikey-limited apikey-credits jwt; do DUR=2s scenario "$s" 0 >/dev/null 2>&1; done
+for s in apikey apikey-nousage apikey-limited apikey-credits jwt jwt-es256; do DUR=2s scenario "$s" 0 >/dev/null 2>&1; done
 : >"$RESULTS"
 
 LOOKUPS_BEFORE=0 LOOKUPS_DURING=0
@@ -215,7 +226,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   # apikey and apikey-nousage back to back, in turn first: what drifts on the machine between
   # the two halves of a pair falls on each side equally often.
   if ((r % 2)); then PAIR="apikey apikey-nousage"; else PAIR="apikey-nousage apikey"; fi
-  for s in bare stub pistache $PAIR apikey-limited apikey-credits jwt flexible badkey badsum verify noop; do
+  for s in bare stub pistache $PAIR apikey-limited apikey-credits jwt jwt-es256 flexible badkey badsum verify noop; do
     if [ "$s" = badkey ]; then LOOKUPS_BEFORE=$(key_lookups); fi
     scenario "$s" "$r"
     if [ "$s" = badsum ]; then LOOKUPS_DURING=$((LOOKUPS_DURING + $(key_lookups) - LOOKUPS_BEFORE)); fi

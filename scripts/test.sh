@@ -57,7 +57,8 @@ LOGIN_WINDOW_SECONDS=3
 # Webhooks: the tests' receiver (scripts/webhook-receiver.mjs, started by stack.sh
 # because RECEIVER_PORT is set) is the operator's endpoint; it is on loopback, which
 # only WEBHOOK_ALLOW_PRIVATE=1 allows (the run command never sets it).
-# Ports: the stack uses BASE..BASE+11, the run-command test +12..15, webhook_private_test +17 and +18.
+# Ports: the stack uses BASE..BASE+11, the run-command test +12..15, webhook_private_test +17 and +18,
+# signing_keys_test +19 (ES256 authd) and +20 (EdDSA authd); +21, +22 spare.
 RECEIVER_PORT=$((BASE + 16))
 WEBHOOK_ALLOW_PRIVATE=1
 WEBHOOK_URL=http://127.0.0.1:$((BASE + 16))/hook/operator

@@ -124,6 +124,54 @@ bool isWebhookSecretShape(std::string_view s) {
   return key && key->size() >= 16;
 }
 
+// "a.pem, b.pem," → {"a.pem", "b.pem"}: spaces around names and empty items are dropped.
+std::vector<std::string> splitPaths(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+// JWT_ALGORITHM and its key files: the current key must be a private key of that algorithm; previous keys
+// may be private or public PEMs and sign with their own type's algorithm.
+void loadSigningKeys(Reader& r, Config& c, const EnvMap& env) {
+  std::string alg = "HS256";
+  r.oneOf("JWT_ALGORITHM", alg, {"HS256", "ES256", "EdDSA"});
+  c.jwtAlgorithm = crypto::parseJwsAlg(alg).value_or(crypto::JwsAlg::kHs256);
+  r.str("JWT_PRIVATE_KEY_FILE", c.jwtPrivateKeyFile);
+  if (const auto it = env.find("JWT_PREVIOUS_KEY_FILES"); it != env.end())
+    c.jwtPreviousKeyFiles = splitPaths(it->second);
+  if (r.error()) return;
+  if (c.jwtAlgorithm == crypto::JwsAlg::kHs256) {
+    if (!c.jwtPrivateKeyFile.empty())
+      r.fail("JWT_PRIVATE_KEY_FILE", "is used only with JWT_ALGORITHM=ES256 or EdDSA (JWT_ALGORITHM is HS256)");
+  } else if (c.jwtPrivateKeyFile.empty()) {
+    r.fail("JWT_PRIVATE_KEY_FILE", "is required with JWT_ALGORITHM=" + alg + " (generate one with: " +
+                                       (c.jwtAlgorithm == crypto::JwsAlg::kEs256
+                                            ? "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256"
+                                            : "openssl genpkey -algorithm ED25519") +
+                                       " -out key.pem; chmod 600 key.pem)");
+  } else if (auto key = crypto::SigningKey::loadPemFile(c.jwtPrivateKeyFile, c.jwtAlgorithm, true); !key) {
+    r.fail("JWT_PRIVATE_KEY_FILE", key.error());
+  } else {
+    c.jwtKey = std::make_shared<const crypto::SigningKey>(std::move(*key));
+  }
+  for (const auto& path : c.jwtPreviousKeyFiles) {
+    if (r.error()) return;
+    if (auto key = crypto::SigningKey::loadPemFile(path, std::nullopt, false); !key) {
+      r.fail("JWT_PREVIOUS_KEY_FILES", key.error());
+    } else {
+      c.jwtPreviousKeys.push_back(std::make_shared<const crypto::SigningKey>(std::move(*key)));
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
@@ -182,6 +230,7 @@ std::expected<Config, std::string> load(const EnvMap& env) {
   r.str("JWT_REFRESH_SECRET", c.jwtRefreshSecret);
   r.seconds("JWT_REFRESH_EXPIRES_IN", c.refreshExpiresIn);
   r.str("JWT_ISSUER", c.jwtIssuer);
+  loadSigningKeys(r, c, env);
 
   r.integer("ARGON2_MEMORY_KIB", c.argon2MemoryKiB, 8, 4 << 20);
   r.integer("ARGON2_ITERATIONS", c.argon2Iterations, 1, 64);

@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/dotenv.hpp"
+#include "core/signing_key.hpp"
 
 namespace authd::config {
 
@@ -48,6 +51,13 @@ struct Config {
   std::string jwtRefreshSecret;                      // JWT_REFRESH_SECRET (optional)
   std::chrono::seconds refreshExpiresIn{7 * 86400};  // JWT_REFRESH_EXPIRES_IN
   std::string jwtIssuer = "authd";                   // JWT_ISSUER
+  // Access-token signing (README "Signing keys"): the keys are read and checked by load(), so a bad key
+  // file stops start-up with one line naming it.
+  crypto::JwsAlg jwtAlgorithm = crypto::JwsAlg::kHs256;  // JWT_ALGORITHM: HS256|ES256|EdDSA
+  std::string jwtPrivateKeyFile;                         // JWT_PRIVATE_KEY_FILE: PEM, required for ES256/EdDSA
+  std::vector<std::string> jwtPreviousKeyFiles;          // JWT_PREVIOUS_KEY_FILES: comma-separated PEM paths
+  std::shared_ptr<const crypto::SigningKey> jwtKey;      // JWT_PRIVATE_KEY_FILE's key; null under HS256
+  std::vector<std::shared_ptr<const crypto::SigningKey>> jwtPreviousKeys;  // in JWT_PREVIOUS_KEY_FILES' order
 
   // Passwords: argon2id, OWASP minimums (m=19 MiB, t=2) enforced outside dev.
   uint32_t argon2MemoryKiB = 19456;  // ARGON2_MEMORY_KIB

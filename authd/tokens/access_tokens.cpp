@@ -1,7 +1,9 @@
 #include "tokens/access_tokens.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -17,11 +19,14 @@ using nlohmann::json;
 
 // Far above any token we issue; bounds the work an attacker can make us do.
 constexpr size_t kMaxTokenBytes = 8192;
-// The only header we issue; its encoding lets verify() skip a JSON parse.
-constexpr std::string_view kHeaderJson = R"({"alg":"HS256","typ":"JWT"})";
+// The header of tokens issued before kids: verified (with JWT_SECRET) only while HS256 is current.
+constexpr std::string_view kLegacyHeaderJson = R"({"alg":"HS256","typ":"JWT"})";
 constexpr size_t kHmacBytes = 32;
 // Clocks of the instances that issue and verify may differ by this much (Envoy's jwt_authn default).
 constexpr int64_t kClockSkewSeconds = 60;
+// Header members that name or carry a key (RFC 7515 §4.1.2-4.1.6): the verifier picks the key from its own
+// set by kid, never from the token, so a token that offers one is refused rather than ignored.
+constexpr const char* kKeyCarryingMembers[] = {"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"};
 
 bool isBase64UrlChar(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -109,32 +114,49 @@ std::optional<int64_t> integerMember(const json& obj, const char* key) {
   return std::nullopt;
 }
 
-// Exactly HS256: a header naming any other algorithm (none, HS512, RS256 for
-// key confusion) is refused before the signature is even looked at, and so is
-// one with `crit`: authd understands no JWS extension, and RFC 7515 §4.1.11
-// says a recipient that does not understand a listed extension must refuse.
-bool headerAcceptable(std::string_view part, std::string_view expectedEncoded) {
-  if (part == expectedEncoded) return true;
-  const auto header = decodeObject(part);
-  if (!header) return false;
-  const std::string* alg = stringMember(*header, "alg");
-  if (alg == nullptr || *alg != "HS256") return false;
-  if (member(*header, "crit") != nullptr) return false;
-  if (const json* typ = member(*header, "typ"); typ != nullptr) {
-    const auto* s = typ->get_ptr<const std::string*>();
-    if (s == nullptr || *s != "JWT") return false;
-  }
-  return true;
+// One key that verifies: its pinned algorithm, its kid and the exact header authd issues with it.
+struct VerifyKey {
+  crypto::JwsAlg alg;
+  std::string kid;
+  const crypto::SigningKey* key;  // nullptr for HS256 (the secret)
+  std::string headerEncoded;      // base64url of {"alg","kid","typ":"JWT"}: the fast path skips a JSON parse
+};
+
+std::string bytesOf(const std::array<uint8_t, 32>& d) {
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
-class Hs256AccessTokens final : public AccessTokens {
+class JwsAccessTokens final : public AccessTokens {
  public:
-  Hs256AccessTokens(std::string secret, std::string issuer, std::chrono::seconds ttl, const Clock& clock)
-      : secret_(std::move(secret)),
+  JwsAccessTokens(SigningKeys keys, std::string issuer, std::chrono::seconds ttl, const Clock& clock)
+      : keys_(std::move(keys)),
         issuer_(std::move(issuer)),
         ttl_(ttl),
         clock_(clock),
-        headerEncoded_(crypto::base64UrlEncode(kHeaderJson)) {}
+        legacyHeaderEncoded_(crypto::base64UrlEncode(kLegacyHeaderJson)) {
+    json published = json::array();
+    const auto add = [&](crypto::JwsAlg alg, std::string kid, const crypto::SigningKey* key) {
+      // The same key given twice (current and previous) is one entry: a kid names one key.
+      if (std::ranges::any_of(verifyKeys_, [&](const VerifyKey& k) { return k.kid == kid; })) return;
+      const json header = {{"alg", crypto::jwsAlgName(alg)}, {"kid", kid}, {"typ", "JWT"}};
+      verifyKeys_.push_back({alg, kid, key, crypto::base64UrlEncode(header.dump())});
+      if (key == nullptr) return;
+      json jwk = key->publicJwk();
+      jwk["kid"] = kid;
+      jwk["alg"] = crypto::jwsAlgName(alg);
+      jwk["use"] = "sig";
+      published.push_back(std::move(jwk));
+    };
+    if (keys_.current) {
+      add(keys_.current->alg(), keys_.current->kid(), keys_.current.get());
+    } else {
+      // RFC 7638 §3.2 for a symmetric key: {"k","kty":"oct"}. A hash of the secret, never the secret.
+      add(crypto::JwsAlg::kHs256,
+          crypto::jwkThumbprint({{"k", crypto::base64UrlEncode(keys_.hmacSecret)}, {"kty", "oct"}}), nullptr);
+    }
+    for (const auto& k : keys_.previous) add(k->alg(), k->kid(), k.get());
+    jwks_ = json{{"keys", std::move(published)}}.dump();
+  }
 
   std::string issue(std::string_view userId, std::string_view email, std::string_view sessionId) const override {
     const int64_t now = toUnixSeconds(clock_.now());
@@ -143,14 +165,17 @@ class Hs256AccessTokens final : public AccessTokens {
         {"iat", now},    {"iss", issuer_}, {"exp", now + ttl_.count()},
     };
     if (!sessionId.empty()) payload["sid"] = sessionId;
+    const VerifyKey& current = verifyKeys_.front();
     // `replace` instead of throwing: emails are validated upstream, and issue()
     // must not throw on a stray invalid UTF-8 byte.
-    std::string token = headerEncoded_;
+    std::string token = current.headerEncoded;
     token += '.';
     token += crypto::base64UrlEncode(payload.dump(-1, ' ', false, json::error_handler_t::replace));
-    const auto mac = crypto::hmacSha256(secret_, token);
+    const std::string signature =
+        current.key == nullptr ? bytesOf(crypto::hmacSha256(keys_.hmacSecret, token)) : current.key->sign(token);
+    if (signature.empty()) std::abort();  // OpenSSL failing to sign with a loaded key leaves nothing safe to do
     token += '.';
-    token += crypto::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+    token += crypto::base64UrlEncode(signature);
     return token;
   }
 
@@ -163,25 +188,69 @@ class Hs256AccessTokens final : public AccessTokens {
     }
   }
 
+  const std::string& jwks() const override { return jwks_; }
+  const std::string& currentKid() const override { return verifyKeys_.front().kid; }
+
  private:
   Result<AccessClaims> verifyOrThrowOnOom(std::string_view token) const {
     const auto parts = split(token);
     if (!parts) return fail(Code::kInvalidToken, "malformed");
-    if (!headerAcceptable(parts->header, headerEncoded_)) return fail(Code::kInvalidToken, "unacceptable_header");
+    const auto key = keyFor(parts->header);
+    if (!key) return std::unexpected(key.error());
 
     // The signature is checked before any claim is read, so forged payloads
     // never reach the JSON parser.
     const auto signature = crypto::base64UrlDecode(parts->signature);
-    if (!signature || signature->size() != kHmacBytes) return fail(Code::kInvalidToken, "bad_signature");
-    const auto mac = crypto::hmacSha256(secret_, parts->signingInput);
-    if (!crypto::constantTimeEqual(*signature, std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size())))
+    if (!signature) return fail(Code::kInvalidToken, "bad_signature");
+    if ((*key)->key == nullptr) {
+      if (signature->size() != kHmacBytes ||
+          !crypto::constantTimeEqual(*signature, bytesOf(crypto::hmacSha256(keys_.hmacSecret, parts->signingInput))))
+        return fail(Code::kInvalidToken, "bad_signature");
+    } else if (!(*key)->key->verify(parts->signingInput, *signature)) {
       return fail(Code::kInvalidToken, "bad_signature");
+    }
 
     const auto payload = decodeObject(parts->payload);
     if (!payload) return fail(Code::kInvalidToken, "payload_not_an_object");
     return checkClaims(*payload);
   }
 
+  // The one key a header may be verified with. Its alg must be the kid's key's algorithm: a header naming
+  // any other (none, HS256 under an ES256 kid for key confusion, RS256) is refused before the signature is
+  // looked at, and so is one with `crit` (authd understands no JWS extension, and RFC 7515 §4.1.11 says a
+  // recipient that does not understand a listed extension must refuse) or one that carries its own key.
+  Result<const VerifyKey*> keyFor(std::string_view part) const {
+    for (const auto& k : verifyKeys_) {
+      if (part == k.headerEncoded) return &k;
+    }
+    const bool hs256Current = !keys_.current;
+    if (hs256Current && part == legacyHeaderEncoded_) return &verifyKeys_.front();
+    const auto header = decodeObject(part);
+    if (!header) return fail(Code::kInvalidToken, "unacceptable_header");
+    const std::string* algName = stringMember(*header, "alg");
+    const auto alg = algName == nullptr ? std::nullopt : crypto::parseJwsAlg(*algName);
+    if (!alg) return fail(Code::kInvalidToken, "unacceptable_alg");
+    if (member(*header, "crit") != nullptr) return fail(Code::kInvalidToken, "unacceptable_header");
+    for (const char* m : kKeyCarryingMembers) {
+      if (member(*header, m) != nullptr) return fail(Code::kInvalidToken, "header_carries_key");
+    }
+    if (const json* typ = member(*header, "typ"); typ != nullptr) {
+      const auto* s = typ->get_ptr<const std::string*>();
+      if (s == nullptr || *s != "JWT") return fail(Code::kInvalidToken, "unacceptable_header");
+    }
+    const json* kidMember = member(*header, "kid");
+    if (kidMember == nullptr) {
+      // Issued before kids: only the HS256 secret ever signed those, and only while it is current.
+      if (*alg == crypto::JwsAlg::kHs256 && hs256Current) return &verifyKeys_.front();
+      return fail(Code::kInvalidToken, "missing_kid");
+    }
+    const auto* kid = kidMember->get_ptr<const std::string*>();
+    if (kid == nullptr) return fail(Code::kInvalidToken, "unknown_kid");
+    const auto it = std::ranges::find_if(verifyKeys_, [&](const VerifyKey& k) { return k.kid == *kid; });
+    if (it == verifyKeys_.end()) return fail(Code::kInvalidToken, "unknown_kid");
+    if (it->alg != *alg) return fail(Code::kInvalidToken, "alg_mismatch");
+    return &*it;
+  }
   // The claims of a token whose signature is good: only what authd itself issues passes. Each refusal
   // says why in the request log (the message), never to the client (one message per code).
   Result<AccessClaims> checkClaims(const json& payload) const {
@@ -216,18 +285,25 @@ class Hs256AccessTokens final : public AccessTokens {
     return AccessClaims{*sub, *email, *jti, *iat, *exp, sid ? *sid : std::string()};
   }
 
-  std::string secret_;
+  SigningKeys keys_;
   std::string issuer_;
   std::chrono::seconds ttl_;
   const Clock& clock_;
-  std::string headerEncoded_;
+  std::string legacyHeaderEncoded_;
+  std::vector<VerifyKey> verifyKeys_;  // current first; points into keys_
+  std::string jwks_;
 };
 
 }  // namespace
 
+std::unique_ptr<AccessTokens> AccessTokens::create(SigningKeys keys, std::string issuer, std::chrono::seconds ttl,
+                                                   const Clock& clock) {
+  return std::make_unique<JwsAccessTokens>(std::move(keys), std::move(issuer), ttl, clock);
+}
+
 std::unique_ptr<AccessTokens> AccessTokens::createHs256(std::string secret, std::string issuer,
                                                         std::chrono::seconds ttl, const Clock& clock) {
-  return std::make_unique<Hs256AccessTokens>(std::move(secret), std::move(issuer), ttl, clock);
+  return create(SigningKeys{std::move(secret), nullptr, {}}, std::move(issuer), ttl, clock);
 }
 
 }  // namespace authd::tokens

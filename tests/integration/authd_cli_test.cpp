@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -200,6 +201,42 @@ TEST_F(AuthdCliTest, OperatorWebhookNeedsAStandardSecret) {
   EXPECT_EQ(r.exitCode, 2) << r.output;
   EXPECT_NE(r.output.find("WEBHOOK_SECRET: must be a Standard Webhooks secret"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << r.output;
+}
+
+// A bad signing key stops `authd serve` before anything connects, with exit code 2 and one line naming
+// the variable and the file: a world-readable private key, a key of the wrong type, a missing previous key.
+TEST_F(AuthdCliTest, BadSigningKeyFileStopsStartUp) {
+  TempDir dir("authd-cli-keys");
+  const auto write = [&](const std::string& name, const std::string& cmd, fs::perms mode) {
+    const fs::path p = dir.path() / name;
+    EXPECT_EQ(std::system((cmd + " -out " + shellQuote(p.string()) + " 2>/dev/null").c_str()), 0) << cmd;
+    fs::permissions(p, mode);
+    return p.string();
+  };
+  const auto owner = fs::perms::owner_read | fs::perms::owner_write;
+  const auto open = write("open.pem", "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+                          owner | fs::perms::group_read | fs::perms::others_read);
+  const auto ed = write("ed.pem", "openssl genpkey -algorithm ED25519", owner);
+  const Env base = with(stackEnv(), "AUTHD_ENV_FILE", "/dev/null");
+
+  auto r = runAuthd(with(with(base, "JWT_ALGORITHM", "ES256"), "JWT_PRIVATE_KEY_FILE", open), "serve");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("authd: config: JWT_PRIVATE_KEY_FILE: " + open + ": a private key readable by everyone"),
+            std::string::npos)
+      << r.output;
+  r = runAuthd(with(with(base, "JWT_ALGORITHM", "ES256"), "JWT_PRIVATE_KEY_FILE", ed), "serve");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(
+      r.output.find("JWT_PRIVATE_KEY_FILE: " + ed + ": a key of type ED25519, expected an EC P-256 key for ES256"),
+      std::string::npos)
+      << r.output;
+  r = runAuthd(with(with(with(base, "JWT_ALGORITHM", "EdDSA"), "JWT_PRIVATE_KEY_FILE", ed), "JWT_PREVIOUS_KEY_FILES",
+                    (dir.path() / "gone.pem").string()),
+               "serve");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("JWT_PREVIOUS_KEY_FILES: " + (dir.path() / "gone.pem").string() + ": cannot read"),
+            std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "support/http_client.hpp"
 #include "support/key_api.hpp"
 #include "support/matchers.hpp"
+#include "support/process.hpp"
 #include "support/test_env.hpp"
 
 extern char** environ;
@@ -50,44 +51,6 @@ bool ensureDatabase(const std::string& name) {
                              shellQuote("CREATE DATABASE " + name + " OWNER " + testEnv().dbUser) + " >/dev/null";
   return std::system(create.c_str()) == 0;
 }
-
-// A program run with exactly these arguments and settings; stopped (SIGTERM, then waited for) when
-// the scope ends.
-class Process {
- public:
-  Process(std::vector<std::string> args, const std::vector<std::pair<std::string, std::string>>& settings) {
-    std::vector<std::string> env = {"PATH=/usr/bin:/bin"};
-    for (const auto& [k, v] : settings) env.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  ~Process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 150 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(100ms);
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  bool started() const { return pid_ > 0; }
-
- private:
-  pid_t pid_ = -1;
-};
 
 TEST(WebhookPrivateTest, AnOperatorsAuthdRefusesPrivateTargets) {
   const TestEnv& t = testEnv();

@@ -98,6 +98,15 @@ JWT="$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' "$OUT")"
 status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX/protected/user-only" \
   -H "Authorization: Bearer $JWT")"
 [ "$status" = 200 ] || fail "guarded /protected/user-only with the JWT answered $status"
+# The fresh .env signs with ES256: a 0600 P-256 key in the data folder, its kid in the token, its public key
+# at /.well-known/jwks.json through nginx.
+KEY_FILE="$(sed -n 's/^JWT_PRIVATE_KEY_FILE=//p' "$CHECKOUT/.env")"
+grep -qx 'JWT_ALGORITHM=ES256' "$CHECKOUT/.env" || fail "the fresh .env does not set JWT_ALGORITHM=ES256"
+[ "$(stat -c %a "$KEY_FILE")" = 600 ] || fail "$KEY_FILE is mode $(stat -c %a "$KEY_FILE"), not 600"
+HEADER="$(printf '%s' "${JWT%%.*}" | tr '_-' '/+' | base64 -d 2>/dev/null || true)"
+case "$HEADER" in *'"alg":"ES256"'*'"kid":'*) ;; *) fail "the access token's header is $HEADER" ;; esac
+curl -sS "http://127.0.0.1:$NGINX/.well-known/jwks.json" | grep -q '"alg":"ES256"' ||
+  fail "/.well-known/jwks.json through nginx does not list the ES256 key"
 status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX/protected/user-only")"
 [ "$status" = 401 ] || fail "guarded /protected/user-only without credentials answered $status"
 # The run command does not set WEBHOOK_ALLOW_PRIVATE (only the test stack does): a loopback webhook is refused.

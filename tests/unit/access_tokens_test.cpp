@@ -63,12 +63,18 @@ TEST_F(AccessTokensTest, IssuedTokenVerifiesWithItsClaims) {
   EXPECT_EQ(claims->exp, claims->iat + 3600);
 }
 
-// The header is exactly {"alg":"HS256","typ":"JWT"} and the payload has every claim the spec lists.
+// The header is exactly {"alg":"HS256","kid":…,"typ":"JWT"}, the kid being the RFC 7638 thumbprint of the
+// secret's oct JWK, and the payload has every claim the spec lists.
 TEST_F(AccessTokensTest, IssuedTokenHasExactHeaderAndAllClaims) {
   const std::string token = tokens_->issue(kUserId, "a@example.com");
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
-  EXPECT_EQ(crypto::base64UrlDecode(token.substr(0, dot1)).value(), kHs256Header);
+  const auto digest = crypto::sha256(R"({"k":")" + b64(kSecret) + R"(","kty":"oct"})");
+  const std::string kid = b64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  EXPECT_EQ(tokens_->currentKid(), kid);
+  EXPECT_EQ(crypto::base64UrlDecode(token.substr(0, dot1)).value(),
+            R"({"alg":"HS256","kid":")" + kid + R"(","typ":"JWT"})");
+  EXPECT_EQ(tokens_->jwks(), R"({"keys":[]})") << "the secret is never published";
   const json payload = json::parse(crypto::base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1)).value());
   EXPECT_EQ(payload.at("sub"), kUserId);
   EXPECT_EQ(payload.at("email"), "a@example.com");

@@ -13,6 +13,7 @@
 
 #include "events/signature.hpp"
 #include "keys/api_key.hpp"
+#include "unit/test_keys.hpp"
 
 namespace authd::config {
 namespace {
@@ -544,6 +545,92 @@ TEST(ConfigTest, GatherEnvironmentReportsBadDotenv) {
   auto r = gatherEnvironment(file.string());
   std::filesystem::remove_all(dir);
   EXPECT_FALSE(r);
+}
+
+// Without JWT_ALGORITHM access tokens stay HS256 with JWT_SECRET and no key file is read.
+TEST(ConfigTest, JwtAlgorithmDefaultsToHs256) {
+  const Config c = loadOk(envWith());
+  EXPECT_EQ(c.jwtAlgorithm, crypto::JwsAlg::kHs256);
+  EXPECT_EQ(c.jwtKey, nullptr);
+  EXPECT_TRUE(c.jwtPreviousKeys.empty());
+  EXPECT_NE(loadError(envWith({{"JWT_ALGORITHM", "RS256"}})).find("JWT_ALGORITHM: expected one of HS256|ES256|EdDSA"),
+            std::string::npos);
+  EXPECT_NE(loadError(envWith({{"JWT_ALGORITHM", "none"}})).find("JWT_ALGORITHM"), std::string::npos);
+}
+
+// ES256 and EdDSA load their private key file; JWT_SECRET stays required (it seals webhook secrets).
+TEST(ConfigTest, AsymmetricAlgorithmsLoadTheirKey) {
+  const auto ec = testkeys::writeKeyFile(testkeys::kEcP256Pem);
+  const auto ed = testkeys::writeKeyFile(testkeys::kEd25519Pem);
+  const Config es = loadOk(envWith({{"JWT_ALGORITHM", "ES256"}, {"JWT_PRIVATE_KEY_FILE", ec}}));
+  EXPECT_EQ(es.jwtAlgorithm, crypto::JwsAlg::kEs256);
+  ASSERT_NE(es.jwtKey, nullptr);
+  EXPECT_EQ(es.jwtKey->alg(), crypto::JwsAlg::kEs256);
+  const Config eddsa = loadOk(envWith({{"JWT_ALGORITHM", "EdDSA"}, {"JWT_PRIVATE_KEY_FILE", ed}}));
+  ASSERT_NE(eddsa.jwtKey, nullptr);
+  EXPECT_EQ(eddsa.jwtKey->alg(), crypto::JwsAlg::kEdDsa);
+  EXPECT_NE(loadError({{"JWT_ALGORITHM", "ES256"}, {"JWT_PRIVATE_KEY_FILE", ec}}).find("JWT_SECRET: is required"),
+            std::string::npos);
+  ::unlink(ec.c_str());
+  ::unlink(ed.c_str());
+}
+
+// The key file is required for ES256/EdDSA, and refused under HS256 (a forgotten JWT_ALGORITHM).
+TEST(ConfigTest, PrivateKeyFileRequiredExactlyForAsymmetric) {
+  EXPECT_EQ(loadError(envWith({{"JWT_ALGORITHM", "ES256"}}))
+                .rfind("JWT_PRIVATE_KEY_FILE: is required with "
+                       "JWT_ALGORITHM=ES256",
+                       0),
+            0u);
+  const auto ec = testkeys::writeKeyFile(testkeys::kEcP256Pem);
+  EXPECT_EQ(loadError(envWith({{"JWT_PRIVATE_KEY_FILE", ec}})).rfind("JWT_PRIVATE_KEY_FILE: is used only with", 0), 0u);
+  ::unlink(ec.c_str());
+}
+
+// Each bad key file is one line naming the variable and the file: missing, world-readable, not a key, a
+// public key where the private one is needed, the wrong type for the algorithm.
+TEST(ConfigTest, BadKeyFilesNameTheFile) {
+  const auto open = testkeys::writeKeyFile(testkeys::kEcP256Pem, 0644);
+  const auto junk = testkeys::writeKeyFile("not a key\n");
+  const auto pub = testkeys::writeKeyFile(testkeys::kEcP256PublicPem);
+  const auto rsa = testkeys::writeKeyFile(testkeys::kRsaPem);
+  const auto ec = testkeys::writeKeyFile(testkeys::kEcP256Pem);
+  const struct {
+    std::string alg, file, says;
+  } cases[] = {
+      {"ES256", "/nonexistent/k.pem", "/nonexistent/k.pem: cannot read the key file"},
+      {"ES256", open, open + ": a private key readable by everyone"},
+      {"ES256", junk, junk + ": not a PEM private key"},
+      {"ES256", pub, pub + ": not a PEM private key"},
+      {"ES256", rsa, rsa + ": a key of type RSA, expected an EC P-256 key for ES256"},
+      {"EdDSA", ec, ec + ": an EC key on prime256v1, expected an Ed25519 key for EdDSA"},
+  };
+  for (const auto& c : cases) {
+    const auto e = loadError(envWith({{"JWT_ALGORITHM", c.alg}, {"JWT_PRIVATE_KEY_FILE", c.file}}));
+    EXPECT_EQ(e.rfind("JWT_PRIVATE_KEY_FILE: " + c.says, 0), 0u) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << "one line: " << e;
+  }
+  for (const auto& p : {open, junk, pub, rsa, ec}) ::unlink(p.c_str());
+}
+
+// Previous keys: a comma-separated list of private or public PEMs of either type, in order; a bad one
+// names JWT_PREVIOUS_KEY_FILES and the file.
+TEST(ConfigTest, PreviousKeyFiles) {
+  const auto ec = testkeys::writeKeyFile(testkeys::kEcP256SecondPem);
+  const auto edPub = testkeys::writeKeyFile(testkeys::kEd25519PublicPem, 0644);
+  const auto cur = testkeys::writeKeyFile(testkeys::kEcP256Pem);
+  const Config c = loadOk(envWith({{"JWT_ALGORITHM", "ES256"},
+                                   {"JWT_PRIVATE_KEY_FILE", cur},
+                                   {"JWT_PREVIOUS_KEY_FILES", " " + ec + " , " + edPub + ","}}));
+  ASSERT_EQ(c.jwtPreviousKeys.size(), 2u);
+  EXPECT_EQ(c.jwtPreviousKeyFiles, (std::vector<std::string>{ec, edPub}));
+  EXPECT_EQ(c.jwtPreviousKeys[0]->alg(), crypto::JwsAlg::kEs256);
+  EXPECT_EQ(c.jwtPreviousKeys[1]->alg(), crypto::JwsAlg::kEdDsa);
+  EXPECT_EQ(loadOk(envWith({{"JWT_PREVIOUS_KEY_FILES", ec}})).jwtPreviousKeys.size(), 1u) << "under HS256 too";
+  const auto rsa = testkeys::writeKeyFile(testkeys::kRsaPem);
+  const auto e = loadError(envWith({{"JWT_PREVIOUS_KEY_FILES", ec + "," + rsa}}));
+  EXPECT_EQ(e.rfind("JWT_PREVIOUS_KEY_FILES: " + rsa + ": a key of type RSA", 0), 0u) << e;
+  for (const auto& p : {ec, edPub, cur, rsa}) ::unlink(p.c_str());
 }
 
 }  // namespace
