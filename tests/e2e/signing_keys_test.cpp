@@ -30,11 +30,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-fs::path authdBinary() {
-  const fs::path self = fs::read_symlink("/proc/self/exe");
-  return fs::weakly_canonical(self.parent_path() / ".." / "authd" / "authd");
-}
-
 fs::path repoRoot() { return fs::path(testEnv().stackScript).parent_path().parent_path(); }
 
 // `openssl genpkey ARGS` into dir/name, mode 0600.
@@ -57,7 +52,7 @@ Settings withStack(Settings jwt, uint16_t port) {
 // An extra authd on `port`, its log in dir; stopped when the scope ends.
 struct Instance {
   Instance(uint16_t port, const fs::path& dir, Settings jwt)
-      : process({authdBinary().string(), "serve"}, withStack(std::move(jwt), port),
+      : process({authdBinary(), "serve"}, withStack(std::move(jwt), port),
                 (dir / ("authd-" + std::to_string(port) + ".log")).string()) {}
   Process process;
 };
