@@ -214,7 +214,8 @@ TEST(Sessions, PasswordResetThroughTheOperatorWebhook) {
   const auto audit = call("GET", "/audit", a.accessToken);
   ASSERT_EQ(statusOf(audit), 200) << describe(audit);
   bool listed = false;
-  for (const auto& e : audit->json()["events"]) {
+  const json log = audit->json();
+  for (const auto& e : log["events"]) {
     if (e.value("type", "") != "user.password_reset_requested") continue;
     listed = true;
     EXPECT_EQ(e["data"], json::object()) << e;

@@ -379,9 +379,10 @@ inline constexpr const char* kSpendUserResets =
 inline constexpr const char* kRequestReset =
     "WITH u AS (SELECT id FROM users WHERE lower(email) = $1 AND is_active LIMIT 1), "
     "r AS (INSERT INTO password_resets (id, user_id, token_hash, expires_at) "
-    "SELECT $2::uuid, u.id, $3, to_timestamp($4::double precision / 1000) FROM u RETURNING user_id), "
+    "SELECT $2::uuid, u.id, $3::text, to_timestamp($4::double precision / 1000) FROM u RETURNING user_id), "
     "e AS (INSERT INTO events (type, user_id, actor_type, actor_id, target_type, target_id, client_address, "
-    "user_agent, data) SELECT $5, r.user_id, $6, NULL, $7, r.user_id::text, nullif($8, ''), nullif($9, ''), "
+    "user_agent, data) SELECT $5::text, r.user_id, $6::text, NULL::text, $7::text, r.user_id::text, "
+    "nullif($8::text, ''), nullif($9::text, ''), "
     "$10::jsonb FROM r RETURNING id, type), "
     "d AS (INSERT INTO webhook_deliveries (webhook_id, event_id) SELECT w.id, e.id FROM e JOIN webhooks w "
     "ON w.deleted_at IS NULL AND w.user_id IS NULL AND (cardinality(w.events) = 0 OR e.type = ANY(w.events))) "
