@@ -7,6 +7,8 @@
 #include "accounts/account_service.hpp"
 #include "accounts/login_throttle.hpp"
 #include "accounts/password_hasher.hpp"
+#include "accounts/password_service.hpp"
+#include "accounts/session_service.hpp"
 #include "core/logging.hpp"
 #include "core/worker_pool.hpp"
 #include "delivery/curl_sender.hpp"
@@ -23,6 +25,7 @@
 #include "http/key_routes.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "http/session_routes.hpp"
 #include "http/usage_routes.hpp"
 #include "http/verify_route.hpp"
 #include "http/webhook_routes.hpp"
@@ -37,6 +40,7 @@
 #include "store/pg/pg_key_store.hpp"
 #include "store/pg/pg_outbox.hpp"
 #include "store/pg/pg_revoker.hpp"
+#include "store/pg/pg_sessions.hpp"
 #include "store/pg/pg_usage_reader.hpp"
 #include "store/pg/pg_usage_sink.hpp"
 #include "store/pg/pg_webhooks.hpp"
@@ -114,6 +118,7 @@ struct App::Parts {
 
   store::pg::PgUserStore users;
   store::pg::PgRefreshStore refreshStore;
+  store::pg::PgSessionStore sessionStore;  // GET /auth/sessions, password change and reset
   store::pg::PgAccessTokenRevoker revoker;
   tokens::DenylistPruner denylistPruner;
   store::redis::RedisWindowedCounter counters;  // login throttling and leak reports
@@ -147,6 +152,9 @@ struct App::Parts {
   events::SecretBox secretBox;
   store::pg::PgWebhookStore webhookStore;
   events::WebhookService webhooks;
+  // Sessions and passwords (issue 17); a reset's token is sealed with the webhook secrets' box.
+  accounts::SessionService sessions;
+  accounts::PasswordService passwords;
 
   // The audit log: GET /audit, and its upkeep (retention prune, expiry scan) on the housekeeper's thread.
   store::pg::PgAudit audit;
@@ -166,6 +174,12 @@ struct App::Parts {
   std::unique_ptr<http::HttpServer> server;
   bool started = false;
   bool stopped = false;
+
+  // A revoked family (logout, reuse detection, a session ended, a password changed) denies its session's access
+  // tokens on every instance.
+  void sessionRevoked(const std::string& familyId, int64_t revokedAt) {
+    bus.publish(Change{ChangeKind::kSessionRevoked, familyId, tokens::sessionDenialEnd(revokedAt, cfg.jwtExpiresIn)});
+  }
 
   metrics::Snapshot snapshot() const {
     metrics::Snapshot s;
@@ -221,11 +235,8 @@ struct App::Parts {
         eventWriter(*pg, eventsWritten),
         users(*pg, eventsWritten),
         // A revoked family (logout, reuse detection) denies its session's access tokens on every instance.
-        refreshStore(*pg, eventsWritten,
-                     [this](const std::string& familyId, int64_t revokedAt) {
-                       bus.publish(Change{ChangeKind::kSessionRevoked, familyId,
-                                          tokens::sessionDenialEnd(revokedAt, cfg.jwtExpiresIn)});
-                     }),
+        refreshStore(*pg, eventsWritten, [this](const std::string& id, int64_t at) { sessionRevoked(id, at); }),
+        sessionStore(*pg, eventsWritten, [this](const std::string& id, int64_t at) { sessionRevoked(id, at); }),
         revoker(*pg, bus, c.jwtExpiresIn, eventsWritten),
         denylistPruner(denylist, revoker, clock, kDenylistPruneInterval),
         counters(redis),
@@ -260,6 +271,10 @@ struct App::Parts {
         secretBox(config::webhookSecretsKeyMaterial(c)),
         webhookStore(*pg, eventsWritten),
         webhooks(webhookStore, secretBox, {c.webhookAllowPrivate, c.webhookMaxPerUser}),
+        sessions(sessionStore),
+        passwords(
+            users, sessionStore, *hasher, throttle, counters, secretBox, clock,
+            {.ttl = std::chrono::minutes(15), .limitPerAddress = c.leakReportLimit, .window = c.leakReportWindow}),
         audit(*pg),
         auditLog(audit),
         expiryScanner(*pg, eventsWritten),
@@ -290,6 +305,7 @@ App::App(const config::Config& cfg) : parts_(std::make_unique<Parts>(cfg)) {
                                   });
   http::addJwksRoute(p.router, *p.access);
   http::addAccountRoutes(p.router, p.accounts, p.jwt);
+  http::addSessionRoutes(p.router, p.sessions, p.passwords, p.jwt, p.userStatus);
   http::addKeyRoutes(p.router, p.keys, p.jwt, p.userStatus, p.clock);
   http::addUsageRoutes(p.router, p.usage, p.jwt, p.userStatus, p.clock);
   http::addAuditRoutes(p.router, p.auditLog, p.jwt, p.userStatus);

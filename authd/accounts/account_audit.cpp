@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time_format.hpp"
+
 namespace authd::accounts::audit {
 namespace {
 
@@ -32,6 +34,24 @@ events::Event loginFailed(const std::optional<std::string>& userId, std::string_
 events::Event logout(const events::Context& ctx, std::string_view sessionId) {
   return events::make(events::type::kUserLogout, ctx.actor.id, ctx, kUser, ctx.actor.id,
                       json{{"sessionId", orNull(sessionId)}}.dump());
+}
+
+events::Event sessionRevoked(const events::Context& ctx, std::string_view userId, std::string_view sessionId,
+                             std::string_view reason) {
+  return events::make(events::type::kSessionRevoked, std::string(userId), ctx, "session", std::string(sessionId),
+                      json{{"sessionId", sessionId}, {"reason", reason}}.dump());
+}
+
+events::Event passwordChanged(const events::Context& ctx, std::string_view userId, std::string_view via) {
+  return events::make(events::type::kUserPasswordChanged, std::string(userId), ctx, kUser, std::string(userId),
+                      json{{"via", via}}.dump());
+}
+
+events::Event passwordResetRequested(std::string_view resetId, SysTime expiresAt, std::string_view sealedToken,
+                                     const events::Origin& origin) {
+  return events::make(
+      events::type::kUserPasswordResetRequested, "", events::Context::user("", origin), kUser, "",
+      json{{"resetId", resetId}, {"expiresAt", formatIso8601(expiresAt)}, {"sealedToken", sealedToken}}.dump());
 }
 
 }  // namespace authd::accounts::audit

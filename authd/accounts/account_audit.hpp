@@ -25,4 +25,16 @@ events::Event loginFailed(const std::optional<std::string>& userId, std::string_
 // user.logout by the user: {sessionId} (null when the token names none).
 events::Event logout(const events::Context& ctx, std::string_view sessionId);
 
+// session.revoked by `ctx`'s actor, in the log of `userId`: {sessionId, reason} (reason: "revoked", "logout_all",
+// "password_changed", "password_reset").
+events::Event sessionRevoked(const events::Context& ctx, std::string_view userId, std::string_view sessionId,
+                             std::string_view reason);
+// user.password_changed by `ctx`'s actor: {via} ("change" by the user, "reset" by a reset token).
+events::Event passwordChanged(const events::Context& ctx, std::string_view userId, std::string_view via);
+// user.password_reset_requested by an unauthenticated caller (actor {user, no id}); the store fills in the user:
+// {resetId, expiresAt, sealedToken} (the token sealed: events/sealed_token.hpp; never rendered but to the operator's
+// webhook, opened).
+events::Event passwordResetRequested(std::string_view resetId, SysTime expiresAt, std::string_view sealedToken,
+                                     const events::Origin& origin);
+
 }  // namespace authd::accounts::audit

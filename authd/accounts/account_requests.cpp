@@ -35,13 +35,15 @@ bool isAsciiAlnum(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-void checkPassword(const std::optional<std::string>& pw, std::vector<std::string>& errors) {
+// Signup's rules for a new password, named by `field` in the messages.
+void checkPassword(const std::optional<std::string>& pw, std::vector<std::string>& errors,
+                   std::string_view field = "password") {
   if (!pw) return;
   const size_t n = text::codePoints(*pw);
   if (n < kMinPassword || n > kMaxPassword) {
-    errors.push_back("password must be between 8 and 128 characters");
+    errors.push_back(std::string(field) + " must be between 8 and 128 characters");
   } else if (pw->find('\0') != std::string::npos) {
-    errors.push_back("password must not contain NUL characters");
+    errors.push_back(std::string(field) + " must not contain NUL characters");
   }
 }
 
@@ -149,6 +151,47 @@ Result<std::optional<std::string>> parseLogout(const json& body) {
   text::checkUnknownFields(body, "", kAllowed, errors);
   if (!errors.empty()) return fail(Error::validation(std::move(errors)));
   return token;
+}
+
+Result<ChangePasswordRequest> parseChangePassword(const json& body) {
+  std::vector<std::string> errors;
+  if (!objectOrFail(body, errors)) return fail(Error::validation(std::move(errors)));
+  auto current = stringField(body, "currentPassword", errors);
+  auto next = stringField(body, "newPassword", errors);
+  // Bounds only, like login's: a wrong current password is a 401, whatever its shape.
+  if (current && (current->empty() || current->size() > 4 * kMaxPassword)) {
+    errors.push_back("currentPassword must be between 8 and 128 characters");
+  }
+  checkPassword(next, errors, "newPassword");
+  static constexpr std::array<std::string_view, 2> kAllowed{"currentPassword", "newPassword"};
+  text::checkUnknownFields(body, "", kAllowed, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  return ChangePasswordRequest{std::move(*current), std::move(*next)};
+}
+
+Result<std::string> parseResetRequest(const json& body) {
+  std::vector<std::string> errors;
+  if (!objectOrFail(body, errors)) return fail(Error::validation(std::move(errors)));
+  auto email = stringField(body, "email", errors);
+  checkEmail(email, errors);
+  static constexpr std::array<std::string_view, 1> kAllowed{"email"};
+  text::checkUnknownFields(body, "", kAllowed, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  return *normalizeEmail(*email);
+}
+
+Result<ResetConfirmRequest> parseResetConfirm(const json& body) {
+  std::vector<std::string> errors;
+  if (!objectOrFail(body, errors)) return fail(Error::validation(std::move(errors)));
+  auto token = stringField(body, "token", errors);
+  auto next = stringField(body, "newPassword", errors);
+  // Any other shape is an unknown token (400 invalid_reset_token), decided by the service.
+  if (token && (token->empty() || token->size() > 512)) errors.push_back("token must be a non-empty string");
+  checkPassword(next, errors, "newPassword");
+  static constexpr std::array<std::string_view, 2> kAllowed{"token", "newPassword"};
+  text::checkUnknownFields(body, "", kAllowed, errors);
+  if (!errors.empty()) return fail(Error::validation(std::move(errors)));
+  return ResetConfirmRequest{std::move(*token), std::move(*next)};
 }
 
 }  // namespace authd::accounts

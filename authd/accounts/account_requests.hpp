@@ -36,6 +36,21 @@ Result<std::string> parseRefresh(const nlohmann::json& body);
 // POST /auth/logout: optional {refreshToken}; an empty body is fine.
 Result<std::optional<std::string>> parseLogout(const nlohmann::json& body);
 
+// POST /auth/password: {currentPassword, newPassword}.
+struct ChangePasswordRequest {
+  std::string currentPassword;
+  std::string newPassword;  // signup's password rules
+};
+Result<ChangePasswordRequest> parseChangePassword(const nlohmann::json& body);
+// POST /auth/password-reset/request: {email}; the email is normalised (accounts::normalizeEmail).
+Result<std::string> parseResetRequest(const nlohmann::json& body);
+// POST /auth/password-reset/confirm: {token, newPassword}.
+struct ResetConfirmRequest {
+  std::string token;
+  std::string newPassword;  // signup's password rules
+};
+Result<ResetConfirmRequest> parseResetConfirm(const nlohmann::json& body);
+
 // A syntactically valid email address (pragmatic RFC 5321 subset, ASCII only).
 bool isValidEmail(std::string_view email);
 

@@ -8,8 +8,9 @@
 
 namespace authd::accounts {
 
-Result<Session> AccountService::startSession(User user, std::string_view familyId, std::span<events::Event> events) {
-  auto rt = refresh_.issue(user.id, familyId, events);
+Result<Session> AccountService::startSession(User user, std::string_view familyId, const events::Origin& origin,
+                                             std::span<events::Event> events) {
+  auto rt = refresh_.issue(user.id, familyId, events, origin);
   if (!rt) return fail(rt.error());
   std::string access = access_.issue(user.id, user.email, rt->familyId);
   return Session{std::move(user), std::move(access), std::move(rt->token)};
@@ -28,7 +29,7 @@ Result<Session> AccountService::signup(const SignupRequest& req, const events::O
   if (!hash) return fail(hash.error());
   auto user = users_.create(req.email, req.name, *hash, origin);
   if (!user) return fail(user.error());
-  return startSession(std::move(*user), {});
+  return startSession(std::move(*user), {}, origin);
 }
 
 Result<Session> AccountService::login(const LoginRequest& req, const events::Origin& origin) {
@@ -62,7 +63,7 @@ Result<Session> AccountService::login(const LoginRequest& req, const events::Ori
   // The session's id is chosen here so that the login's event, written with the session, can name it.
   const std::string familyId = crypto::uuidV4();
   events::Event loggedIn = audit::login(*user, familyId, origin);
-  return startSession(std::move(*user), familyId, std::span(&loggedIn, 1));
+  return startSession(std::move(*user), familyId, origin, std::span(&loggedIn, 1));
 }
 
 Result<Session> AccountService::refresh(std::string_view refreshToken) {

@@ -67,7 +67,8 @@ class AccountService {
   Result<User> me(std::string_view userId);
 
  private:
-  Result<Session> startSession(User user, std::string_view familyId, std::span<events::Event> events = {});
+  Result<Session> startSession(User user, std::string_view familyId, const events::Origin& origin,
+                               std::span<events::Event> events = {});
   // Writes user.login_failed; a failure to write it is logged, and the login fails as it would have anyway.
   void recordFailure(const std::optional<std::string>& userId, Code reason, const events::Origin& origin);
 

@@ -19,6 +19,7 @@ constexpr std::array<Named, kCodeCount> kNames{{
     Named{Code::kInvalidMode, "invalid_mode"},
     Named{Code::kInvalidCost, "invalid_cost"},
     Named{Code::kUrlNotAllowed, "url_not_allowed"},
+    Named{Code::kInvalidResetToken, "invalid_reset_token"},
     Named{Code::kPayloadTooLarge, "payload_too_large"},
     Named{Code::kUnsupportedMediaType, "unsupported_media_type"},
     Named{Code::kRequestTimeout, "request_timeout"},

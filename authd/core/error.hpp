@@ -20,6 +20,7 @@ enum class Code {
   kInvalidMode,           // /verify: `mode` is not jwt, apikey or any
   kInvalidCost,           // /verify: `cost` is not a whole number 0-1000
   kUrlNotAllowed,         // webhooks: not http(s), or a host that resolves to a private address
+  kInvalidResetToken,     // password reset: the token is unknown, expired or already used
   kPayloadTooLarge,       // the body is over the server's limit
   kUnsupportedMediaType,  // a body that is not application/json
   kRequestTimeout,        // the client was too slow sending its request

@@ -49,6 +49,11 @@ Result<AuditPage> AuditLog::page(std::string_view userId, const AuditQuery& quer
   if (!rows) return fail(std::move(rows.error()));
   AuditPage out;
   out.events = std::move(*rows);
+  // An operator-only event (a password reset's request) shows its type and user only: its details are the
+  // operator's.
+  for (auto& e : out.events) {
+    if (isOperatorOnlyType(e.type)) e.data = "{}";
+  }
   if (out.events.size() > static_cast<size_t>(query.limit)) {
     out.events.resize(static_cast<size_t>(query.limit));
     out.next = auditCursor(out.events.back().seq);

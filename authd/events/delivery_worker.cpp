@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "events/sealed_token.hpp"
 #include "events/signature.hpp"
 #include "events/webhook_message.hpp"
 
@@ -50,7 +51,8 @@ std::optional<AttemptRecord> DeliveryWorker::attempt(const DueDelivery& d) {
     // Not sent unsigned; WEBHOOK_SECRETS_KEY may come back, so it is retried like any failure.
     r.error = "secret cannot be opened (WEBHOOK_SECRETS_KEY changed?)";
   } else {
-    const std::string body = webhookBody(d.event);
+    // A password reset's token is opened here, for this body only (events/sealed_token.hpp).
+    const std::string body = webhookBody(openSealedToken(d.event, secrets_));
     const auto outcome = sender_.send(
         {d.url, webhookHeaders(*key, d.event.id, toUnixSeconds(clock_.now()), body), body, options_.timeout});
     if (outcome.cancelled) return std::nullopt;

@@ -91,6 +91,10 @@ std::optional<ActorKind> parseActorKind(std::string_view name) {
   return std::nullopt;
 }
 
+Origin printable(const Origin& o) {
+  return {printableUtf8(o.clientAddress, kMaxUserAgent), printableUtf8(o.userAgent, kMaxUserAgent)};
+}
+
 Event make(std::string_view type, std::string userId, const Context& ctx, std::string_view targetType,
            std::string targetId, std::string data) {
   Event e;
@@ -117,6 +121,7 @@ std::string toJson(const Event& e) {
       {"userAgent", orNull(e.origin.userAgent)},
   };
   auto data = nlohmann::json::parse(e.data, nullptr, false);
+  if (data.is_object()) data.erase("sealedToken");
   j["data"] = data.is_object() ? std::move(data) : nlohmann::json::object();
   // Invalid UTF-8 in a stored user agent must not make the whole page fail.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -60,6 +60,9 @@ struct Origin {
   std::string userAgent;      // at most kMaxUserAgent bytes of the request's User-Agent; empty when none
 };
 inline constexpr size_t kMaxUserAgent = 512;
+// `o` as events store it: each field at most kMaxUserAgent bytes of printable UTF-8 (anything else becomes U+FFFD),
+// so it fits a text column (a session's row keeps the login's origin too).
+Origin printable(const Origin& o);
 
 // What a service call is told about its caller, to record with the change.
 struct Context {
@@ -90,7 +93,8 @@ Event make(std::string_view type, std::string userId, const Context& ctx, std::s
            std::string targetId, std::string data = "{}");
 
 // The event as GET /audit shows it and webhooks carry it as `data`:
-// {id, type, at, actor:{type,id}, target:{type,id}, clientAddress, userAgent, data}.
+// {id, type, at, actor:{type,id}, target:{type,id}, clientAddress, userAgent, data}. A `sealedToken` in the data
+// (user.password_reset_requested's, see events/sealed_token.hpp) is never rendered.
 std::string toJson(const Event& e);
 
 }  // namespace authd::events

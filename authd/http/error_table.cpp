@@ -19,6 +19,7 @@ constexpr std::array<Row, kCodeCount> kTable{{
     Row{Code::kInvalidMode, {400, "mode must be jwt, apikey or any"}},             // header only, no body
     Row{Code::kInvalidCost, {400, "cost must be a whole number from 0 to 1000"}},  // header only, no body
     Row{Code::kUrlNotAllowed, {400, "URL is not allowed"}},
+    Row{Code::kInvalidResetToken, {400, "Invalid or expired password reset token"}},
     Row{Code::kPayloadTooLarge, {413, "Request is too large"}},
     Row{Code::kUnsupportedMediaType, {415, "Content-Type must be application/json"}},
     Row{Code::kRequestTimeout, {408, "Request timed out"}},

@@ -24,6 +24,7 @@ struct RefreshRecord {
   SysTime expiresAt;
   bool used = false;
   bool revoked = false;
+  events::Origin origin;  // where its session started (stored with a new family only; not read back)
 };
 
 // What a rotation found: the token was spent and its successor stored, or it had been spent before (its family is now
@@ -76,9 +77,10 @@ struct Rotated {
 class RefreshTokens {
  public:
   RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::chrono::seconds ttl);
-  // Issues a token in a new family (familyId empty) or in the given family; `events` are written with it.
+  // Issues a token in a new family (familyId empty) or in the given family; `events` are written with it. A new
+  // family records `origin` (the login's User-Agent and client address: GET /auth/sessions).
   Result<IssuedRefresh> issue(std::string_view userId, std::string_view familyId = {},
-                              std::span<events::Event> events = {});
+                              std::span<events::Event> events = {}, const events::Origin& origin = {});
   // Spends `token` and issues its successor in the same family. A token that was already used revokes its whole
   // family. Unknown, expired, revoked, malformed, reused → kInvalidRefreshToken. Store errors (e.g.
   // kDatabaseUnavailable) pass through unchanged.

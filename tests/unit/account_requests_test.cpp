@@ -282,5 +282,41 @@ TEST(AccountRequestsEmailTest, NormalizeEmail) {
   }
 }
 
+// POST /auth/password: the new password follows signup's rules (named newPassword); the current one is only bounded,
+// so a wrong one is a 401 later, not a 400; unknown fields are refused.
+TEST(AccountRequestsPasswordTest, ChangePassword) {
+  const auto ok = parseChangePassword(json{{"currentPassword", "x"}, {"newPassword", "long enough"}});
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->currentPassword, "x");
+  EXPECT_EQ(ok->newPassword, "long enough");
+  const auto shortNew = parseChangePassword(json{{"currentPassword", "whatever1"}, {"newPassword", "short"}});
+  ASSERT_FALSE(shortNew.has_value());
+  EXPECT_EQ(shortNew.error().details, std::vector<std::string>{"newPassword must be between 8 and 128 characters"});
+  const auto nul =
+      parseChangePassword(json{{"currentPassword", "whatever1"}, {"newPassword", std::string("abc\0defgh", 9)}});
+  ASSERT_FALSE(nul.has_value());
+  EXPECT_FALSE(
+      parseChangePassword(json{{"currentPassword", "a"}, {"newPassword", "long enough"}, {"x", 1}}).has_value());
+  EXPECT_FALSE(parseChangePassword(json{{"newPassword", "long enough"}}).has_value());
+}
+
+// POST /auth/password-reset/request takes a well-formed email, normalised; anything else is a 400.
+TEST(AccountRequestsPasswordTest, ResetRequest) {
+  EXPECT_EQ(parseResetRequest(json{{"email", " Ann@Example.COM "}}).value_or(""), "ann@example.com");
+  EXPECT_FALSE(parseResetRequest(json{{"email", "not an email"}}).has_value());
+  EXPECT_FALSE(parseResetRequest(json{{"email", "ann@example.com"}, {"name", "x"}}).has_value());
+  EXPECT_FALSE(parseResetRequest(json::array()).has_value());
+}
+
+// POST /auth/password-reset/confirm: a token string and a new password under signup's rules.
+TEST(AccountRequestsPasswordTest, ResetConfirm) {
+  const auto ok = parseResetConfirm(json{{"token", "rst_abc"}, {"newPassword", "long enough"}});
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->token, "rst_abc");
+  EXPECT_FALSE(parseResetConfirm(json{{"token", ""}, {"newPassword", "long enough"}}).has_value());
+  EXPECT_FALSE(parseResetConfirm(json{{"token", "rst_abc"}, {"newPassword", "short"}}).has_value());
+  EXPECT_FALSE(parseResetConfirm(json{{"token", 5}, {"newPassword", "long enough"}}).has_value());
+}
+
 }  // namespace
 }  // namespace authd::accounts

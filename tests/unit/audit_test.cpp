@@ -117,5 +117,24 @@ TEST(AuditLog, PassesTheStoresFailureOn) {
   EXPECT_EQ(p.error().code, Code::kDatabaseUnavailable);
 }
 
+// An operator-only event (a password reset's request) is shown with its type and user but no details, and a
+// `sealedToken` is never rendered by toJson, even outside the log.
+TEST(AuditLog, OperatorOnlyEventsShowNoDetails) {
+  testing::FakeAuditReader reader;
+  reader.add("ann", type::kUserPasswordResetRequested);
+  reader.rows.back().data = R"({"resetId":"r","sealedToken":"v1:abc"})";
+  reader.add("ann", type::kUserPasswordChanged);
+  reader.rows.back().data = R"({"via":"change"})";
+  AuditLog log(reader);
+  auto p = log.page("ann", {});
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->events.size(), 2u);
+  EXPECT_EQ(p->events[0].data, R"({"via":"change"})");
+  EXPECT_EQ(p->events[1].type, type::kUserPasswordResetRequested);
+  EXPECT_EQ(p->events[1].data, "{}");
+  EXPECT_EQ(p->events[1].userId, "ann");
+  EXPECT_EQ(toJson(reader.rows.front()).find("sealedToken"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace authd::events

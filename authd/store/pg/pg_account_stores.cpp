@@ -108,7 +108,7 @@ Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view t
   const std::string h(tokenHash);
   return pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_prepared0("insert_family", r.familyId, r.userId);
+    tx.exec_prepared0("insert_family", r.familyId, r.userId, r.origin.userAgent, r.origin.clientAddress);
     tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
     commitWithEvents(tx, events, counts_);
   });

@@ -36,7 +36,8 @@ Status PgAccessTokenRevoker::revoke(std::string_view jti, std::string_view userI
 Result<size_t> PgAccessTokenRevoker::pruneExpired() {
   const double quietFor = static_cast<double>((accessLifetime_ + tokens::kSessionDenialMargin).count());
   size_t total = 0;
-  for (const char* statement : {"prune_revoked_access_tokens", "prune_families"}) {
+  // Password resets a day past their expiry go on the same schedule (issue 17).
+  for (const char* statement : {"prune_revoked_access_tokens", "prune_families", "prune_password_resets"}) {
     auto deleted = deleteInBatches(pool_, kPruneBatch, kMaxBatches, [&](pqxx::work& tx) {
       const auto r = statement == std::string_view("prune_families")
                          ? tx.exec_prepared(statement, quietFor, kPruneBatch)

@@ -29,7 +29,7 @@ class PgAccessTokenRevoker final : public accounts::AccessTokenRevoker, public t
       : pool_(pool), bus_(bus), accessLifetime_(accessLifetime), counts_(counts) {}
   Status revoke(std::string_view jti, std::string_view userId, int64_t expiresAt, events::Event& event) override;
   // Deletes, in batches, revoked_access_tokens rows past expires_at and sessions (refresh_families, with their
-  // tokens) that can neither refresh nor hold a live access token.
+  // tokens) that can neither refresh nor hold a live access token, and password resets a day past their expiry.
   Result<size_t> pruneExpired() override;
 
  private:

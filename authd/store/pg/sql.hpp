@@ -22,7 +22,8 @@ inline constexpr const char* kUserById =
 // Refresh tokens and their families (sessions). Rotation and revocation lock the family row first, so they are
 // serialised per family (see PgRefreshStore::rotate).
 inline constexpr const char* kInsertFamily =
-    "INSERT INTO refresh_families (id, user_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO refresh_families (id, user_id, user_agent, client_address) "
+    "VALUES ($1::uuid, $2::uuid, nullif($3, ''), nullif($4, '')) ON CONFLICT (id) DO NOTHING";
 inline constexpr const char* kInsertRefresh =
     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) "
     "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, to_timestamp($5::double precision / 1000))";
@@ -34,7 +35,8 @@ inline constexpr const char* kLockFamily =
 inline constexpr const char* kMarkRefreshUsed =
     "UPDATE refresh_tokens SET used_at = now() WHERE id = $1::uuid AND used_at IS NULL AND revoked_at IS NULL";
 inline constexpr const char* kTouchFamily =
-    "UPDATE refresh_families SET updated_at = clock_timestamp() WHERE id = $1::uuid";
+    "UPDATE refresh_families SET updated_at = clock_timestamp(), last_refreshed_at = clock_timestamp() "
+    "WHERE id = $1::uuid";
 // The revocation's time in unix seconds (the first revocation's, if it was revoked before).
 inline constexpr const char* kRevokeFamily =
     "UPDATE refresh_families SET revoked_at = coalesce(revoked_at, clock_timestamp()), updated_at = clock_timestamp() "
@@ -355,6 +357,51 @@ inline constexpr const char* kUpdateOperatorWebhook =
     "UPDATE webhooks SET url = $2, events = '{}', secret_encrypted = $3 WHERE id = $1::uuid";
 inline constexpr const char* kDeleteOperatorWebhook =
     "UPDATE webhooks SET deleted_at = now() WHERE user_id IS NULL AND deleted_at IS NULL RETURNING id::text";
+
+// Sessions and passwords (issue 17: the sessions piece). A user's live sessions: unrevoked, with an unspent,
+// unrevoked, unexpired refresh token. Nullable text as ''.
+inline constexpr const char* kLiveSessions =
+    "SELECT f.id::text, " AUTHD_MS("f.created_at") ", " AUTHD_MS("f.last_refreshed_at") ", coalesce(f.user_agent, ''), "
+    "coalesce(f.client_address, '') FROM refresh_families f WHERE f.user_id = $1::uuid AND f.revoked_at IS NULL "
+    "AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.used_at IS NULL "
+    "AND t.revoked_at IS NULL AND t.expires_at > now()) ORDER BY f.last_refreshed_at DESC, f.id LIMIT 1000";
+// Revokes user $1's unrevoked sessions: only $2 (when not '', and only if it is live), else all but $3 (when not '').
+// Returns each one's id and revocation time (unix s). Each row is locked like a rotation locks it, so a racing
+// rotation either committed before (its successor is revoked with the family's tokens) or finds it revoked.
+inline constexpr const char* kRevokeUserSessions =
+    "UPDATE refresh_families f SET revoked_at = clock_timestamp(), updated_at = clock_timestamp() "
+    "WHERE f.user_id = $1::uuid AND f.revoked_at IS NULL "
+    "AND (nullif($2, '') IS NULL OR (f.id = nullif($2, '')::uuid AND EXISTS (SELECT 1 FROM refresh_tokens t "
+    "WHERE t.family_id = f.id AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()))) "
+    "AND (nullif($3, '') IS NULL OR f.id <> nullif($3, '')::uuid) "
+    "RETURNING f.id::text, extract(epoch FROM f.revoked_at)::bigint";
+inline constexpr const char* kSetPasswordHash = "UPDATE users SET password_hash = $2 WHERE id = $1::uuid";
+// Every outstanding reset of user $1 is spent when their password changes.
+inline constexpr const char* kSpendUserResets =
+    "UPDATE password_resets SET used_at = clock_timestamp() WHERE user_id = $1::uuid AND used_at IS NULL";
+// One statement whether or not the email ($1, normalised) is an active user's: the reset ($2 id, $3 token hash,
+// $4 expiry in ms) and its event ($5 type, $6 actor type, $7 target type, $8 client address or '', $9 user agent or
+// '', $10 data) with its fan-out to the operator's endpoint alone (an operator-only type), only when it is.
+// Returns how many events it wrote (0 or 1).
+inline constexpr const char* kRequestReset =
+    "WITH u AS (SELECT id FROM users WHERE lower(email) = $1 AND is_active LIMIT 1), "
+    "r AS (INSERT INTO password_resets (id, user_id, token_hash, expires_at) "
+    "SELECT $2::uuid, u.id, $3::text, to_timestamp($4::double precision / 1000) FROM u RETURNING user_id), "
+    "e AS (INSERT INTO events (type, user_id, actor_type, actor_id, target_type, target_id, client_address, "
+    "user_agent, data) SELECT $5::text, r.user_id, $6::text, NULL::text, $7::text, r.user_id::text, "
+    "nullif($8::text, ''), nullif($9::text, ''), "
+    "$10::jsonb FROM r RETURNING id, type), "
+    "d AS (INSERT INTO webhook_deliveries (webhook_id, event_id) SELECT w.id, e.id FROM e JOIN webhooks w "
+    "ON w.deleted_at IS NULL AND w.user_id IS NULL AND (cardinality(w.events) = 0 OR e.type = ANY(w.events))) "
+    "SELECT count(*) FROM e";
+// Spends the unused, unexpired reset with token hash $1 of an active user; its user's id, no row otherwise.
+inline constexpr const char* kSpendReset =
+    "UPDATE password_resets r SET used_at = clock_timestamp() FROM users u WHERE r.token_hash = $1 "
+    "AND r.used_at IS NULL AND r.expires_at > now() AND u.id = r.user_id AND u.is_active RETURNING r.user_id::text";
+// Resets that can no longer be used, a day past their expiry, in bounded batches.
+inline constexpr const char* kPrunePasswordResets =
+    "DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets "
+    "WHERE expires_at < now() - interval '1 day' LIMIT $1::integer)";
 #undef AUTHD_WEBHOOK_COLUMNS
 
 #undef AUTHD_USAGE_SUMS
@@ -426,6 +473,14 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"operator_webhook", kOperatorWebhook},
       {"update_operator_webhook", kUpdateOperatorWebhook},
       {"delete_operator_webhook", kDeleteOperatorWebhook},
+      // Sessions and passwords (issue 17: the sessions piece).
+      {"live_sessions", kLiveSessions},
+      {"revoke_user_sessions", kRevokeUserSessions},
+      {"set_password_hash", kSetPasswordHash},
+      {"spend_user_resets", kSpendUserResets},
+      {"request_reset", kRequestReset},
+      {"spend_reset", kSpendReset},
+      {"prune_password_resets", kPrunePasswordResets},
   };
   return kAll;
 }

@@ -1,0 +1,130 @@
+#include "store/pg/pg_sessions.hpp"
+
+#include "accounts/account_audit.hpp"
+#include "core/crypto.hpp"
+#include "store/pg/pg_outbox.hpp"
+
+namespace authd::store::pg {
+namespace {
+
+using Revoked = std::vector<std::pair<std::string, int64_t>>;  // session id, revocation time (unix s)
+
+// Revokes the sessions `only` (or all but `keep`) of `userId` in `tx`, with their tokens, and adds one
+// session.revoked each to `events`.
+Revoked revokeIn(pqxx::work& tx, const std::string& userId, const std::string& only, const std::string& keep,
+                 const events::Context& ctx, std::string_view reason, std::vector<events::Event>& events) {
+  Revoked out;
+  for (const auto& row : tx.exec_prepared("revoke_user_sessions", userId, only, keep)) {
+    out.emplace_back(row[0].as<std::string>(), row[1].as<int64_t>());
+  }
+  for (const auto& [id, at] : out) {
+    tx.exec_prepared0("revoke_family_tokens", id);
+    events.push_back(accounts::audit::sessionRevoked(ctx, userId, id, reason));
+  }
+  return out;
+}
+
+// A sid that is not a UUID names no session (and must not reach a ::uuid cast).
+std::string uuidOrEmpty(std::string_view s) { return crypto::isUuid(s) ? std::string(s) : std::string(); }
+
+}  // namespace
+
+Result<std::vector<accounts::SessionInfo>> PgSessionStore::liveSessions(std::string_view userId) {
+  if (!crypto::isUuid(userId)) return std::vector<accounts::SessionInfo>{};
+  const std::string u(userId);
+  return pool_.run([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<accounts::SessionInfo> out;
+    for (const auto& r : tx.exec_prepared("live_sessions", u)) {
+      out.push_back({r[0].as<std::string>(), fromUnixMillis(r[1].as<int64_t>()), fromUnixMillis(r[2].as<int64_t>()),
+                     r[3].as<std::string>(), r[4].as<std::string>()});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> PgSessionStore::revokeSessions(std::string_view userId,
+                                                                const accounts::SessionSelector& which,
+                                                                const events::Context& ctx, std::string_view reason) {
+  if (!crypto::isUuid(userId)) return std::vector<std::string>{};
+  if (!which.only.empty() && !crypto::isUuid(which.only)) return std::vector<std::string>{};
+  const std::string u(userId), only(which.only), keep = uuidOrEmpty(which.keep);
+  Revoked revoked;
+  auto s = pool_.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<events::Event> events;
+    revoked = revokeIn(tx, u, only, keep, ctx, reason, events);
+    commitWithEvents(tx, events, counts_);
+  });
+  if (!s) return fail(std::move(s.error()));
+  std::vector<std::string> ids;
+  for (const auto& [id, at] : revoked) {
+    if (onRevoked_) onRevoked_(id, at);
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+Status PgSessionStore::changePassword(std::string_view userId, std::string_view passwordHash, std::string_view keepSid,
+                                      const events::Context& ctx, std::string_view via) {
+  if (!crypto::isUuid(userId)) return fail(Code::kInvalidToken);
+  const std::string u(userId), h(passwordHash), keep = uuidOrEmpty(keepSid);
+  Revoked revoked;
+  auto s = pool_.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_prepared0("set_password_hash", u, h);
+    tx.exec_prepared0("spend_user_resets", u);
+    std::vector<events::Event> events;
+    revoked = revokeIn(tx, u, "", keep, ctx, "password_changed", events);
+    events.push_back(accounts::audit::passwordChanged(ctx, u, via));
+    commitWithEvents(tx, events, counts_);
+  });
+  if (!s) return s;
+  for (const auto& [id, at] : revoked) {
+    if (onRevoked_) onRevoked_(id, at);
+  }
+  return {};
+}
+
+Status PgSessionStore::requestReset(const accounts::ResetRequestRow& row) {
+  const auto& e = row.event;
+  return pool_.run([&](pqxx::connection& c) {
+    // One statement, autocommitted: one round trip, found or not.
+    pqxx::nontransaction tx(c);
+    const auto r =
+        tx.exec_prepared1("request_reset", row.normalizedEmail, row.resetId, row.tokenHash, toUnixMillis(row.expiresAt),
+                          e.type, std::string(events::actorKindName(e.actor.kind)), e.targetType,
+                          e.origin.clientAddress, e.origin.userAgent, e.data);
+    if (r[0].as<int64_t>() > 0) counts_.add(e.type);
+  });
+}
+
+Result<std::optional<std::string>> PgSessionStore::confirmReset(std::string_view tokenHash,
+                                                                std::string_view passwordHash,
+                                                                const events::Origin& origin) {
+  const std::string t(tokenHash), h(passwordHash);
+  Revoked revoked;
+  auto r = pool_.run([&](pqxx::connection& c) -> std::optional<std::string> {
+    revoked.clear();
+    pqxx::work tx(c);
+    const auto spent = tx.exec_prepared("spend_reset", t);
+    if (spent.empty()) return std::nullopt;
+    const std::string u = spent[0][0].as<std::string>();
+    tx.exec_prepared0("set_password_hash", u, h);
+    tx.exec_prepared0("spend_user_resets", u);
+    const auto ctx = events::Context::user(u, origin);
+    std::vector<events::Event> events;
+    revoked = revokeIn(tx, u, "", "", ctx, "password_reset", events);
+    events.push_back(accounts::audit::passwordChanged(ctx, u, "reset"));
+    commitWithEvents(tx, events, counts_);
+    return u;
+  });
+  if (r && *r) {
+    for (const auto& [id, at] : revoked) {
+      if (onRevoked_) onRevoked_(id, at);
+    }
+  }
+  return r;
+}
+
+}  // namespace authd::store::pg
