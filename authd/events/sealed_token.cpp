@@ -7,7 +7,8 @@ namespace authd::events {
 std::string resetTokenBinding(std::string_view resetId) { return "password_reset:" + std::string(resetId); }
 
 Event openSealedToken(const Event& e, const SecretBox& box) {
-  if (e.data.find("sealedToken") == std::string::npos) return e;
+  // Only the event that carries one: no other event's data is ever read for a seal.
+  if (e.type != type::kUserPasswordResetRequested || e.data.find("sealedToken") == std::string::npos) return e;
   auto data = nlohmann::json::parse(e.data, nullptr, false);
   if (!data.is_object()) return e;
   const auto sealed = data.find("sealedToken");

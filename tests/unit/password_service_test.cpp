@@ -155,5 +155,15 @@ TEST_F(PasswordServiceTest, ASealUnderAnotherKeyOpensToNull) {
   EXPECT_FALSE(data.contains("sealedToken"));
 }
 
+// Only a reset request's event is ever opened: the same data under any other type is passed on as it is.
+TEST_F(PasswordServiceTest, OnlyAResetRequestsEventIsOpened) {
+  ASSERT_TRUE(service_.requestReset("ann@example.com", kOrigin).has_value());
+  events::Event e = store_.events.back();
+  e.type = std::string(events::type::kKeyUpdated);
+  const auto opened = events::openSealedToken(e, box_);
+  EXPECT_EQ(opened.data, e.data);
+  EXPECT_FALSE(nlohmann::json::parse(opened.data).contains("token"));
+}
+
 }  // namespace
 }  // namespace authd::accounts
