@@ -23,7 +23,7 @@ declare -A SOURCES=(
   [fuzz_json_body]="http/json_io.cpp http/error_table.cpp core/error.cpp core/text.cpp core/time_format.cpp accounts/account_requests.cpp keys/key_request.cpp keys/credits.cpp"
   [fuzz_api_key]="keys/api_key.cpp verify/credentials.cpp core/crypto.cpp"
   [fuzz_jwt]="tokens/access_tokens.cpp core/signing_key.cpp core/crypto.cpp core/error.cpp"
-  [fuzz_dotenv]="config/dotenv.cpp config/config.cpp core/crypto.cpp"
+  [fuzz_dotenv]="config/dotenv.cpp config/config.cpp core/crypto.cpp core/signing_key.cpp"
 )
 read -ra TARGETS <<<"${FUZZ_TARGETS:-fuzz_json_body fuzz_api_key fuzz_jwt fuzz_dotenv}"
 
