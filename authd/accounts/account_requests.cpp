@@ -160,7 +160,8 @@ Result<ChangePasswordRequest> parseChangePassword(const json& body) {
   auto next = stringField(body, "newPassword", errors);
   // Bounds only, like login's: a wrong current password is a 401, whatever its shape.
   if (current && (current->empty() || current->size() > 4 * kMaxPassword)) {
-    errors.push_back("currentPassword must be between 8 and 128 characters");
+    errors.push_back("currentPassword must be a non-empty string of at most " + std::to_string(4 * kMaxPassword) +
+                     " bytes");
   }
   checkPassword(next, errors, "newPassword");
   static constexpr std::array<std::string_view, 2> kAllowed{"currentPassword", "newPassword"};

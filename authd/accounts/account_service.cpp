@@ -10,7 +10,8 @@ namespace authd::accounts {
 
 Result<Session> AccountService::startSession(User user, std::string_view familyId, const events::Origin& origin,
                                              std::span<events::Event> events) {
-  auto rt = refresh_.issue(user.id, familyId, events, origin);
+  // Only while the password just checked is still the user's: a change or reset that committed meanwhile wins.
+  auto rt = refresh_.issue(user.id, familyId, events, origin, user.passwordHash);
   if (!rt) return fail(rt.error());
   std::string access = access_.issue(user.id, user.email, rt->familyId);
   return Session{std::move(user), std::move(access), std::move(rt->token)};

@@ -105,7 +105,8 @@ Result<WebhookUrl> checkWebhookUrl(std::string_view url, bool allowPrivate, cons
   auto addresses = resolve ? resolve(parsed->host, allowPrivate) : resolvePublic(parsed->host, allowPrivate);
   if (!addresses) {
     Error e = std::move(addresses.error());
-    e.code = Code::kUrlNotAllowed;
+    // Every lookup slot busy is the server's state (503), not the URL's.
+    if (e.code != Code::kOverloaded) e.code = Code::kUrlNotAllowed;
     if (e.message.empty()) e.message = "url's host '" + parsed->host + "' is not allowed";
     return fail(std::move(e));
   }

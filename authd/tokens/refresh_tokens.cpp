@@ -31,13 +31,15 @@ RefreshTokens::RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::
 std::string RefreshTokens::hashToken(std::string_view token) { return crypto::sha256Hex(token); }
 
 Result<IssuedRefresh> RefreshTokens::issue(std::string_view userId, std::string_view familyId,
-                                           std::span<events::Event> events, const events::Origin& origin) {
+                                           std::span<events::Event> events, const events::Origin& origin,
+                                           std::string_view passwordHash) {
   RefreshRecord record{
       .id = crypto::uuidV4(),
       .userId = std::string(userId),
       .familyId = familyId.empty() ? crypto::uuidV4() : std::string(familyId),
       .expiresAt = clock_.now() + ttl_,
       .origin = events::printable(origin),
+      .passwordHash = std::string(passwordHash),
   };
   std::string token = newToken();
   if (auto st = store_.insert(record, hashToken(token), events); !st) return fail(std::move(st.error()));

@@ -25,6 +25,10 @@ struct RefreshRecord {
   bool used = false;
   bool revoked = false;
   events::Origin origin;  // where its session started (stored with a new family only; not read back)
+  // A login's or signup's: the password hash the password was checked against. The new family is stored only while
+  // it is still the user's and the user is active, so a login that checked the old password while a change or
+  // reset committed gets no session (kInvalidCredentials). Empty: no check.
+  std::string passwordHash;
 };
 
 // What a rotation found: the token was spent and its successor stored, or it had been spent before (its family is now
@@ -78,9 +82,11 @@ class RefreshTokens {
  public:
   RefreshTokens(RefreshTokenStore& store, const Clock& clock, std::chrono::seconds ttl);
   // Issues a token in a new family (familyId empty) or in the given family; `events` are written with it. A new
-  // family records `origin` (the login's User-Agent and client address: GET /auth/sessions).
+  // family records `origin` (the login's User-Agent and client address: GET /auth/sessions) and is stored only while
+  // `passwordHash` (when given) is still the user's (RefreshRecord::passwordHash).
   Result<IssuedRefresh> issue(std::string_view userId, std::string_view familyId = {},
-                              std::span<events::Event> events = {}, const events::Origin& origin = {});
+                              std::span<events::Event> events = {}, const events::Origin& origin = {},
+                              std::string_view passwordHash = {});
   // Spends `token` and issues its successor in the same family. A token that was already used revokes its whole
   // family. Unknown, expired, revoked, malformed, reused → kInvalidRefreshToken. Store errors (e.g.
   // kDatabaseUnavailable) pass through unchanged.

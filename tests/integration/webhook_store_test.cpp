@@ -46,7 +46,18 @@ OperatorRow operatorRow(store::pg::PgPool& pool) {
 
 class WebhookStoreTest : public ::testing::Test {
  protected:
-  void TearDown() override { EXPECT_TRUE(store_.removeOperator().has_value()); }
+  // The stack's own operator endpoint (WEBHOOK_URL, sealed as its instances seal it: the stack sets no
+  // WEBHOOK_SECRETS_KEY, so under JWT_SECRET) is put back, so the e2e tests that run later still receive events.
+  void TearDown() override {
+    EXPECT_TRUE(store_.removeOperator().has_value());
+    const TestEnv& env = testEnv();
+    if (env.operatorWebhookUrl.empty()) return;
+    const events::SecretBox stackBox(env.jwtSecret);
+    EXPECT_TRUE(store_
+                    .upsertOperator(env.operatorWebhookUrl, crypto::uuidV4(),
+                                    [&](std::string_view id) { return stackBox.seal(env.operatorWebhookSecret, id); })
+                    .has_value());
+  }
 
   std::unique_ptr<store::pg::PgPool> pool_ = makeTestPgPool({.size = 2, .prepare = true});
   events::WrittenCounts written_;
@@ -92,6 +103,8 @@ TEST_F(WebhookStoreTest, ConcurrentOperatorUpsertsLeaveOneRow) {
 
 // Removing the operator's endpoint (WEBHOOK_URL unset) soft-deletes it and fails what it still had to deliver.
 TEST_F(WebhookStoreTest, RemovingTheOperatorEndpointFailsItsPendingDeliveries) {
+  // A row of its own (the stack's endpoint, which has deliveries of its own, goes first; TearDown puts it back).
+  ASSERT_TRUE(store_.removeOperator().has_value());
   ASSERT_TRUE(store_
                   .upsertOperator("https://ops.example/authd", crypto::uuidV4(),
                                   [&](std::string_view id) { return box_.seal("whsec_x", id); })

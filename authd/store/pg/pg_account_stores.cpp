@@ -106,12 +106,21 @@ Status PgRefreshStore::insert(const tokens::RefreshRecord& r, std::string_view t
     return fail(Code::kInternal, "refresh token row without UUIDs");
   }
   const std::string h(tokenHash);
-  return pool_.run([&](pqxx::connection& c) {
+  bool stale = false;
+  auto s = pool_.run([&](pqxx::connection& c) {
+    stale = false;
     pqxx::work tx(c);
+    if (!r.passwordHash.empty() && tx.exec_prepared("user_still_has_hash", r.userId, r.passwordHash).empty()) {
+      stale = true;  // the password changed (or the user was deactivated) since it was checked: no session
+      return;
+    }
     tx.exec_prepared0("insert_family", r.familyId, r.userId, r.origin.userAgent, r.origin.clientAddress);
     tx.exec_prepared0("insert_refresh", r.id, r.userId, r.familyId, h, toUnixMillis(r.expiresAt));
     commitWithEvents(tx, events, counts_);
   });
+  if (!s) return s;
+  if (stale) return fail(Code::kInvalidCredentials, "the password changed while the login was checked");
+  return {};
 }
 
 Result<std::optional<tokens::RefreshRecord>> PgRefreshStore::findByHash(std::string_view tokenHash) {

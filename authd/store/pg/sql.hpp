@@ -24,6 +24,11 @@ inline constexpr const char* kUserById =
 inline constexpr const char* kInsertFamily =
     "INSERT INTO refresh_families (id, user_id, user_agent, client_address) "
     "VALUES ($1::uuid, $2::uuid, nullif($3, ''), nullif($4, '')) ON CONFLICT (id) DO NOTHING";
+// A new session's user still has password hash $2 and is active: the row is locked (FOR SHARE) until the login's
+// transaction ends, so a password change or reset either committed before (no row) or waits for the session and
+// then revokes it.
+inline constexpr const char* kUserStillHasHash =
+    "SELECT 1 FROM users WHERE id = $1::uuid AND password_hash = $2 AND is_active FOR SHARE";
 inline constexpr const char* kInsertRefresh =
     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) "
     "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, to_timestamp($5::double precision / 1000))";
@@ -415,6 +420,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"user_by_email", kUserByEmail},
       {"user_by_id", kUserById},
       {"insert_family", kInsertFamily},
+      {"user_still_has_hash", kUserStillHasHash},
       {"insert_refresh", kInsertRefresh},
       {"refresh_by_hash", kRefreshByHash},
       {"lock_family", kLockFamily},

@@ -47,7 +47,7 @@ class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
     }
     if (row.expiresAt <= now) return tokens::RotateResult{};
     row.used = true;
-    const tokens::RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt, false, false, {}};
+    const tokens::RefreshRecord successor{next.id, row.userId, row.familyId, next.expiresAt, false, false, {}, {}};
     rows[next.tokenHash] = successor;
     return tokens::RotateResult{tokens::RotateOutcome::kRotated, successor.userId, successor.familyId};
   }
