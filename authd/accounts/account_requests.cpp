@@ -47,6 +47,12 @@ void checkPassword(const std::optional<std::string>& pw, std::vector<std::string
   }
 }
 
+// A password presented to be checked (login's, a change's current one): bounds only, a wrong one is a 401 whatever its
+// shape. True when out of them.
+bool outOfPresentedBounds(const std::optional<std::string>& pw) {
+  return pw && (pw->empty() || pw->size() > 4 * kMaxPassword);
+}
+
 }  // namespace
 
 bool isValidEmail(std::string_view e) {
@@ -114,10 +120,7 @@ Result<LoginRequest> parseLogin(const json& body) {
     *email = std::string(text::trim(*email));
     if (email->empty() || email->size() > kMaxEmail) errors.push_back("email must be an email");
   }
-  // Only bounds here: a wrong password is a 401, not a 400, whatever its shape.
-  if (password && (password->empty() || password->size() > 4 * kMaxPassword)) {
-    errors.push_back("password must be between 8 and 128 characters");
-  }
+  if (outOfPresentedBounds(password)) errors.push_back("password must be between 8 and 128 characters");
   static constexpr std::array<std::string_view, 2> kAllowed{"email", "password"};
   text::checkUnknownFields(body, "", kAllowed, errors);
   if (!errors.empty()) return fail(Error::validation(std::move(errors)));
@@ -158,8 +161,7 @@ Result<ChangePasswordRequest> parseChangePassword(const json& body) {
   if (!objectOrFail(body, errors)) return fail(Error::validation(std::move(errors)));
   auto current = stringField(body, "currentPassword", errors);
   auto next = stringField(body, "newPassword", errors);
-  // Bounds only, like login's: a wrong current password is a 401, whatever its shape.
-  if (current && (current->empty() || current->size() > 4 * kMaxPassword)) {
+  if (outOfPresentedBounds(current)) {
     errors.push_back("currentPassword must be a non-empty string of at most " + std::to_string(4 * kMaxPassword) +
                      " bytes");
   }

@@ -164,9 +164,7 @@ TEST(Sessions, ChangePasswordEndsOtherSessions) {
 
 // The reset token of the operator's webhook for `userId` (verified by the receiver), "" until it arrives.
 std::string resetTokenFromOperator(const std::string& userId) {
-  const auto r = get(testEnv().receiverPort, "/_control/operator");
-  if (!r || r->status != 200) return "";
-  for (const auto& e : r->json().value("received", json::array())) {
+  for (const auto& e : receiverRecords("operator")) {
     const json body = json::parse(e.value("body", ""), nullptr, false);
     if (!body.is_object() || body.value("type", "") != "user.password_reset_requested") continue;
     if (body["data"]["target"].value("id", "") != userId) continue;

@@ -52,13 +52,6 @@ bool setUpEndpoint(const std::string& name, const std::string& secret, json how 
   return r && r->status == 200;
 }
 
-// What the receiver got at the endpoint, oldest first: [{webhookId, type, verified, error, answered, body}].
-json receivedAt(const std::string& name) {
-  const auto r = get(receiver(), "/_control/" + name);
-  if (!r || r->status != 200) return json::array();
-  return r->json().value("received", json::array());
-}
-
 // The webhook ids received at the endpoint for events of `type`.
 std::vector<std::string> idsOfType(const json& received, std::string_view type) {
   std::vector<std::string> ids;
@@ -180,7 +173,7 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
   json got;
   const bool arrived = eventually(
       [&] {
-        got = receivedAt(w.endpoint);
+        got = receiverRecords(w.endpoint);
         for (const auto& t : once) {
           if (idsOfType(got, t).empty()) return false;
         }
@@ -192,7 +185,7 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
       60s, 250ms);
   ASSERT_TRUE(arrived) << "after 60 s the endpoint had: " << got.dump();
   std::this_thread::sleep_for(2s);  // anything sent twice would be here by now
-  got = receivedAt(w.endpoint);
+  got = receiverRecords(w.endpoint);
   EXPECT_TRUE(eachOnceAndVerified(got, once)) << got.dump();
   EXPECT_EQ(idsOfType(got, "key.created").size(), 5U)
       << "five keys created (a rotation writes key.rotated alone): " << got.dump();
@@ -214,7 +207,7 @@ TEST(E2eWebhooksTest, EveryEventTypeArrivesOnceAtTheUsersAndTheOperatorsEndpoint
   for (const auto& e : got) want.insert(e.value("webhookId", ""));
   ASSERT_TRUE(eventually(
       [&] {
-        op = receivedAt("operator");
+        op = receiverRecords("operator");
         std::set<std::string> have;
         for (const auto& e : op) {
           if (e.value("verified", false)) have.insert(e.value("webhookId", ""));
@@ -249,7 +242,7 @@ TEST(E2eWebhooksTest, A500IsRetriedUntilA200) {
   json got;
   ASSERT_TRUE(eventually(
       [&] {
-        got = receivedAt(w.endpoint);
+        got = receiverRecords(w.endpoint);
         return got.size() >= 2;
       },
       kArrival, 250ms))
@@ -293,13 +286,13 @@ TEST(E2eWebhooksTest, TwoInstancesDeliverEachEventOnce) {
   json got;
   ASSERT_TRUE(eventually(
       [&] {
-        got = receivedAt(w.endpoint);
+        got = receiverRecords(w.endpoint);
         return idsOfType(got, "key.created").size() >= kKeys;
       },
       kArrival, 250ms))
       << got.size() << " arrived";
   std::this_thread::sleep_for(3s);
-  got = receivedAt(w.endpoint);
+  got = receiverRecords(w.endpoint);
   std::map<std::string, int> perId;
   for (const auto& e : got) ++perId[e.value("webhookId", "")];
   EXPECT_EQ(perId.size(), static_cast<size_t>(kKeys));
@@ -318,7 +311,7 @@ TEST(E2eWebhooksTest, AnAttemptInFlightAtKill9IsDeliveredAfterTheRestart) {
   json got;
   ASSERT_TRUE(eventually(
       [&] {
-        got = receivedAt(w.endpoint);
+        got = receiverRecords(w.endpoint);
         return !got.empty();
       },
       10s, 50ms))
@@ -335,7 +328,7 @@ TEST(E2eWebhooksTest, AnAttemptInFlightAtKill9IsDeliveredAfterTheRestart) {
   ASSERT_TRUE(bothReady(20s));
   ASSERT_TRUE(eventually(
       [&] {
-        got = receivedAt(w.endpoint);
+        got = receiverRecords(w.endpoint);
         for (const auto& e : got) {
           if (e.value("webhookId", "") == id && e.value("answered", json()) == json(200)) return true;
         }

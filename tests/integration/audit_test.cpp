@@ -123,6 +123,18 @@ class AuditStoreTest : public ::testing::Test {
     return held;
   }
 
+  // Prunes events older than a year until a prune was not skipped (the stack's instances prune too, with the same
+  // cutoff, and may hold the lock).
+  void pruneAYearBack(store::pg::PgAudit& audit) {
+    for (int i = 0; i < 50; ++i) {
+      auto r = audit.pruneEvents(clock_.now() - std::chrono::days(365));
+      ASSERT_TRUE(r) << describe(r.error());
+      if (!r->skipped) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "every prune was skipped";
+  }
+
   SystemClock clock_;
   std::unique_ptr<store::pg::PgPool> pg_;
   events::WrittenCounts written_;
@@ -198,15 +210,7 @@ TEST_F(AuditStoreTest, PruneDeletesOnlyOldEvents) {
   for (int d : {364, 300, 1}) insertOld(ann_, d);
   append(ann_, 1);
   store::pg::PgAudit audit(*pg_);
-  // The stack's instances prune too (same cutoff): retry while one of them holds the lock.
-  bool done = false;
-  for (int i = 0; i < 50 && !done; ++i) {
-    auto r = audit.pruneEvents(clock_.now() - std::chrono::days(365));
-    ASSERT_TRUE(r) << describe(r.error());
-    done = !r->skipped;
-    if (!done) std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_TRUE(done);
+  ASSERT_NO_FATAL_FAILURE(pruneAYearBack(audit));
   EXPECT_EQ(agesInDays(ann_), (std::vector<int64_t>{364, 300, 1, 0}));
 }
 
@@ -439,14 +443,7 @@ TEST_F(ExpiryScanTest, PruneDropsOnlyNoticesTheScanNoLongerNeeds) {
         id);
   }
   store::pg::PgAudit audit(*pg_);
-  bool done = false;
-  for (int i = 0; i < 50 && !done; ++i) {
-    auto r = audit.pruneEvents(clock_.now() - std::chrono::days(365));
-    ASSERT_TRUE(r) << describe(r.error());
-    done = !r->skipped;
-    if (!done) std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_TRUE(done);
+  ASSERT_NO_FATAL_FAILURE(pruneAYearBack(audit));
   auto left = pg_->run([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::set<std::string> ids;

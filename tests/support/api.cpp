@@ -112,4 +112,10 @@ void ServiceOutage::end() {
   std::cerr << "note: both instances ready " << msSince(started) << " ms after " << service_ << " came back\n";
 }
 
+nlohmann::json receiverRecords(const std::string& name) {
+  const auto r = get(testEnv().receiverPort, "/_control/" + name);
+  if (!r || r->status != 200) return nlohmann::json::array();
+  return r->json().value("received", nlohmann::json::array());
+}
+
 }  // namespace authd::testing

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 #include "support/http_client.hpp"
 
@@ -92,5 +94,10 @@ class ServiceOutage {
   bool stopped_;
   bool ended_ = false;
 };
+
+// What the test stack's webhook receiver (scripts/webhook-receiver.mjs, on RECEIVER_PORT) recorded for endpoint
+// `name` ("operator": WEBHOOK_URL), oldest first: [{webhookId, type, verified (by npm standardwebhooks), error,
+// answered, body}]; empty when the receiver cannot be read.
+nlohmann::json receiverRecords(const std::string& name);
 
 }  // namespace authd::testing

@@ -9,19 +9,34 @@ namespace {
 
 using Revoked = std::vector<std::pair<std::string, int64_t>>;  // session id, revocation time (unix s)
 
-// Revokes the sessions `only` (or all but `keep`) of `userId` in `tx`, with their tokens, and adds one
-// session.revoked each to `events`.
+// Revokes the sessions `only` (or all but `keep`) of `userId` in `tx`, with their tokens (one statement for all of
+// them), and adds one session.revoked each to `events`.
 Revoked revokeIn(pqxx::work& tx, const std::string& userId, const std::string& only, const std::string& keep,
                  const events::Context& ctx, std::string_view reason, std::vector<events::Event>& events) {
   Revoked out;
+  std::string ids = "{";
   for (const auto& row : tx.exec_prepared("revoke_user_sessions", userId, only, keep)) {
     out.emplace_back(row[0].as<std::string>(), row[1].as<int64_t>());
+    if (ids.size() > 1) ids += ',';
+    ids += out.back().first;
+    events.push_back(accounts::audit::sessionRevoked(ctx, userId, out.back().first, reason));
   }
-  for (const auto& [id, at] : out) {
-    tx.exec_prepared0("revoke_family_tokens", id);
-    events.push_back(accounts::audit::sessionRevoked(ctx, userId, id, reason));
-  }
+  if (!out.empty()) tx.exec_prepared0("revoke_families_tokens", ids + "}");
   return out;
+}
+
+// A password change in `tx`: the new hash first (a login holding the user row FOR SHARE finishes before it, and
+// its session is then among those revoked), every outstanding reset spent, every session but `keep` revoked, and
+// user.password_changed; committed with the events.
+Revoked changePasswordIn(pqxx::work& tx, const std::string& userId, const std::string& hash, const std::string& keep,
+                         const events::Context& ctx, std::string_view via, events::WrittenCounts& counts) {
+  tx.exec_prepared0("set_password_hash", userId, hash);
+  tx.exec_prepared0("spend_user_resets", userId);
+  std::vector<events::Event> events;
+  Revoked revoked = revokeIn(tx, userId, "", keep, ctx, via == "reset" ? "password_reset" : "password_changed", events);
+  events.push_back(accounts::audit::passwordChanged(ctx, userId, via));
+  commitWithEvents(tx, events, counts);
+  return revoked;
 }
 
 // A sid that is not a UUID names no session (and must not reach a ::uuid cast).
@@ -57,11 +72,9 @@ Result<std::vector<std::string>> PgSessionStore::revokeSessions(std::string_view
     commitWithEvents(tx, events, counts_);
   });
   if (!s) return fail(std::move(s.error()));
+  published(revoked);
   std::vector<std::string> ids;
-  for (const auto& [id, at] : revoked) {
-    if (onRevoked_) onRevoked_(id, at);
-    ids.push_back(id);
-  }
+  for (const auto& [id, at] : revoked) ids.push_back(id);
   return ids;
 }
 
@@ -72,17 +85,10 @@ Status PgSessionStore::changePassword(std::string_view userId, std::string_view 
   Revoked revoked;
   auto s = pool_.run([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_prepared0("set_password_hash", u, h);
-    tx.exec_prepared0("spend_user_resets", u);
-    std::vector<events::Event> events;
-    revoked = revokeIn(tx, u, "", keep, ctx, "password_changed", events);
-    events.push_back(accounts::audit::passwordChanged(ctx, u, via));
-    commitWithEvents(tx, events, counts_);
+    revoked = changePasswordIn(tx, u, h, keep, ctx, via, counts_);
   });
   if (!s) return s;
-  for (const auto& [id, at] : revoked) {
-    if (onRevoked_) onRevoked_(id, at);
-  }
+  published(revoked);
   return {};
 }
 
@@ -113,21 +119,16 @@ Result<std::optional<std::string>> PgSessionStore::confirmReset(std::string_view
     const auto spent = tx.exec_prepared("spend_reset", t);
     if (spent.empty()) return std::nullopt;
     const std::string u = spent[0][0].as<std::string>();
-    tx.exec_prepared0("set_password_hash", u, h);
-    tx.exec_prepared0("spend_user_resets", u);
-    const auto ctx = events::Context::user(u, origin);
-    std::vector<events::Event> events;
-    revoked = revokeIn(tx, u, "", "", ctx, "password_reset", events);
-    events.push_back(accounts::audit::passwordChanged(ctx, u, "reset"));
-    commitWithEvents(tx, events, counts_);
+    revoked = changePasswordIn(tx, u, h, "", events::Context::user(u, origin), "reset", counts_);
     return u;
   });
-  if (r && *r) {
-    for (const auto& [id, at] : revoked) {
-      if (onRevoked_) onRevoked_(id, at);
-    }
-  }
+  if (r && *r) published(revoked);
   return r;
+}
+
+void PgSessionStore::published(const std::vector<std::pair<std::string, int64_t>>& revoked) const {
+  if (!onRevoked_) return;
+  for (const auto& [id, at] : revoked) onRevoked_(id, at);
 }
 
 }  // namespace authd::store::pg

@@ -4,6 +4,10 @@
 // invalidation bus (the same sink as PgRefreshStore's).
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "accounts/session_store.hpp"
 #include "events/written_counts.hpp"
 #include "store/pg/pg_account_stores.hpp"
@@ -25,6 +29,9 @@ class PgSessionStore final : public accounts::SessionStore {
                                                   const events::Origin& origin) override;
 
  private:
+  // Tells the bus of sessions whose revocation committed (their access tokens are denied everywhere).
+  void published(const std::vector<std::pair<std::string, int64_t>>& revoked) const;
+
   PgPool& pool_;
   events::WrittenCounts& counts_;
   PgRefreshStore::RevokedSink onRevoked_;

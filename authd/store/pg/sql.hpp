@@ -380,6 +380,10 @@ inline constexpr const char* kRevokeUserSessions =
     "WHERE t.family_id = f.id AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()))) "
     "AND (nullif($3, '') IS NULL OR f.id <> nullif($3, '')::uuid) "
     "RETURNING f.id::text, extract(epoch FROM f.revoked_at)::bigint";
+// kRevokeFamilyTokens for many families at once ($1: a uuid[] literal), in a statement of its own after
+// kRevokeUserSessions, so it sees a successor a racing rotation committed while that one waited for the lock.
+inline constexpr const char* kRevokeFamiliesTokens =
+    "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL";
 inline constexpr const char* kSetPasswordHash = "UPDATE users SET password_hash = $2 WHERE id = $1::uuid";
 // Every outstanding reset of user $1 is spent when their password changes.
 inline constexpr const char* kSpendUserResets =
@@ -482,6 +486,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       // Sessions and passwords (issue 17: the sessions piece).
       {"live_sessions", kLiveSessions},
       {"revoke_user_sessions", kRevokeUserSessions},
+      {"revoke_families_tokens", kRevokeFamiliesTokens},
       {"set_password_hash", kSetPasswordHash},
       {"spend_user_resets", kSpendUserResets},
       {"request_reset", kRequestReset},
