@@ -1,13 +1,18 @@
 // Composition root: config → pools → stores → services → HTTP; signals.
-// Subcommands: `authd serve` (default), `authd migrate`, `authd --version`.
+// Subcommands: `authd serve` (default), `authd migrate`, `authd admin …`, `authd --version`.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include "admin_cli.hpp"
 #include "app.hpp"
 #include "config/config.hpp"
 #include "store/pg/migrations.hpp"
@@ -15,9 +20,10 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: authd [serve|migrate] [--version] [--help]
+constexpr const char* kUsage = R"(usage: authd [serve|migrate|admin …] [--version] [--help]
   serve     run the HTTP server (default); applies pending migrations first
   migrate   apply pending migrations and exit
+  admin     the operator's commands on users and keys (authd admin --help)
 Configuration comes from the environment and ./.env (AUTHD_ENV_FILE overrides the path).
 )";
 
@@ -38,9 +44,36 @@ int runMigrate(authd::store::pg::PgPool& pool) {
   return 0;
 }
 
+// The configuration as `serve` reads it; nullopt after saying why not on stderr.
+std::optional<authd::config::Config> loadConfig() {
+  const char* envFile = std::getenv("AUTHD_ENV_FILE");
+  auto env = authd::config::gatherEnvironment(envFile ? envFile : ".env");
+  if (!env) {
+    std::fprintf(stderr, "authd: config: %s\n", env.error().c_str());
+    return std::nullopt;
+  }
+  auto cfg = authd::config::load(*env);
+  if (!cfg) {
+    std::fprintf(stderr, "authd: config: %s\n", cfg.error().c_str());
+    return std::nullopt;
+  }
+  return std::move(*cfg);
+}
+
+// A command-line tool's logging: warnings and errors only, on stderr (stdout is its output).
+void cliLogging() {
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("authd"));
+  spdlog::set_level(spdlog::level::warn);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "admin") {
+    cliLogging();
+    signal(SIGPIPE, SIG_IGN);
+    return authd::admin::run(argc - 2, argv + 2, loadConfig);
+  }
   std::string command = "serve";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -60,17 +93,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  const char* envFile = std::getenv("AUTHD_ENV_FILE");
-  auto env = authd::config::gatherEnvironment(envFile ? envFile : ".env");
-  if (!env) {
-    std::fprintf(stderr, "authd: config: %s\n", env.error().c_str());
-    return 2;
-  }
-  auto cfg = authd::config::load(*env);
-  if (!cfg) {
-    std::fprintf(stderr, "authd: config: %s\n", cfg.error().c_str());
-    return 2;
-  }
+  auto cfg = loadConfig();
+  if (!cfg) return 2;
   authd::setupLogging(*cfg);
 
   if (command == "migrate") {

@@ -54,4 +54,16 @@ events::Event passwordResetRequested(std::string_view resetId, SysTime expiresAt
       json{{"resetId", resetId}, {"expiresAt", formatIso8601(expiresAt)}, {"sealedToken", sealedToken}}.dump());
 }
 
+events::Event activeChanged(const events::Context& ctx, std::string_view userId, bool active) {
+  return events::make(active ? events::type::kUserActivated : events::type::kUserDeactivated, std::string(userId), ctx,
+                      kUser, std::string(userId));
+}
+
+events::Event rateLimitChanged(const events::Context& ctx, std::string_view userId,
+                               const std::optional<UserRateOverride>& limit) {
+  const json rate = limit ? json{{"limit", limit->limit}, {"windowSeconds", limit->windowSeconds}} : json(nullptr);
+  return events::make(events::type::kUserRateLimitChanged, std::string(userId), ctx, kUser, std::string(userId),
+                      json{{"rateLimit", rate}}.dump());
+}
+
 }  // namespace authd::accounts::audit

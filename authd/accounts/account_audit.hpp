@@ -37,4 +37,11 @@ events::Event passwordChanged(const events::Context& ctx, std::string_view userI
 events::Event passwordResetRequested(std::string_view resetId, SysTime expiresAt, std::string_view sealedToken,
                                      const events::Origin& origin);
 
+// user.deactivated / user.activated by `ctx`'s actor (the operator): {}.
+events::Event activeChanged(const events::Context& ctx, std::string_view userId, bool active);
+// user.rate_limit_changed by `ctx`'s actor (the operator): {rateLimit: {limit, windowSeconds}} (limit 0: none for this
+// user), or {rateLimit: null} when the user is back on the server's USER_RATE_LIMIT.
+events::Event rateLimitChanged(const events::Context& ctx, std::string_view userId,
+                               const std::optional<UserRateOverride>& limit);
+
 }  // namespace authd::accounts::audit

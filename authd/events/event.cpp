@@ -10,13 +10,14 @@
 namespace authd::events {
 namespace {
 
-constexpr std::array<std::string_view, 19> kSubscribable{
-    type::kUserSignup,     type::kUserLogin,           type::kUserLoginFailed,
-    type::kUserLogout,     type::kUserPasswordChanged, type::kUserPasswordResetRequested,
-    type::kSessionRevoked, type::kKeyCreated,          type::kKeyUpdated,
-    type::kKeyRotated,     type::kKeyEnabled,          type::kKeyDisabled,
-    type::kKeyLeaked,      type::kKeyRevoked,          type::kKeyExpiring,
-    type::kKeyExpired,     type::kKeyCreditsExhausted, type::kWebhookCreated,
+constexpr std::array<std::string_view, 22> kSubscribable{
+    type::kUserSignup,      type::kUserLogin,           type::kUserLoginFailed,
+    type::kUserLogout,      type::kUserPasswordChanged, type::kUserPasswordResetRequested,
+    type::kUserDeactivated, type::kUserActivated,       type::kUserRateLimitChanged,
+    type::kSessionRevoked,  type::kKeyCreated,          type::kKeyUpdated,
+    type::kKeyRotated,      type::kKeyEnabled,          type::kKeyDisabled,
+    type::kKeyLeaked,       type::kKeyRevoked,          type::kKeyExpiring,
+    type::kKeyExpired,      type::kKeyCreditsExhausted, type::kWebhookCreated,
     type::kWebhookDeleted,
 };
 

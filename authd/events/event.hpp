@@ -22,6 +22,9 @@ inline constexpr std::string_view kUserLoginFailed = "user.login_failed";
 inline constexpr std::string_view kUserLogout = "user.logout";
 inline constexpr std::string_view kUserPasswordChanged = "user.password_changed";
 inline constexpr std::string_view kUserPasswordResetRequested = "user.password_reset_requested";
+inline constexpr std::string_view kUserDeactivated = "user.deactivated";
+inline constexpr std::string_view kUserActivated = "user.activated";
+inline constexpr std::string_view kUserRateLimitChanged = "user.rate_limit_changed";
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 inline constexpr std::string_view kKeyCreated = "key.created";
 inline constexpr std::string_view kKeyUpdated = "key.updated";
@@ -69,6 +72,8 @@ struct Context {
   Actor actor;
   Origin origin;
   static Context system() { return {}; }
+  // The operator, by `authd admin` (no id, no address).
+  static Context operatorCli() { return {Actor{ActorKind::kOperator, {}}, {}}; }
   static Context user(std::string userId, Origin origin = {}) {
     return {Actor{ActorKind::kUser, std::move(userId)}, std::move(origin)};
   }

@@ -21,7 +21,7 @@ class WrittenCounts {
   std::vector<std::pair<std::string_view, uint64_t>> snapshot() const;
 
  private:
-  static constexpr size_t kSlots = 21;  // the subscribable types, webhook.test and "other"
+  static constexpr size_t kSlots = 24;  // the subscribable types, webhook.test and "other"
   std::array<std::string_view, kSlots> names_{};
   std::array<std::atomic<uint64_t>, kSlots> counts_{};
 };

@@ -35,8 +35,9 @@ json creditsJson(const keys::KeyRecord& k, const Clock& clock) {
                             : json(nullptr)}};
 }
 
-// A key as every listing shows it (never its hash, never the key).
-json keyJson(const keys::KeyRecord& k, const Clock& clock) {
+}  // namespace
+
+OutJson keyJson(const keys::KeyRecord& k, const Clock& clock) {
   return {{"id", k.id},
           {"name", k.name},
           {"prefix", k.prefix},
@@ -53,6 +54,8 @@ json keyJson(const keys::KeyRecord& k, const Clock& clock) {
           {"lastUsedAt", optionalTime(k.lastUsedAt)},
           {"createdAt", formatIso8601(k.createdAt)}};
 }
+
+namespace {
 
 // A key just issued (create, rotate): the listing's fields and, this once, the key itself.
 json issuedKeyJson(const keys::CreatedKey& created, const Clock& clock) {

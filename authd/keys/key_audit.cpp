@@ -40,7 +40,8 @@ std::vector<events::Event> updated(const KeyRecord& before, const KeyRecord& aft
   if (patch.credits) fields.emplace_back("credits");
   std::vector<events::Event> out;
   if (!fields.empty()) out.push_back(keyEvent(events::type::kKeyUpdated, after, ctx, {{"fields", fields}}));
-  if (before.enabled && !after.enabled) {
+  // Disabled, or (by the operator) disabled for another reason than before.
+  if (!after.enabled && (before.enabled || before.disabledReason != after.disabledReason)) {
     const auto reason = after.disabledReason.value_or(DisabledReason::kUser);
     out.push_back(keyEvent(events::type::kKeyDisabled, after, ctx, {{"reason", reasonName(reason)}}));
   } else if (!before.enabled && after.enabled) {

@@ -162,11 +162,19 @@ std::optional<Credits> parseCredits(const json& body, std::vector<std::string>& 
 
 }  // namespace
 
-std::string_view reasonName(DisabledReason r) { return r == DisabledReason::kLeaked ? "leaked" : "user"; }
+std::string_view reasonName(DisabledReason r) {
+  switch (r) {
+    case DisabledReason::kUser: return "user";
+    case DisabledReason::kLeaked: return "leaked";
+    case DisabledReason::kOperator: return "operator";
+  }
+  return "user";
+}
 
 std::optional<DisabledReason> parseReason(std::string_view s) {
   if (s == "user") return DisabledReason::kUser;
   if (s == "leaked") return DisabledReason::kLeaked;
+  if (s == "operator") return DisabledReason::kOperator;
   return std::nullopt;
 }
 

@@ -29,8 +29,10 @@ inline constexpr int64_t kMaxGracePeriodSeconds = 2'592'000;  // 30 days
 inline constexpr int64_t kDefaultGracePeriodSeconds = 86'400;
 
 // Why a key is disabled.
-enum class DisabledReason { kUser, kLeaked };
-std::string_view reasonName(DisabledReason r);  // "user" | "leaked"
+// Who disabled a key: its owner (PATCH), whoever reported it leaked, or the operator (`authd admin keys disable`; only
+// the operator enables it again).
+enum class DisabledReason { kUser, kLeaked, kOperator };
+std::string_view reasonName(DisabledReason r);  // "user" | "leaked" | "operator"
 std::optional<DisabledReason> parseReason(std::string_view s);
 
 struct RateLimit {

@@ -74,5 +74,27 @@ TEST(AccountAuditTest, LogoutNamesTheSession) {
   EXPECT_EQ(json::parse(audit::logout(ctx, "").data), (json{{"sessionId", nullptr}}));
 }
 
+// The operator's changes to a user: by the operator (no id, no origin), in the user's log, about the user.
+TEST(AccountAuditTest, OperatorChangesAreByTheOperator) {
+  const auto op = events::Context::operatorCli();
+  const auto off = audit::activeChanged(op, ann().id, false);
+  EXPECT_EQ(off.type, "user.deactivated");
+  EXPECT_EQ(off.userId, ann().id);
+  EXPECT_EQ(off.actor.kind, events::ActorKind::kOperator);
+  EXPECT_TRUE(off.actor.id.empty());
+  EXPECT_EQ(off.targetType, "user");
+  EXPECT_EQ(off.targetId, ann().id);
+  EXPECT_TRUE(off.origin.clientAddress.empty());
+  EXPECT_EQ(audit::activeChanged(op, ann().id, true).type, "user.activated");
+
+  const auto limited = audit::rateLimitChanged(op, ann().id, UserRateOverride{100, 60});
+  EXPECT_EQ(limited.type, "user.rate_limit_changed");
+  EXPECT_EQ(json::parse(limited.data), (json{{"rateLimit", {{"limit", 100}, {"windowSeconds", 60}}}}));
+  const auto lifted = audit::rateLimitChanged(op, ann().id, std::nullopt);
+  EXPECT_EQ(json::parse(lifted.data), (json{{"rateLimit", nullptr}}));
+  expectNoSecrets(off);
+  expectNoSecrets(limited);
+}
+
 }  // namespace
 }  // namespace authd::accounts

@@ -200,7 +200,7 @@ TEST(EventTest, KeepsOnlyPrintableUtf8OfTheUserAgent) {
 }
 
 TEST(EventTest, KnowsWhichTypesCanBeSubscribedTo) {
-  EXPECT_EQ(subscribableTypes().size(), 19u);
+  EXPECT_EQ(subscribableTypes().size(), 22u);
   EXPECT_TRUE(isSubscribableType("key.credits_exhausted"));
   EXPECT_FALSE(isSubscribableType("webhook.test"));
   EXPECT_FALSE(isSubscribableType("key.*"));

@@ -101,6 +101,26 @@ TEST(KeyAuditTest, EnabledChangesAreTheirOwnEvents) {
             (std::vector<std::string>{"key.updated", "key.disabled"}));
 }
 
+// The operator disabling a key the owner had disabled records key.disabled again, with the reason that now holds;
+// disabling it again as the operator records nothing.
+TEST(KeyAuditTest, OperatorTakingOverADisabledKeyIsRecorded) {
+  KeyRecord byUser = key();
+  byUser.enabled = false;
+  byUser.disabledReason = DisabledReason::kUser;
+  KeyRecord byOperator = byUser;
+  byOperator.disabledReason = DisabledReason::kOperator;
+  KeyPatch disable;
+  disable.enabled = false;
+  const auto op = events::Context::operatorCli();
+  auto es = audit::updated(byUser, byOperator, disable, op);
+  ASSERT_EQ(typesOf(es), std::vector<std::string>{"key.disabled"});
+  EXPECT_EQ(dataOf(es[0]), (json{{"reason", "operator"}}));
+  EXPECT_EQ(es[0].actor.kind, events::ActorKind::kOperator);
+  EXPECT_TRUE(es[0].actor.id.empty());
+  EXPECT_EQ(es[0].userId, kOwner) << "in the owner's log";
+  EXPECT_TRUE(audit::updated(byOperator, byOperator, disable, op).empty());
+}
+
 // key.rotated is about the old key and names its successor and the old key's end of life.
 TEST(KeyAuditTest, RotatedTargetsTheOldKey) {
   KeyRecord next = key();

@@ -86,6 +86,10 @@ Result<std::optional<pqxx::row>> lockChangeable(pqxx::work& tx, const std::strin
   return std::optional<pqxx::row>(rows[0]);
 }
 
+bool disabledByOperator(const keys::KeyRecord& key) {
+  return !key.enabled && key.disabledReason == keys::DisabledReason::kOperator;
+}
+
 }  // namespace
 
 Result<keys::KeyRecord> PgKeyStore::create(std::string_view userId, const keys::CreateKeyRequest& req,
@@ -165,15 +169,19 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
   const std::string metadata = setMetadata ? patch.metadata->value_or("") : "";
   const bool setCredits = patch.credits.has_value();
   const GrantParams grant = grantParams(setCredits ? *patch.credits : std::nullopt);
+  const bool byOperator = ctx.actor.kind == events::ActorKind::kOperator;
   return pool_.run([&](pqxx::connection& c) -> Result<std::optional<keys::StoredKey>> {
     pqxx::work tx(c);
     auto locked = lockChangeable(tx, k, u);
     if (!locked) return fail(locked.error());
     if (!*locked) return std::nullopt;
-    const auto row = tx.exec_prepared1("update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes,
-                                       scopes, setLimit, limitCount, limitWindow, setExpiry, expires,
-                                       patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata,
-                                       setCredits, grant.remaining, grant.refillAmount, grant.refillInterval);
+    if (patch.enabled == true && !byOperator && disabledByOperator(toKey(**locked))) {
+      return fail(Code::kConflict, "API key was disabled by the operator; only the operator can enable it");
+    }
+    const auto row = tx.exec_prepared1(
+        "update_key", k, patch.name.has_value(), patch.name.value_or(""), setScopes, scopes, setLimit, limitCount,
+        limitWindow, setExpiry, expires, patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata,
+        setCredits, grant.remaining, grant.refillAmount, grant.refillInterval, byOperator);
     auto after = toKey(row);
     auto written = keys::audit::updated(toKey(**locked), after, patch, ctx);
     commitWithEvents(tx, written, counts_);
@@ -193,6 +201,10 @@ Result<std::optional<keys::RotatedKey>> PgKeyStore::rotate(std::string_view user
     if (!locked) return fail(locked.error());
     if (!*locked) return std::nullopt;
     const pqxx::row& old = **locked;
+    // A successor starts enabled: rotating would undo the operator's decision.
+    if (disabledByOperator(toKey(old))) {
+      return fail(Code::kConflict, "API key was disabled by the operator; only the operator can enable it");
+    }
     if (old[kExpiredColumn].as<bool>()) return fail(Code::kConflict, "API key has expired");
     const auto successor = tx.exec_prepared1("insert_successor", k, h, p);
     const auto retired = tx.exec_prepared1("retire_predecessor", k, graceSeconds);

@@ -105,9 +105,10 @@ inline constexpr const char* kUpdateKey =
     "expires_at = CASE WHEN NOT $9::boolean THEN expires_at WHEN $10::bigint < 0 THEN NULL "
     "ELSE to_timestamp($10::double precision / 1000) END, "
     "enabled = CASE WHEN $11::boolean THEN $12::boolean ELSE enabled END, "
-    // Disabling a key reported leaked keeps the reason that matters.
+    // Disabling a key reported leaked (or disabled by the operator) keeps the reason that matters; the operator's
+    // ($19) overrides any.
     "disabled_reason = CASE WHEN NOT $11::boolean THEN disabled_reason WHEN $12::boolean THEN NULL "
-    "ELSE coalesce(disabled_reason, 'user') END, "
+    "WHEN $19::boolean THEN 'operator' ELSE coalesce(disabled_reason, 'user') END, "
     "metadata = CASE WHEN $13::boolean THEN NULLIF($14, '')::json ELSE metadata END, "
     // A new grant ($15): remaining $16 (-1: unlimited), refill $17/$18 (-1/'': none), a newer version.
     "credits_remaining = CASE WHEN $15::boolean THEN NULLIF($16::bigint, -1) ELSE credits_remaining END, "
@@ -411,6 +412,30 @@ inline constexpr const char* kSpendReset =
 inline constexpr const char* kPrunePasswordResets =
     "DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets "
     "WHERE expires_at < now() - interval '1 day' LIMIT $1::integer)";
+// authd admin (the operator's CLI). A user as the operator sees it: the scheme of the password hash (argon2id, or
+// bcrypt for an account imported from the NestJS service that has not logged in since) and the live keys' count.
+#define AUTHD_ADMIN_USER_COLUMNS \
+  "id::text, email, name, is_active, " AUTHD_MS("created_at") ", coalesce(rate_limit, -1), "                      \
+  "coalesce(rate_window_seconds, -1), CASE WHEN password_hash LIKE '$argon2id$%' THEN 'argon2id' "                \
+  "WHEN password_hash LIKE '$2_$%' THEN 'bcrypt' ELSE 'other' END, "                                               \
+  "(SELECT count(*) FROM api_keys k WHERE k.user_id = users.id AND k.is_active AND k.revoked_at IS NULL)::bigint"
+// A page of users by email (lower-cased), after $1, at most $2.
+inline constexpr const char* kAdminUsers =
+    "SELECT " AUTHD_ADMIN_USER_COLUMNS " FROM users WHERE lower(email) > $1 ORDER BY lower(email) LIMIT $2::integer";
+inline constexpr const char* kAdminUserByEmail =
+    "SELECT " AUTHD_ADMIN_USER_COLUMNS " FROM users WHERE lower(email) = $1";
+inline constexpr const char* kAdminUserById = "SELECT " AUTHD_ADMIN_USER_COLUMNS " FROM users WHERE id = $1::uuid";
+#undef AUTHD_ADMIN_USER_COLUMNS
+// Only a change is written (and so recorded): a row when is_active changed.
+inline constexpr const char* kAdminSetActive =
+    "UPDATE users SET is_active = $2::boolean WHERE id = $1::uuid AND is_active <> $2::boolean RETURNING id::text";
+// The operator's limit for one user ($2/$3; -1/-1: back to USER_RATE_LIMIT); a row when it changed.
+inline constexpr const char* kAdminSetUserLimit =
+    "UPDATE users SET rate_limit = NULLIF($2::integer, -1), rate_window_seconds = NULLIF($3::integer, -1) "
+    "WHERE id = $1::uuid AND (rate_limit IS DISTINCT FROM NULLIF($2::integer, -1) "
+    "OR rate_window_seconds IS DISTINCT FROM NULLIF($3::integer, -1)) RETURNING id::text";
+// Whose key this is (any user's).
+inline constexpr const char* kAdminKeyOwner = "SELECT user_id::text FROM api_keys WHERE id = $1::uuid";
 #undef AUTHD_WEBHOOK_COLUMNS
 
 #undef AUTHD_USAGE_SUMS
@@ -446,6 +471,12 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"disable_leaked", kDisableLeaked},
       {"key_by_hash", kKeyByHash},
       {"user_status", kUserStatus},
+      {"admin_users", kAdminUsers},
+      {"admin_user_by_email", kAdminUserByEmail},
+      {"admin_user_by_id", kAdminUserById},
+      {"admin_set_active", kAdminSetActive},
+      {"admin_set_user_limit", kAdminSetUserLimit},
+      {"admin_key_owner", kAdminKeyOwner},
       {"touch_last_used", kTouchLastUsed},
       {"mark_usage_chunk", kMarkUsageChunk},
       {"add_usage", kAddUsage},
