@@ -381,6 +381,10 @@ inline constexpr const char* kRevokeUserSessions =
     "AND (nullif($3, '') IS NULL OR f.id <> nullif($3, '')::uuid) "
     "RETURNING f.id::text, extract(epoch FROM f.revoked_at)::bigint";
 inline constexpr const char* kSetPasswordHash = "UPDATE users SET password_hash = $2 WHERE id = $1::uuid";
+// A login's rehash of an imported bcrypt hash ($2) to argon2id ($3): only while $2 is still the user's hash, so a
+// password change or reset that committed meanwhile wins.
+inline constexpr const char* kUpgradePasswordHash =
+    "UPDATE users SET password_hash = $3 WHERE id = $1::uuid AND password_hash = $2";
 // Every outstanding reset of user $1 is spent when their password changes.
 inline constexpr const char* kSpendUserResets =
     "UPDATE password_resets SET used_at = clock_timestamp() WHERE user_id = $1::uuid AND used_at IS NULL";
@@ -483,6 +487,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"live_sessions", kLiveSessions},
       {"revoke_user_sessions", kRevokeUserSessions},
       {"set_password_hash", kSetPasswordHash},
+      {"upgrade_password_hash", kUpgradePasswordHash},
       {"spend_user_resets", kSpendUserResets},
       {"request_reset", kRequestReset},
       {"spend_reset", kSpendReset},
