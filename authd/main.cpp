@@ -10,6 +10,7 @@
 
 #include "app.hpp"
 #include "config/config.hpp"
+#include "import_cli.hpp"
 #include "store/pg/migrations.hpp"
 #include "store/pg/pg_ledger.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: authd [serve|migrate] [--version] [--help]
   serve     run the HTTP server (default); applies pending migrations first
   migrate   apply pending migrations and exit
+  import-nestjs --source URL [--dry-run] [--json]   copy the original NestJS service's users (--help: more)
 Configuration comes from the environment and ./.env (AUTHD_ENV_FILE overrides the path).
 )";
 
@@ -42,8 +44,14 @@ int runMigrate(authd::store::pg::PgPool& pool) {
 
 int main(int argc, char** argv) {
   std::string command = "serve";
+  int rest = argc;  // where import-nestjs's own arguments start
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "import-nestjs") {
+      command = arg, rest = i + 1;
+      if (auto rc = authd::importNestjsWithoutConfig(argc - rest, argv + rest)) return *rc;
+      break;
+    }
     if (arg == "--version" || arg == "-V") {
       std::printf("authd %s\n", AUTHD_VERSION);
       return 0;
@@ -73,6 +81,7 @@ int main(int argc, char** argv) {
   }
   authd::setupLogging(*cfg);
 
+  if (command == "import-nestjs") return authd::runImportNestjs(*cfg, argc - rest, argv + rest);
   if (command == "migrate") {
     auto pool = authd::makePgPool(*cfg, 1);
     return runMigrate(*pool);
