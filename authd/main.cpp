@@ -15,15 +15,17 @@
 #include "admin_cli.hpp"
 #include "app.hpp"
 #include "config/config.hpp"
+#include "import_cli.hpp"
 #include "store/pg/migrations.hpp"
 #include "store/pg/pg_ledger.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: authd [serve|migrate|admin …] [--version] [--help]
+constexpr const char* kUsage = R"(usage: authd [serve|migrate|admin …|import-nestjs …] [--version] [--help]
   serve     run the HTTP server (default); applies pending migrations first
   migrate   apply pending migrations and exit
   admin     the operator's commands on users and keys (authd admin --help)
+  import-nestjs --source URL [--dry-run] [--json]   copy the original NestJS service's users (--help: more)
 Configuration comes from the environment and ./.env (AUTHD_ENV_FILE overrides the path).
 )";
 
@@ -75,8 +77,14 @@ int main(int argc, char** argv) {
     return authd::admin::run(argc - 2, argv + 2, loadConfig);
   }
   std::string command = "serve";
+  int rest = argc;  // where import-nestjs's own arguments start
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "import-nestjs") {
+      command = arg, rest = i + 1;
+      if (auto rc = authd::importNestjsWithoutConfig(argc - rest, argv + rest)) return *rc;
+      break;
+    }
     if (arg == "--version" || arg == "-V") {
       std::printf("authd %s\n", AUTHD_VERSION);
       return 0;
@@ -97,6 +105,7 @@ int main(int argc, char** argv) {
   if (!cfg) return 2;
   authd::setupLogging(*cfg);
 
+  if (command == "import-nestjs") return authd::runImportNestjs(*cfg, argc - rest, argv + rest);
   if (command == "migrate") {
     auto pool = authd::makePgPool(*cfg, 1);
     return runMigrate(*pool);

@@ -25,7 +25,7 @@ declare -A MAY=(
   [delivery]="core config events"
 )
 # Third-party headers that belong to one room only (a domain room reaches them through an interface).
-declare -A OWNER=([pqxx]=store/pg [hiredis]=store/redis [pistache]=http [prometheus]=metrics [curl]=delivery [argon2.h]=accounts)
+declare -A OWNER=([pqxx]=store/pg [hiredis]=store/redis [pistache]=http [prometheus]=metrics [curl]=delivery [argon2.h]=accounts [crypt.h]=accounts)
 
 bad=0
 report() {

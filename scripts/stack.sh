@@ -29,7 +29,7 @@ BUILD_DIR="${AUTHD_BUILD_DIR:-$ROOT/build}"
 PG_BIN="/usr/lib/postgresql/15/bin"
 PACKAGES=(build-essential cmake pkg-config git curl ca-certificates openssl
   libpistache-dev libpqxx-dev libhiredis-dev libcpp-jwt-dev libspdlog-dev nlohmann-json3-dev
-  libargon2-dev prometheus-cpp-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libgtest-dev clang-format
+  libargon2-dev libcrypt-dev prometheus-cpp-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libgtest-dev clang-format
   nginx postgresql-15 redis-server wrk nodejs npm)
 
 log() { printf '[stack] %s\n' "$*" >&2; }

@@ -25,6 +25,23 @@ void AccountService::recordFailure(const std::optional<std::string>& userId, Cod
   }
 }
 
+void AccountService::upgradeHash(User& user, std::string_view password) {
+  auto fresh = hasher_.hash(password);
+  if (!fresh) {
+    spdlog::warn("user {}: an imported password hash was not replaced: {}", user.id, fresh.error().message);
+    return;
+  }
+  auto replaced = users_.upgradePasswordHash(user.id, user.passwordHash, *fresh);
+  if (!replaced) {
+    // The login goes on with the old hash, which is still the user's; the next one tries again.
+    spdlog::warn("user {}: an imported password hash was not replaced: {} {}", user.id, codeName(replaced.error().code),
+                 replaced.error().message);
+    return;
+  }
+  // Not replaced: a password change or reset committed since the check, and the session will be refused for it.
+  if (*replaced) user.passwordHash = std::move(*fresh);
+}
+
 Result<Session> AccountService::signup(const SignupRequest& req, const events::Origin& origin) {
   auto hash = hasher_.hash(req.password);
   if (!hash) return fail(hash.error());
@@ -61,6 +78,7 @@ Result<Session> AccountService::login(const LoginRequest& req, const events::Ori
     recordFailure(user->id, Code::kUserInactive, origin);
     return fail(Code::kUserInactive);
   }
+  if (hasher_.needsRehash(user->passwordHash)) upgradeHash(*user, req.password);
   // The session's id is chosen here so that the login's event, written with the session, can name it.
   const std::string familyId = crypto::uuidV4();
   events::Event loggedIn = audit::login(*user, familyId, origin);

@@ -55,7 +55,8 @@ class AccountService {
   // Checks the password; kInvalidCredentials for an unknown email or a wrong password alike,
   // kTooManyRequests when throttled, kUserInactive for a deactivated user. Throttled per
   // origin.clientAddress. user.login with the new session; user.login_failed for a wrong password, an unknown
-  // email or an inactive user (not for a throttled attempt: those cost nothing, not even a row).
+  // email or an inactive user (not for a throttled attempt: those cost nothing, not even a row). A password hash
+  // imported from the original service (bcrypt) is replaced by argon2id when the login succeeds.
   Result<Session> login(const LoginRequest& req, const events::Origin& origin);
   // Rotates the refresh token (reuse revokes the family) and issues a new pair.
   Result<Session> refresh(std::string_view refreshToken);
@@ -69,6 +70,10 @@ class AccountService {
  private:
   Result<Session> startSession(User user, std::string_view familyId, const events::Origin& origin,
                                std::span<events::Event> events = {});
+  // Replaces the user's imported (bcrypt) hash by an argon2id one of `password`, which just verified, and puts it in
+  // `user` (the session is stored only while it is the user's hash). A failure is logged and changes nothing: the
+  // login goes on, and the next one tries again.
+  void upgradeHash(User& user, std::string_view password);
   // Writes user.login_failed; a failure to write it is logged, and the login fails as it would have anyway.
   void recordFailure(const std::optional<std::string>& userId, Code reason, const events::Origin& origin);
 

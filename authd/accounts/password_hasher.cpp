@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "accounts/bcrypt.hpp"
 #include "core/crypto.hpp"
 
 namespace authd::accounts {
@@ -42,12 +43,16 @@ class Argon2idHasher final : public PasswordHasher {
   }
 
   bool verify(std::string_view phc, std::string_view password) const override {
+    // Imported from the original service; replaced by argon2id at the next successful login.
+    if (isBcryptHash(phc)) return verifyBcrypt(phc, password);
     if (!phc.starts_with(kPhcPrefix) || password.size() > kMaxPasswordBytes) return false;
     // libargon2 wants a NUL-terminated string; an embedded NUL would truncate it.
     if (phc.find('\0') != std::string_view::npos) return false;
     const std::string encoded(phc);
     return argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
   }
+
+  bool needsRehash(std::string_view stored) const override { return !stored.starts_with(kPhcPrefix); }
 
   void verifyDummy(std::string_view password) const override {
     // Same path as a real check, result ignored: only the time matters.

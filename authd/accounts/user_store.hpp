@@ -16,7 +16,8 @@ struct User {
   std::string id;
   std::string email;
   std::string name;
-  std::string passwordHash;  // argon2id PHC string; never leaves the service
+  std::string passwordHash;  // argon2id PHC string (or an imported bcrypt one until its next login); never leaves
+                             // the service
   bool isActive = true;
   SysTime createdAt;
 };
@@ -32,6 +33,9 @@ class UserStore {
   virtual Result<std::optional<User>> findByEmail(std::string_view normalizedEmail) = 0;
   // The user with this id, if any.
   virtual Result<std::optional<User>> findById(std::string_view id) = 0;
+  // Replaces the user's password hash by `newHash` only while it is still `oldHash` (a login's rehash of an imported
+  // bcrypt hash: a password change or reset that committed meanwhile wins). True when it was replaced.
+  virtual Result<bool> upgradePasswordHash(std::string_view id, std::string_view oldHash, std::string_view newHash) = 0;
 };
 
 // An operator's per-user rate limit (users.rate_limit, rate_window_seconds); limit 0 = none.

@@ -439,5 +439,83 @@ TEST_F(AccountServiceTest, FailedLoginsAreRecordedButNotThrottledOnes) {
   expectCode(wrong.error(), Code::kInvalidCredentials);
 }
 
+// A user imported from the original service, with a bcrypt hash of kPassword (made by bcryptjs).
+constexpr std::string_view kImportedHash = "$2b$04$Hv4AEVGHJhQu/ZCmdwQQreeXZVdvsUfjS5NwIY53Jl8BlSlhPRaAW";
+
+class ImportedLoginTest : public AccountServiceTest {
+ protected:
+  std::string addImported(bool active = true) {
+    accounts::User u{crypto::uuidV4(), "old@example.com", "Old", std::string(kImportedHash), active, clock_.now()};
+    users_.users[u.id] = u;
+    return u.id;
+  }
+};
+
+// A login with an imported bcrypt hash succeeds, stores an argon2id hash of the same password in its place, and the
+// session is bound to the new hash (so the store's "still the user's hash" check passes); the next login uses it.
+TEST_F(ImportedLoginTest, BcryptLoginSucceedsAndRehashesToArgon2id) {
+  const std::string id = addImported();
+  const auto in = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_TRUE(in.has_value()) << codeName(in.error().code);
+  EXPECT_EQ(in->user.id, id);
+  const std::string stored = users_.users.at(id).passwordHash;
+  EXPECT_TRUE(stored.starts_with("$argon2id$")) << stored;
+  EXPECT_TRUE(hasher_->verify(stored, kPassword));
+  ASSERT_EQ(refreshStore_.rows.size(), 1u);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.passwordHash, stored);
+  EXPECT_EQ(in->user.passwordHash, stored);
+
+  const auto again = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_TRUE(again.has_value()) << codeName(again.error().code);
+  EXPECT_EQ(users_.users.at(id).passwordHash, stored);
+  EXPECT_EQ(users_.upgrades, 1);
+}
+
+// A wrong password against a bcrypt hash is kInvalidCredentials and leaves the hash alone.
+TEST_F(ImportedLoginTest, WrongPasswordKeepsBcryptHash) {
+  const std::string id = addImported();
+  const auto in = service_.login({"old@example.com", "not the password"}, origin(kAddress));
+  ASSERT_FALSE(in.has_value());
+  expectCode(in.error(), Code::kInvalidCredentials);
+  EXPECT_EQ(users_.users.at(id).passwordHash, kImportedHash);
+  EXPECT_EQ(users_.upgrades, 0);
+}
+
+// An inactive imported user is refused like any inactive user, and the hash is not replaced.
+TEST_F(ImportedLoginTest, InactiveImportedUserIsRefusedUnchanged) {
+  const std::string id = addImported(false);
+  const auto in = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_FALSE(in.has_value());
+  expectCode(in.error(), Code::kUserInactive);
+  EXPECT_EQ(users_.users.at(id).passwordHash, kImportedHash);
+}
+
+// A failed rehash write does not fail the login: the session is bound to the bcrypt hash, still the user's, and the
+// next login tries again.
+TEST_F(ImportedLoginTest, FailedRehashWriteStillLogsIn) {
+  const std::string id = addImported();
+  users_.upgradeFails = true;
+  const auto in = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_TRUE(in.has_value()) << codeName(in.error().code);
+  EXPECT_EQ(users_.users.at(id).passwordHash, kImportedHash);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.passwordHash, kImportedHash);
+
+  users_.upgradeFails = false;
+  ASSERT_TRUE(service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress)).has_value());
+  EXPECT_TRUE(users_.users.at(id).passwordHash.starts_with("$argon2id$"));
+  EXPECT_EQ(users_.upgrades, 2);
+}
+
+// A password set between the check and the rehash wins: the conditional replace changes nothing, and the session
+// is bound to the hash the login checked (which PostgreSQL's store then refuses: it is no longer the user's).
+TEST_F(ImportedLoginTest, ConcurrentPasswordChangeWinsOverRehash) {
+  const std::string id = addImported();
+  users_.beforeUpgrade = [&] { users_.users.at(id).passwordHash = "$argon2id$set-meanwhile"; };
+  (void)service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  EXPECT_EQ(users_.users.at(id).passwordHash, "$argon2id$set-meanwhile");
+  ASSERT_EQ(refreshStore_.rows.size(), 1u);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.passwordHash, kImportedHash);
+}
+
 }  // namespace
 }  // namespace authd::accounts

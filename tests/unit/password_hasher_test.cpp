@@ -81,11 +81,24 @@ TEST_F(PasswordHasherTest, MalformedPhcIsFalse) {
   for (const std::string& bad :
        {std::string(), std::string("$argon2id$"), std::string("not a hash"), phc->substr(0, phc->size() - 5),
         std::string("$argon2i") + phc->substr(9), std::string("$argon2d") + phc->substr(9),
-        std::string("$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234"),
+        std::string("$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234"), std::string("$2b$04$short"),
         *phc + std::string(1, '\0') + "junk", std::string("$argon2id$v=19$m=1024,t=1,p=1$$"),
         std::string("$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaA")}) {
     EXPECT_FALSE(hasher_->verify(bad, "password123")) << bad;
   }
+}
+
+// An imported bcrypt hash (made by bcryptjs) verifies through the hasher, and only with its password; argon2id
+// hashes still verify beside it. needsRehash() is true for the bcrypt hash only.
+TEST_F(PasswordHasherTest, ImportedBcryptVerifiesAndNeedsRehash) {
+  const std::string bcrypt = "$2b$04$Hv4AEVGHJhQu/ZCmdwQQreeXZVdvsUfjS5NwIY53Jl8BlSlhPRaAW";  // correct horse battery
+  EXPECT_TRUE(hasher_->verify(bcrypt, "correct horse battery"));
+  EXPECT_FALSE(hasher_->verify(bcrypt, "correct horse batter"));
+  EXPECT_TRUE(hasher_->needsRehash(bcrypt));
+  const auto phc = hasher_->hash("correct horse battery");
+  ASSERT_TRUE(phc.has_value());
+  EXPECT_TRUE(hasher_->verify(*phc, "correct horse battery"));
+  EXPECT_FALSE(hasher_->needsRehash(*phc));
 }
 
 // Passwords over 1024 bytes are refused by hash() as a validation error.

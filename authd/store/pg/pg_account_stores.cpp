@@ -61,6 +61,17 @@ Result<std::optional<accounts::User>> PgUserStore::findById(std::string_view id)
   return oneUser(pool_, "user_by_id", id);
 }
 
+Result<bool> PgUserStore::upgradePasswordHash(std::string_view id, std::string_view oldHash, std::string_view newHash) {
+  if (!crypto::isUuid(id)) return false;
+  const std::string u(id), o(oldHash), n(newHash);
+  return pool_.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto rows = tx.exec_prepared("upgrade_password_hash", u, o, n);
+    tx.commit();
+    return rows.affected_rows() == 1;
+  });
+}
+
 Result<std::optional<accounts::UserStatus>> PgUserStore::userStatus(std::string_view userId) {
   if (!crypto::isUuid(userId)) return std::optional<accounts::UserStatus>();
   const std::string u(userId);

@@ -22,6 +22,7 @@ class PgUserStore final : public accounts::UserStore, public accounts::UserStatu
                                 const events::Origin& origin) override;
   Result<std::optional<accounts::User>> findByEmail(std::string_view email) override;
   Result<std::optional<accounts::User>> findById(std::string_view id) override;
+  Result<bool> upgradePasswordHash(std::string_view id, std::string_view oldHash, std::string_view newHash) override;
   Result<std::optional<accounts::UserStatus>> userStatus(std::string_view userId) override;
 
  private:

@@ -386,6 +386,10 @@ inline constexpr const char* kRevokeUserSessions =
 inline constexpr const char* kRevokeFamiliesTokens =
     "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL";
 inline constexpr const char* kSetPasswordHash = "UPDATE users SET password_hash = $2 WHERE id = $1::uuid";
+// A login's rehash of an imported bcrypt hash ($2) to argon2id ($3): only while $2 is still the user's hash, so a
+// password change or reset that committed meanwhile wins.
+inline constexpr const char* kUpgradePasswordHash =
+    "UPDATE users SET password_hash = $3 WHERE id = $1::uuid AND password_hash = $2";
 // Every outstanding reset of user $1 is spent when their password changes.
 inline constexpr const char* kSpendUserResets =
     "UPDATE password_resets SET used_at = clock_timestamp() WHERE user_id = $1::uuid AND used_at IS NULL";
@@ -436,6 +440,47 @@ inline constexpr const char* kAdminSetUserLimit =
     "OR rate_window_seconds IS DISTINCT FROM NULLIF($3::integer, -1)) RETURNING id::text";
 // Whose key this is (any user's).
 inline constexpr const char* kAdminKeyOwner = "SELECT user_id::text FROM api_keys WHERE id = $1::uuid";
+// `authd import-nestjs` (store/pg/pg_nestjs_import): run with exec_params on the import's own connections, never
+// prepared. The source's statements read the original service's TypeORM tables (quoted camelCase columns) in a
+// read-only transaction, and never its password or key hashes beyond users.password. Its timestamps are
+// `timestamp without time zone` and read as UTC (the session's time zone is set to UTC first), as text that
+// PostgreSQL reads back as timestamptz.
+#define AUTHD_SOURCE_TIME(col) "to_char(" col ", 'YYYY-MM-DD HH24:MI:SS.US') || '+00'"
+inline constexpr const char* kSourceUtc = "SET LOCAL TIME ZONE 'UTC'";
+inline constexpr const char* kSourceUserCount = "SELECT count(*) FROM \"users\"";
+#define AUTHD_SOURCE_USER_COLUMNS                                                             \
+  "SELECT id::text, email, name, password, coalesce(\"isActive\", true), " AUTHD_SOURCE_TIME( \
+      "\"createdAt\"") " FROM \"users\" "
+// A page of users in id order: the first ($1 rows), then those after id $1 ($2 rows).
+inline constexpr const char* kSourceUsersFirst = AUTHD_SOURCE_USER_COLUMNS "ORDER BY id LIMIT $1::integer";
+inline constexpr const char* kSourceUsersAfter =
+    AUTHD_SOURCE_USER_COLUMNS "WHERE id > $1::uuid ORDER BY id LIMIT $2::integer";
+// The keys of the users in $1 (a uuid[] literal), without their hash ("key").
+inline constexpr const char* kSourceKeysOf =
+    "SELECT id::text, \"userId\"::text, coalesce(name, ''), coalesce(\"isActive\", true), " AUTHD_SOURCE_TIME(
+        "\"expiresAt\"") ", " AUTHD_SOURCE_TIME("\"lastUsedAt\"") ", " AUTHD_SOURCE_TIME(
+        "\"createdAt\"") " FROM \"api_keys\" WHERE \"userId\" = ANY($1::uuid[]) ORDER BY \"userId\", \"createdAt\", id";
+inline constexpr const char* kSourceKeyCount = "SELECT count(*) FROM \"api_keys\"";
+#undef AUTHD_SOURCE_USER_COLUMNS
+#undef AUTHD_SOURCE_TIME
+// authd's users that share the id $1 or the email $2 (in any case); the second column: the email is the same.
+inline constexpr const char* kImportMatches =
+    "SELECT id::text, lower(email) = lower($2) FROM users WHERE id = $1::uuid OR lower(email) = lower($2)";
+// An imported user: id, email, name, bcrypt hash, is_active, created_at (text or NULL: now). Nothing when the id or
+// the email exists meanwhile (a signup racing the import).
+inline constexpr const char* kImportUser =
+    "INSERT INTO users (id, email, name, password_hash, is_active, created_at) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, coalesce($6::timestamptz, now())) ON CONFLICT DO NOTHING";
+// An original key listed for re-issue (migration 009): id, user, name, is_active, expires_at, last_used_at,
+// created_at; nothing when an earlier import listed it.
+inline constexpr const char* kImportKey =
+    "INSERT INTO nestjs_import_keys (id, user_id, name, is_active, expires_at, last_used_at, created_at) "
+    "VALUES ($1::uuid, $2::uuid, $3, $4, $5::timestamptz, $6::timestamptz, $7::timestamptz) ON CONFLICT (id) DO "
+    "NOTHING";
+// Versions of the migrations applied (--dry-run applies the pending ones in the transaction it rolls back).
+inline constexpr const char* kHasMigrationLedger = "SELECT to_regclass('schema_migrations') IS NOT NULL";
+inline constexpr const char* kAppliedMigrations = "SELECT version FROM schema_migrations";
+
 #undef AUTHD_WEBHOOK_COLUMNS
 
 #undef AUTHD_USAGE_SUMS
@@ -519,6 +564,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"revoke_user_sessions", kRevokeUserSessions},
       {"revoke_families_tokens", kRevokeFamiliesTokens},
       {"set_password_hash", kSetPasswordHash},
+      {"upgrade_password_hash", kUpgradePasswordHash},
       {"spend_user_resets", kSpendUserResets},
       {"request_reset", kRequestReset},
       {"spend_reset", kSpendReset},

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,8 +52,20 @@ class FakeUserStore final : public accounts::UserStore {
     if (it == users.end()) return std::optional<accounts::User>();
     return std::optional<accounts::User>(it->second);
   }
+  Result<bool> upgradePasswordHash(std::string_view id, std::string_view oldHash, std::string_view newHash) override {
+    ++upgrades;
+    if (beforeUpgrade) beforeUpgrade();
+    if (down || upgradeFails) return fail(Code::kDatabaseUnavailable);
+    const auto it = users.find(std::string(id));
+    if (it == users.end() || it->second.passwordHash != oldHash) return false;
+    it->second.passwordHash = std::string(newHash);
+    return true;
+  }
 
   std::map<std::string, accounts::User> users;  // by id
+  int upgrades = 0;                             // upgradePasswordHash calls
+  bool upgradeFails = false;                    // upgradePasswordHash answers as PostgreSQL being unreachable
+  std::function<void()> beforeUpgrade;          // runs first in upgradePasswordHash (a change committing meanwhile)
   std::vector<events::Event> events;            // written with the users
   bool down = false;
 
