@@ -58,11 +58,11 @@ install_packages() {
   done
 }
 
-# Swagger UI's assets (served by authd at /api/docs) and playwright-core, from package-lock.json.
+# Swagger UI's assets (served by authd at /api/docs), uPlot (the console's charts) and playwright-core, from package-lock.json.
 install_node_modules() {
   [ -f "$ROOT/node_modules/.package-lock.json" ] && ! [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] &&
     return 0
-  log "npm ci (swagger-ui-dist, playwright-core)"
+  log "npm ci (swagger-ui-dist, uplot, playwright-core)"
   # No install scripts: swagger-ui-dist's only one is a telemetry ping.
   (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
 }
