@@ -37,7 +37,7 @@ export function usageChart(usage, mode) {
     data = [x, ...order.map((top) => x.map((_, j) => raw.slice(0, top + 1).reduce((s, r) => s + r[j], 0)))];
     series = order.map((i) => ({
       label: OUTCOMES[i].label, stroke: OUTCOMES[i].color, fill: OUTCOMES[i].color, width: 0,
-      paths: uPlot.paths.bars({ size: [0.8, 48], gap: 1 }), points: { show: false }, value: legendValue(i),
+      paths: uPlot.paths.bars({ size: [0.8, 48], gap: 1, align: 1 }), points: { show: false }, value: legendValue(i),
     }));
   } else {
     data = [x, ...raw];
@@ -48,7 +48,11 @@ export function usageChart(usage, mode) {
   const opts = {
     width: 600,
     height: 260,
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+    // The whole range, the last bucket included ([from, to)): each bar starts at its bucket's start.
+    scales: {
+      x: { time: true, range: () => [Date.parse(usage.from) / 1000, Date.parse(usage.to) / 1000] },
+      y: { range: (u, min, max) => [0, Math.max(1, max)] },
+    },
     axes: [
       { stroke: '#57606a', grid: { stroke: '#eaeef2' } },
       { stroke: '#57606a', grid: { stroke: '#eaeef2' }, incrs: Y_INCREMENTS, size: 48 },

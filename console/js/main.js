@@ -71,7 +71,11 @@ function renderNav(active) {
   const user = api.currentUser();
   replace(nav,
     h('ul', {}, NAV.map((item) => h('li', {},
-      h('a', { href: item.href, 'aria-current': item.id === active ? 'page' : undefined }, item.label)))),
+      h('a', {
+        href: item.href, 'aria-current': item.id === active ? 'page' : undefined,
+        // The page's own link reloads it (the hash would not change, so no hashchange).
+        onclick: (event) => { if (location.hash === item.href) { event.preventDefault(); route(); } },
+      }, item.label)))),
     h('div', { class: 'who' },
       h('span', { class: 'user', title: user?.email ?? '' }, user?.email ?? ''),
       h('button', {

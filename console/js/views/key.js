@@ -1,7 +1,7 @@
 // One key: its details, its usage chart (minute / hour / day, stacked or
 // lines), and edit, enable/disable, rotate and revoke.
 import * as api from '../api.js';
-import { OUTCOMES, totalsText, usageChart, usageTable } from '../charts.js';
+import { totalsText, usageChart, usageTable } from '../charts.js';
 import { confirmDialog, formDialog, shownOnceDialog } from '../dialogs.js';
 import { append, h, replace } from '../dom.js';
 import { errorBox } from '../errors.js';
@@ -171,8 +171,6 @@ function usageSection(ctx, key) {
     totals.textContent = `${range.label}: ${totalsText(usage.buckets)}.`;
     replace(table, h('summary', {}, 'The numbers, as a table'), usageTable(usage));
   };
-  const legend = h('ul', { class: 'legend-key', 'aria-hidden': 'true' },
-    OUTCOMES.map((o) => h('li', { class: `swatch-${o.key}` }, o.label)));
   const section = h('section', { class: 'card usage', 'aria-labelledby': 'usage-title' },
     h('div', { class: 'section-head' },
       h('h2', { id: 'usage-title' }, 'Usage'),
@@ -182,7 +180,7 @@ function usageSection(ctx, key) {
         (v) => { chartPrefs.granularity = v; load(); }),
       radioGroup('Outcomes', 'mode', [['stacked', 'Stacked'], ['lines', 'Lines']], chartPrefs.mode,
         (v) => { chartPrefs.mode = v; draw(); })),
-    legend, area, totals, table,
+    area, totals, table,
     h('p', { class: 'hint' }, 'Calls reach the chart within the server\'s flush interval (LAST_USED_FLUSH_MS, 5 s by default). '
       + 'Denied: refused because the key was disabled, expired, revoked, lacked a scope, or its user is inactive.'));
   load();
