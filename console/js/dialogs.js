@@ -60,6 +60,7 @@ export function formDialog({ title, intro, fields, submitLabel, onSubmit, danger
         dialog.close();
       } catch (err) {
         errors.replaceChildren(errorBox(err));
+        errors.scrollIntoView({ block: 'nearest' });
       } finally {
         submit.disabled = false;
       }

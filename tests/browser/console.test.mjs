@@ -384,10 +384,17 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
       console.log('no RECEIVER_PORT in stack.env: the webhook part is skipped');
     }
 
-    // ---- Sessions, and a password change ----
+    // ---- Sessions, after an expired access token (one refresh, one retry), and a password change ----
+    const refreshes = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/auth/refresh') refreshes.push(r.method()); });
+    await page.route(`${base}/auth/sessions`, (route) => route.fulfill({
+      status: 401, contentType: 'application/json', headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      body: JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'Token has expired', code: 'token_expired' }),
+    }), { times: 1 });
     await page.getByRole('link', { name: 'Sessions' }).click();
     await waitForHeading(page, 'Sessions');
     await page.locator('main .badge', { hasText: 'this session' }).waitFor();
+    assert.deepEqual(refreshes, ['POST'], 'a token_expired answer is followed by one refresh, then the retry');
     await page.getByRole('link', { name: 'Account' }).click();
     await waitForHeading(page, 'Account');
     await page.getByLabel('Current password').fill(PASSWORD);

@@ -36,7 +36,7 @@ function row(e) {
     h('td', { 'data-label': 'By' }, who(e.actor)),
     h('td', { 'data-label': 'Target' }, target(e.target)),
     h('td', { 'data-label': 'From', class: 'wrap' }, e.clientAddress ?? '', e.userAgent ? h('span', { class: 'muted small ua', title: e.userAgent }, ` ${e.userAgent}`) : null),
-    h('td', { 'data-label': 'Details', class: 'wrap' }, detailText(e.data)));
+    h('td', { 'data-label': detailText(e.data) ? 'Details' : undefined, class: 'wrap' }, detailText(e.data)));
 }
 
 export async function render(ctx) {
