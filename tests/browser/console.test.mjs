@@ -191,19 +191,27 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
     const res = await page.goto(`${base}/console/`);
     assert.equal(res.status(), 200);
     await waitForHeading(page, 'Log in');
-    const stranger = `console-stranger-${Date.now()}-${process.pid}@example.com`;
-    let alertText = '';
-    for (let i = 0; i < 8 && !/Too many requests/.test(alertText); i++) {
-      await page.getByLabel('Email').fill(stranger);
+    const TOO_MANY = /^Too many requests, try again in \d+ s\.$/;
+    const failLogin = async (who) => {
+      await page.getByLabel('Email').fill(who);
       await page.getByLabel('Password').fill('wrong-password');
       await page.getByRole('button', { name: 'Log in' }).click();
       const alert = page.locator('.form-errors [role="alert"]');
       await alert.waitFor({ timeout: 10_000 });
-      alertText = (await alert.textContent()).trim();
-      if (i === 0) assert.equal(alertText, 'Wrong email or password.');
+      const text = (await alert.textContent()).trim();
+      assert.ok(text === 'Wrong email or password.' || TOO_MANY.test(text), `a failed login in words: ${text}`);
+      return text;
+    };
+    const stranger = `console-stranger-${Date.now()}-${process.pid}@example.com`;
+    const answers = [];
+    for (let i = 0; i < 8 && !TOO_MANY.test(answers.at(-1) ?? ''); i++) answers.push(await failLogin(stranger));
+    assert.match(answers.at(-1), TOO_MANY, `the login throttle's 429, in words: ${answers}`);
+    if (!answers.includes('Wrong email or password.')) {
+      // Throttled from the first try (by the client address, after another suite's failures): once
+      // the window (LOGIN_WINDOW_SECONDS, 3 s in the test stack) has passed, a wrong password is a 401.
+      await sleep(4000);
+      assert.equal(await failLogin(`console-other-${Date.now()}@example.com`), 'Wrong email or password.');
     }
-    assert.match(alertText, /^Too many requests, try again in \d+ s\.$/, 'the login throttle\'s 429, in words');
-    assert.doesNotMatch(alertText, /[{}]|statusCode/, 'no raw JSON');
 
     // ---- Sign up ----
     const email = `console-${Date.now()}-${process.pid}@example.com`;
@@ -245,6 +253,7 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
     assert.match(xssKey, /^sk_[0-9a-f]{64}$/);
     await page.locator('main h1.key-title').waitFor();
     assert.equal(await page.locator('main h1.key-title').textContent(), XSS_NAME, 'the name is shown as text');
+    assert.equal(await page.locator('img').count(), 0, 'the name made no <img> on its page');
 
     // ---- Create the key of the flow, with the mouse ----
     await page.getByRole('link', { name: 'Keys', exact: true }).click();
@@ -286,6 +295,7 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
     assert.match(await row.textContent(), /100 per 1 min/);
     await page.locator('[data-testid="all-calls"]', { hasText: '3 calls' }).waitFor();
     assert.equal(await page.locator('table.keys-table a.key-name', { hasText: 'onerror' }).textContent(), XSS_NAME);
+    assert.equal(await page.locator('img').count(), 0, 'the name made no <img> in the table');
     await shot('keys-table-desktop');
 
     // ---- 360 px: no sideways scrolling; the same table and chart ----
@@ -415,6 +425,9 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
     await page.getByRole('button', { name: 'Log in' }).click();
     // Back on the page that was open before the reload.
     await waitForHeading(page, 'Account');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await waitForHeading(page, 'Log in');
+    await page.locator('#flash', { hasText: 'You are logged out.' }).waitFor();
 
     // ---- What must never have happened ----
     assert.equal(await page.locator('img').count(), 0, 'no <img> element anywhere');
