@@ -88,6 +88,7 @@ cat <<MSG
 
 authd is up.
   API (through nginx): http://127.0.0.1:$NGINX_PORT
+  Console:             http://127.0.0.1:$NGINX_PORT/console/   (sign up, keys, usage, webhooks, audit log)
   Swagger UI:          http://127.0.0.1:$NGINX_PORT/api/docs
   authd directly:      http://127.0.0.1:$PORT   (metrics: http://127.0.0.1:$PORT/metrics)
   logs:                $STATE/run/authd1.log, $STATE/run/nginx/logs/

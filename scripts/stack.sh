@@ -58,11 +58,11 @@ install_packages() {
   done
 }
 
-# Swagger UI's assets (served by authd at /api/docs) and playwright-core, from package-lock.json.
+# Swagger UI's assets (served by authd at /api/docs), uPlot (the console's charts) and playwright-core, from package-lock.json.
 install_node_modules() {
   [ -f "$ROOT/node_modules/.package-lock.json" ] && ! [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] &&
     return 0
-  log "npm ci (swagger-ui-dist, playwright-core)"
+  log "npm ci (swagger-ui-dist, uplot, playwright-core)"
   # No install scripts: swagger-ui-dist's only one is a telemetry ping.
   (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
 }
@@ -408,6 +408,7 @@ nginx_render() {
     -e "s|@ECHO_PORT@|$(echo_port)|g" -e "s|@NGINX_USER_LINE@|$user_line|" \
     "$ROOT/nginx/authd.conf" >"$RUN_DIR/nginx/nginx.conf"
   cp "$ROOT"/nginx/snippets/*.conf "$RUN_DIR/nginx/"
+  nginx_copy_console
   rm -f "$RUN_DIR"/nginx/bench-*.conf
   nginx_render_test_routes
   if [ "${STACK_MODE:-run}" = bench ]; then
@@ -418,6 +419,24 @@ nginx_render() {
     nginx_render_bench_second
   fi
   nginx -t -q -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -e "$RUN_DIR/nginx/logs/error.log"
+}
+
+# The console (console/, served at /console/ by nginx/authd.conf) and uPlot's dist files
+# (node_modules, from `install`), copied into the state's nginx folder at each render: as
+# root, nginx's workers (nobody) cannot read a checkout inside a private folder, and the
+# copy keeps the files served in step with the config. Readable by every user, whatever
+# modes the checkout's files have.
+nginx_copy_console() {
+  local dest="$RUN_DIR/nginx/console" uplot="$ROOT/node_modules/uplot/dist"
+  [ -f "$uplot/uPlot.esm.js" ] && [ -f "$uplot/uPlot.min.css" ] ||
+    die "$uplot/uPlot.esm.js is missing: run 'bash scripts/stack.sh install' (npm ci)"
+  rm -rf "$dest"
+  cp -R "$ROOT/console" "$dest"
+  mkdir -p "$dest/vendor/uplot"
+  cp "$uplot/uPlot.esm.js" "$uplot/uPlot.min.css" "$ROOT/node_modules/uplot/LICENSE" "$dest/vendor/uplot/"
+  chmod -R u=rwX,go=rX "$dest"
+  as_user "$NGINX_USER" test -r "$dest/index.html" ||
+    die "nginx's workers ('$NGINX_USER') cannot read $dest/index.html"
 }
 
 # What only the e2e tests call, in a test stack only: the deliberately broken guards

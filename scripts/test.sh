@@ -77,6 +77,10 @@ export AUTHD_TEST_STATE="$STATE"
 export AUTHD_TEST_STACK="$STACK"
 ctest --test-dir "${AUTHD_BUILD_DIR:-$ROOT/build}" --output-on-failure -j "$(nproc)" "$@"
 phase "suites"
+# The console test's screenshots (tests/browser/console.test.mjs), kept after the run.
+for shot in "${AUTHD_BUILD_DIR:-$ROOT/build}"/test-artifacts/console/*.png; do
+  if [ -f "$shot" ]; then echo "[test] console screenshot: $shot" >&2; fi
+done
 
 # Extended mode (CI, or AUTHD_TEST_EXTENDED=1), once the suites above passed:
 # integration and e2e again against an ASan+UBSan authd, then the fuzzers.

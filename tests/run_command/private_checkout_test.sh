@@ -2,6 +2,7 @@
 # The run command (scripts/run.sh) from a checkout inside a 0700 folder, where
 # root usually works (/root): it must come up although PostgreSQL's user and
 # nginx's workers cannot enter the checkout, without loosening that folder;
+# the console (/console/) is served from its copy in the state folder, with its CSP;
 # a 256 KiB signup through nginx answers 201, a guarded request leaves nginx's
 # error log empty, and SIGINT to run.sh (Ctrl-C) ends every process it started.
 #
@@ -80,6 +81,15 @@ if [ "$(id -u)" -eq 0 ]; then
   runuser -u nobody -- test -x "$STATE/run/nginx/tmp" || fail "nobody cannot reach $STATE/run/nginx/tmp"
 fi
 grep -q "http://127.0.0.1:$NGINX/api/docs" "$LOG" || fail "no Swagger UI URL on port $NGINX"
+grep -q "http://127.0.0.1:$NGINX/console/" "$LOG" || fail "no console URL on port $NGINX"
+
+# ---- The console: nginx's workers read its copy, not the private checkout -------
+for path in /console/ /console/js/main.js /console/vendor/uplot/uPlot.esm.js /console/vendor/uplot/uPlot.min.css; do
+  HEADERS="$(curl -sS -o /dev/null -D - "http://127.0.0.1:$NGINX$path" | tr -d '\r')"
+  printf '%s\n' "$HEADERS" | grep -q '^HTTP/1.1 200' || fail "GET $path answered: $(printf '%s' "$HEADERS" | head -1)"
+  printf '%s\n' "$HEADERS" | grep -qi "^content-security-policy: default-src 'none'; script-src 'self';" ||
+    fail "GET $path has no strict Content-Security-Policy"
+done
 
 # ---- A 256 KiB signup through nginx, then a guarded request --------------------
 BODY="$PRIVATE/signup.json"
