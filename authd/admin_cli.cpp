@@ -283,6 +283,8 @@ int usersShow(Tools& tools, const Args& a) {
   if (!keyList) return failed(keyList.error(), a.json);
   auto sessions = tools.sessions().liveSessions(u.id);
   if (!sessions) return failed(sessions.error(), a.json);
+  auto reissue = tools.users().keysToReissue(u.id);
+  if (!reissue) return failed(reissue.error(), a.json);
   if (a.json) {
     json out = userJson(u);
     json ks = json::array();
@@ -297,6 +299,15 @@ int usersShow(Tools& tools, const Args& a) {
     }
     out["keys"] = ks;
     out["sessions"] = ss;
+    json old = json::array();
+    for (const auto& k : *reissue) {
+      old.push_back({{"id", k.id},
+                     {"name", k.name},
+                     {"wasActive", k.wasActive},
+                     {"expiresAt", k.expiresAt ? json(formatIso8601(*k.expiresAt)) : json(nullptr)},
+                     {"lastUsedAt", k.lastUsedAt ? json(formatIso8601(*k.lastUsedAt)) : json(nullptr)}});
+    }
+    out["keysToReissue"] = old;
     printJson(out);
     return kDone;
   }
@@ -310,6 +321,13 @@ int usersShow(Tools& tools, const Args& a) {
     const char* state = !k.isActive ? "revoked" : !k.enabled ? "disabled" : k.rotatedAt ? "rotated" : "active";
     std::printf("  %s  %-10s  %-8s  %s  last used %s\n", k.id.c_str(), k.prefix.c_str(), state, k.name.c_str(),
                 timeText(k.lastUsedAt).c_str());
+  }
+  if (!reissue->empty()) {
+    std::printf("keys of the NestJS service to re-issue (%zu; they do not work here):\n", reissue->size());
+    for (const auto& k : *reissue) {
+      std::printf("  %s  %-8s  %s  last used %s\n", k.id.c_str(), k.wasActive ? "active" : "inactive", k.name.c_str(),
+                  timeText(k.lastUsedAt).c_str());
+    }
   }
   std::printf("live sessions (%zu):\n", sessions->size());
   for (const auto& s : *sessions) {

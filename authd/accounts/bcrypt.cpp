@@ -12,6 +12,9 @@ namespace authd::accounts {
 namespace {
 
 constexpr size_t kBcryptLength = 60;
+// 2^16 rounds take seconds on one core; a higher cost (up to 31: days) in an imported row would let every login of
+// that account hold a hashing worker that long. The original service used 10.
+constexpr int kMaxCost = 16;
 // Far above the 72 bytes bcrypt reads: only bounds what reaches libxcrypt.
 constexpr size_t kMaxPasswordBytes = 1024;
 
@@ -34,7 +37,7 @@ bool isBcryptHash(std::string_view h) {
   if (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') return false;
   if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9') return false;
   const int cost = (h[4] - '0') * 10 + (h[5] - '0');
-  if (cost < 4 || cost > 31) return false;
+  if (cost < 4 || cost > kMaxCost) return false;
   for (size_t i = 7; i < h.size(); ++i) {
     if (!isBcryptBase64(h[i])) return false;
   }

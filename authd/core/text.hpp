@@ -14,6 +14,10 @@ namespace authd::text {
 // Without ASCII whitespace at either end.
 std::string_view trim(std::string_view s);
 
+// A URL query's name or value with its %XX escapes (RFC 3986) decoded; a `%` not followed by two hex digits stays as
+// it is. `+` stays `+` (a literal in RFC 3986 queries: "+01:00" is an offset, not " 01:00").
+std::string percentDecode(std::string_view s);
+
 // Number of code points in valid UTF-8 (what nlohmann's parser produces).
 size_t codePoints(std::string_view s);
 

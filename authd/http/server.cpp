@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/logging.hpp"
+#include "core/text.hpp"
 #include "http/json_io.hpp"
 
 namespace authd::http {
@@ -66,7 +67,13 @@ HttpRequest convert(const P::Http::Request& req) {
   r.method = toMethod(req.method());
   r.path = req.resource();
   const auto& q = req.query();
-  for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it) r.query.emplace_back(it->first, it->second);
+  // Pistache leaves %XX escapes in; a value without any (nginx's /verify queries) is taken as it is.
+  const auto decoded = [](const std::string& s) {
+    return s.find('%') == std::string::npos ? s : text::percentDecode(s);
+  };
+  for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it) {
+    r.query.emplace_back(decoded(it->first), decoded(it->second));
+  }
   const auto& h = req.headers();
   if (auto a = h.tryGet<P::Http::Header::Authorization>()) r.headers[size_t(Hdr::kAuthorization)] = a->value();
   r.body = req.body();

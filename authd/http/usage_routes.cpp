@@ -72,7 +72,12 @@ void addUsageRoutes(Router& router, keys::UsageService& usage, const verify::Jwt
     if (!user) return errorResponse(user.error());
     auto range = rangeOf(req, clock);
     if (!range) return errorResponse(range.error());
-    auto found = usage.forUser(user->sub, *range);
+    const auto perKeyParam = req.queryParam("perKey").value_or("false");
+    if (perKeyParam != "true" && perKeyParam != "false") {
+      return errorResponse(Error::validation({"perKey must be true or false"}));
+    }
+    const bool perKey = perKeyParam == "true";
+    auto found = usage.forUser(user->sub, *range, perKey);
     if (!found) return errorResponse(found.error());
     json out = json::object();
     putRange(out, *range);
@@ -81,6 +86,16 @@ void addUsageRoutes(Router& router, keys::UsageService& usage, const verify::Jwt
     for (const auto& t : found->totals) {
       json j{{"keyId", t.keyId}, {"name", t.name}};
       putCounts(j, t.counts);
+      if (perKey) {
+        // A sparkline's worth: start and the four sums, not each kind of denial.
+        json series = json::array();
+        for (const auto& b : t.buckets) {
+          json bucket{{"start", isoOf(b.start)}};
+          putCounts(bucket, b.counts);
+          series.push_back(std::move(bucket));
+        }
+        j["buckets"] = std::move(series);
+      }
       totals.push_back(std::move(j));
     }
     out["keys"] = std::move(totals);

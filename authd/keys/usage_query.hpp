@@ -81,6 +81,11 @@ struct KeyUsageTotal {
   std::string keyId;
   std::string name;
   UsageCounts counts;
+  std::vector<UsageBucket> buckets;  // asked for per key (GET /usage?perKey=true): its own buckets, else empty
 };
+
+// With per-key buckets (GET /usage?perKey=true) a range may hold at most this many (a week by hour), so an answer
+// stays small whatever the number of keys.
+inline constexpr int64_t kMaxPerKeyBuckets = 168;
 
 }  // namespace authd::keys

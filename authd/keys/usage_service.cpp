@@ -15,9 +15,16 @@ Result<KeyUsage> UsageService::forKey(std::string_view userId, std::string_view 
   return KeyUsage{std::string(keyId), zeroFill(range, *rows)};
 }
 
-Result<UserUsage> UsageService::forUser(std::string_view userId, const UsageRange& range) {
-  auto rows = reader_.userUsage(userId, range);
+Result<UserUsage> UsageService::forUser(std::string_view userId, const UsageRange& range, bool perKey) {
+  if (perKey && range.buckets() > kMaxPerKeyBuckets) {
+    return fail(Error::validation({"perKey needs a range of at most " + std::to_string(kMaxPerKeyBuckets) +
+                                   " buckets (this one has " + std::to_string(range.buckets()) + ")"}));
+  }
+  auto rows = reader_.userUsage(userId, range, perKey);
   if (!rows) return fail(rows.error());
+  if (perKey) {
+    for (auto& t : rows->totals) t.buckets = zeroFill(range, t.buckets);
+  }
   return UserUsage{zeroFill(range, rows->buckets), std::move(rows->totals)};
 }
 

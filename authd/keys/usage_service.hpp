@@ -21,7 +21,8 @@ struct KeyUsage {
 // GET /usage.
 struct UserUsage {
   std::vector<UsageBucket> buckets;   // every bucket of the range, summed over the user's keys
-  std::vector<KeyUsageTotal> totals;  // the user's keys with any usage in the range, newest first
+  std::vector<KeyUsageTotal> totals;  // the user's keys with any usage in the range, newest first (zero-filled
+                                      // buckets of their own when asked per key)
 };
 
 class UsageService {
@@ -30,8 +31,9 @@ class UsageService {
   // One of the user's keys: kInvalidId for a malformed id, kNotFound for an unknown id or another user's key
   // (indistinguishable on purpose, as for GET /keys/:id).
   Result<KeyUsage> forKey(std::string_view userId, std::string_view keyId, const UsageRange& range);
-  // All of the user's keys.
-  Result<UserUsage> forUser(std::string_view userId, const UsageRange& range);
+  // All of the user's keys; `perKey`: each key's buckets too (every bucket of the range; kValidationFailed for a
+  // range of more than kMaxPerKeyBuckets).
+  Result<UserUsage> forUser(std::string_view userId, const UsageRange& range, bool perKey = false);
 
  private:
   KeyRepository& keys_;

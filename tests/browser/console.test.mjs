@@ -291,6 +291,8 @@ test("console through nginx: a new user's whole flow", { timeout: 240_000 }, asy
     await waitForHeading(page, 'API keys');
     const row = page.locator('table.keys-table tr', { hasText: 'billing-service' });
     await row.locator('td', { hasText: '3 calls' }).waitFor({ timeout: 15_000 });
+    // The row's own sparkline (GET /usage?perKey=true), drawn by uPlot on a canvas, labelled with its count.
+    await row.locator('td.usage-cell .sparkline[aria-label="3 calls in the last 24 hours"] canvas').waitFor();
     assert.match(await row.textContent(), /reports:read, reports:write/);
     assert.match(await row.textContent(), /100 per 1 min/);
     await page.locator('[data-testid="all-calls"]', { hasText: '3 calls' }).waitFor();

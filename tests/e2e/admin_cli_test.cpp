@@ -219,6 +219,11 @@ TEST_F(AdminCliTest, ListAndShow) {
   ASSERT_FALSE(a.id.empty());
   const Key k = createKey(env.nginxPort, a, {{"name", "shown key"}});
   ASSERT_FALSE(k.key.empty());
+  // A key `authd import-nestjs` listed for this user (as if they came from the original service).
+  ASSERT_EQ(execSql("INSERT INTO nestjs_import_keys (id, user_id, name, is_active, created_at) "
+                    "VALUES (gen_random_uuid(), $1::uuid, 'old service key', true, now())",
+                    a.id),
+            1);
 
   const Ran shown = admin("users show " + a.email + " --json");
   ASSERT_EQ(shown.exitCode, 0) << said(shown);
@@ -232,6 +237,9 @@ TEST_F(AdminCliTest, ListAndShow) {
   EXPECT_EQ(u["keys"][0].value("id", ""), k.id);
   EXPECT_EQ(u["keys"][0].value("name", ""), "shown key");
   EXPECT_EQ(u["sessions"].size(), 1u) << "the signup's session";
+  ASSERT_EQ(u["keysToReissue"].size(), 1u) << said(shown);
+  EXPECT_EQ(u["keysToReissue"][0].value("name", ""), "old service key");
+  EXPECT_NE(admin("users show " + a.email).out.find("to re-issue"), std::string::npos);
   EXPECT_EQ(shown.out.find(k.key), std::string::npos) << "the key itself is never shown";
   EXPECT_EQ(shown.out.find("$argon2"), std::string::npos) << "the hash is never shown";
   // Any letter case finds the user.

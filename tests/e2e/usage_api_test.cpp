@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time_format.hpp"
 #include "support/accounts.hpp"
@@ -98,6 +99,10 @@ TEST(E2eUsageApiTest, KeyUsageBucketsAreSummedAndZeroFilled) {
   EXPECT_EQ(b["buckets"][3]["start"], iso(day + 12 * kHour));
   EXPECT_EQ(b["buckets"][3]["valid"], 7);
   for (const int n : {1, 2}) EXPECT_EQ(ok(getKeyUsage(a.account, a.first.id, q, n)), b) << "instance " << n;
+  // The same query as a browser's URLSearchParams writes it (":" as %3A) is the same query.
+  std::string encoded;
+  for (const char c : q) encoded += c == ':' ? std::string("%3A") : std::string(1, c);
+  EXPECT_EQ(ok(getKeyUsage(a.account, a.first.id, encoded)), b) << encoded;
 
   // By minute: 10:04 to 10:07 is three buckets, only 10:05 used.
   const json m = ok(getKeyUsage(a.account, a.first.id,
@@ -177,6 +182,24 @@ TEST(E2eUsageApiTest, UserUsageSumsTheUsersKeys) {
   ASSERT_EQ(bobsView["keys"].size(), 1u);
   EXPECT_EQ(bobsView["keys"][0]["keyId"], bobs.id);
   EXPECT_EQ(bobsView["buckets"][1]["valid"], 100);
+
+  // perKey=true: each key's own buckets, zero-filled, with the same totals.
+  const json per = ok(getUsage(a.account, range(day, day + 4 * kHour, "hour") + "&perKey=true"));
+  ASSERT_EQ(per["keys"].size(), 2u) << per.dump();
+  const auto validOf = [](const json& key) {
+    std::vector<int64_t> out;
+    for (const auto& bucket : key["buckets"]) out.push_back(bucket["valid"].get<int64_t>());
+    return out;
+  };
+  EXPECT_EQ(per["keys"][0]["keyId"], a.second.id);
+  EXPECT_EQ(validOf(per["keys"][0]), (std::vector<int64_t>{0, 3, 0, 0})) << per.dump();
+  EXPECT_EQ(validOf(per["keys"][1]), (std::vector<int64_t>{0, 2, 0, 1})) << per.dump();
+  EXPECT_EQ(per["keys"][0]["buckets"][1],
+            (json{{"start", iso(day + kHour)}, {"valid", 3}, {"rateLimited", 0}, {"usageExceeded", 1}, {"denied", 2}}));
+  EXPECT_EQ(per["keys"][0]["valid"], 3);
+  EXPECT_FALSE(b["keys"][0].contains("buckets")) << "only when asked";
+  EXPECT_TRUE(isValidationError(getUsage(a.account, range(day, day + 169 * kHour, "hour") + "&perKey=true"), ""));
+  EXPECT_TRUE(isValidationError(getUsage(a.account, range(day, day + kHour, "hour") + "&perKey=yes"), ""));
 }
 
 // Another user's key and an unknown id are the same 404 not_found; a malformed id is 400 invalid_id; no JWT is 401.

@@ -32,6 +32,18 @@ TEST(TextTest, TrimRemovesAsciiWhitespaceAtTheEnds) {
 }
 
 // codePoints counts characters of UTF-8 text, not bytes.
+// %XX escapes decode (either case of hex digit); a stray or short `%` stays; `+` is a literal plus.
+TEST(TextTest, PercentDecodeDecodesEscapesOnly) {
+  EXPECT_EQ(percentDecode("2026-12-01T00%3A00%3A00Z"), "2026-12-01T00:00:00Z");
+  EXPECT_EQ(percentDecode("a%2bb%2Bc"), "a+b+c");
+  EXPECT_EQ(percentDecode("+01:00"), "+01:00");
+  EXPECT_EQ(percentDecode("100%"), "100%");
+  EXPECT_EQ(percentDecode("%4"), "%4");
+  EXPECT_EQ(percentDecode("%zz%41"), "%zzA");
+  EXPECT_EQ(percentDecode("%00"), std::string(1, '\0'));
+  EXPECT_EQ(percentDecode(""), "");
+}
+
 TEST(TextTest, CodePointsCountsCharacters) {
   EXPECT_EQ(codePoints(""), 0u);
   EXPECT_EQ(codePoints("ann"), 3u);

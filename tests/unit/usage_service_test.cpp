@@ -100,6 +100,38 @@ TEST_F(UsageServiceTest, ForUserSumsTheUsersKeys) {
   EXPECT_EQ(got->totals[1].counts.valid, 2);
 }
 
+// Per key: each used key's own buckets, zero-filled over the whole range; without it, none.
+TEST_F(UsageServiceTest, ForUserPerKeyZeroFillsEachKey) {
+  const std::string a = keyOf(kAnn, "a"), b = keyOf(kAnn, "b");
+  use(kAnn, a, kFrom, 1, "a");
+  use(kAnn, b, kFrom + 2 * 3600 + 60, 2, "b");
+  use(kAnn, a, kFrom + 3 * 3600, 4, "a");
+  const auto got = service_.forUser(kAnn, kRange, true);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  ASSERT_EQ(got->totals.size(), 2u);
+  const auto valid = [](const KeyUsageTotal& t) {
+    std::vector<int64_t> out;
+    for (const auto& bucket : t.buckets) out.push_back(bucket.counts.valid);
+    return out;
+  };
+  EXPECT_EQ(valid(got->totals[0]), (std::vector<int64_t>{1, 0, 0, 4}));
+  EXPECT_EQ(valid(got->totals[1]), (std::vector<int64_t>{0, 0, 2, 0}));
+  EXPECT_EQ(got->totals[1].buckets[2].start, kFrom + 2 * 3600);
+  EXPECT_TRUE(service_.forUser(kAnn, kRange)->totals[0].buckets.empty());
+}
+
+// Per key, a range of more than a week by hour is refused before anything is read.
+TEST_F(UsageServiceTest, ForUserPerKeyIsBounded) {
+  const UsageRange week{Granularity::kHour, kFrom, kFrom + kMaxPerKeyBuckets * 3600};
+  EXPECT_TRUE(service_.forUser(kAnn, week, true).has_value());
+  const UsageRange more{Granularity::kHour, kFrom, kFrom + (kMaxPerKeyBuckets + 1) * 3600};
+  const auto refused = service_.forUser(kAnn, more, true);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Code::kValidationFailed);
+  EXPECT_EQ(reader_.reads, 1);
+  EXPECT_TRUE(service_.forUser(kAnn, more).has_value()) << "without perKey the usual bound holds";
+}
+
 // PostgreSQL unreachable: the store's error, whichever read it was.
 TEST_F(UsageServiceTest, OutagesAreErrors) {
   const std::string id = keyOf(kAnn);

@@ -69,6 +69,20 @@ Result<bool> PgUserAdmin::setRateLimit(std::string_view userId, const std::optio
                     window);
 }
 
+Result<std::vector<KeyToReissue>> PgUserAdmin::keysToReissue(std::string_view userId) {
+  const std::string u(userId);
+  return pool_.run([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<KeyToReissue> out;
+    const auto time = [](int64_t ms) { return ms < 0 ? std::nullopt : std::optional<SysTime>(fromUnixMillis(ms)); };
+    for (const auto& r : tx.exec_prepared("admin_keys_to_reissue", u)) {
+      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>(), time(r[3].as<int64_t>()),
+                     time(r[4].as<int64_t>())});
+    }
+    return out;
+  });
+}
+
 Result<std::optional<std::string>> PgUserAdmin::keyOwner(std::string_view keyId) {
   if (!crypto::isUuid(keyId)) return std::nullopt;
   const std::string k(keyId);

@@ -30,6 +30,15 @@ struct AdminUser {
   int64_t liveKeys = 0;                                 // keys not revoked
 };
 
+// A key of the original NestJS service that `authd import-nestjs` listed for re-issue: it never authenticates here.
+struct KeyToReissue {
+  std::string id;  // its id in the original service
+  std::string name;
+  bool wasActive = true;
+  std::optional<SysTime> expiresAt;
+  std::optional<SysTime> lastUsedAt;
+};
+
 class PgUserAdmin {
  public:
   PgUserAdmin(PgPool& pool, events::WrittenCounts& counts) : pool_(pool), counts_(counts) {}
@@ -45,6 +54,8 @@ class PgUserAdmin {
   // user.rate_limit_changed by the operator.
   Result<bool> setRateLimit(std::string_view userId, const std::optional<accounts::UserRateOverride>& limit,
                             const events::Context& ctx);
+  // The user's keys from the original NestJS service, to re-issue (empty for a user who did not come from it).
+  Result<std::vector<KeyToReissue>> keysToReissue(std::string_view userId);
   // The id of the user who owns this key, if the key exists (any user's); nullopt for a malformed id too.
   Result<std::optional<std::string>> keyOwner(std::string_view keyId);
 

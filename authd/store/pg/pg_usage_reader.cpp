@@ -1,6 +1,7 @@
 #include "store/pg/pg_usage_reader.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "store/pg/sql.hpp"
 
@@ -38,7 +39,8 @@ Result<std::vector<keys::UsageBucket>> PgUsageReader::keyUsage(std::string_view 
   });
 }
 
-Result<keys::UserUsageRows> PgUsageReader::userUsage(std::string_view userId, const keys::UsageRange& range) {
+Result<keys::UserUsageRows> PgUsageReader::userUsage(std::string_view userId, const keys::UsageRange& range,
+                                                     bool perKey) {
   const std::string u(userId), g(keys::granularityName(range.granularity));
   return pool_.run([&](pqxx::connection& c) {
     // One snapshot for both statements, so the buckets and the totals add up to the same counts even while a
@@ -47,7 +49,17 @@ Result<keys::UserUsageRows> PgUsageReader::userUsage(std::string_view userId, co
     keys::UserUsageRows out;
     out.buckets = bucketsOf(tx.exec_prepared("user_usage_buckets", u, g, range.from, range.to));
     for (const auto& r : tx.exec_prepared("user_usage_totals", u, range.from, range.to)) {
-      out.totals.push_back({r[0].as<std::string>(), r[1].as<std::string>(), countsAt(r, 2)});
+      out.totals.push_back({r[0].as<std::string>(), r[1].as<std::string>(), countsAt(r, 2), {}});
+    }
+    if (perKey) {
+      std::unordered_map<std::string, size_t> index;
+      for (size_t i = 0; i < out.totals.size(); ++i) index.emplace(out.totals[i].keyId, i);
+      for (const auto& r : tx.exec_prepared("user_usage_key_buckets", u, g, range.from, range.to)) {
+        // Every key with rows has a total, from the same snapshot.
+        if (auto it = index.find(r[0].as<std::string>()); it != index.end()) {
+          out.totals[it->second].buckets.push_back({r[1].as<int64_t>(), countsAt(r, 2)});
+        }
+      }
     }
     tx.commit();
     return out;

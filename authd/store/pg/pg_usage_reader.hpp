@@ -11,7 +11,7 @@ class PgUsageReader final : public keys::UsageReader {
   explicit PgUsageReader(PgPool& pool) : pool_(pool) {}
   Result<std::vector<keys::UsageBucket>> keyUsage(std::string_view userId, std::string_view keyId,
                                                   const keys::UsageRange& range) override;
-  Result<keys::UserUsageRows> userUsage(std::string_view userId, const keys::UsageRange& range) override;
+  Result<keys::UserUsageRows> userUsage(std::string_view userId, const keys::UsageRange& range, bool perKey) override;
 
  private:
   PgPool& pool_;

@@ -220,6 +220,12 @@ inline constexpr const char* kUserUsageBuckets =
     " FROM api_keys k JOIN key_usage u ON u.key_id = k.id WHERE k.user_id = $1::uuid "
     "AND u.minute >= to_timestamp($3::double precision) AND u.minute < to_timestamp($4::double precision) "
     "GROUP BY bucket ORDER BY bucket";
+// GET /usage?perKey=true: each key's sums per bucket, in order.
+inline constexpr const char* kUserUsageKeyBuckets =
+    "SELECT k.id::text, extract(epoch FROM date_trunc($2::text, u.minute, 'UTC'))::bigint AS bucket, " AUTHD_USAGE_SUMS
+    " FROM api_keys k JOIN key_usage u ON u.key_id = k.id WHERE k.user_id = $1::uuid "
+    "AND u.minute >= to_timestamp($3::double precision) AND u.minute < to_timestamp($4::double precision) "
+    "GROUP BY k.id, bucket ORDER BY k.id, bucket";
 // Newest key first, as GET /keys lists them.
 inline constexpr const char* kUserUsageTotals =
     "SELECT k.id::text, k.name, " AUTHD_USAGE_SUMS
@@ -438,6 +444,10 @@ inline constexpr const char* kAdminSetUserLimit =
     "UPDATE users SET rate_limit = NULLIF($2::integer, -1), rate_window_seconds = NULLIF($3::integer, -1) "
     "WHERE id = $1::uuid AND (rate_limit IS DISTINCT FROM NULLIF($2::integer, -1) "
     "OR rate_window_seconds IS DISTINCT FROM NULLIF($3::integer, -1)) RETURNING id::text";
+// The original NestJS service's keys the import listed for the user to re-issue (never a hash), oldest first.
+inline constexpr const char* kAdminKeysToReissue =
+    "SELECT id::text, name, is_active, coalesce(" AUTHD_MS("expires_at") ", -1), coalesce(" AUTHD_MS(
+        "last_used_at") ", -1) FROM nestjs_import_keys WHERE user_id = $1::uuid ORDER BY created_at, id";
 // Whose key this is (any user's).
 inline constexpr const char* kAdminKeyOwner = "SELECT user_id::text FROM api_keys WHERE id = $1::uuid";
 // `authd import-nestjs` (store/pg/pg_nestjs_import): run with exec_params on the import's own connections, never
@@ -522,6 +532,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"admin_set_active", kAdminSetActive},
       {"admin_set_user_limit", kAdminSetUserLimit},
       {"admin_key_owner", kAdminKeyOwner},
+      {"admin_keys_to_reissue", kAdminKeysToReissue},
       {"touch_last_used", kTouchLastUsed},
       {"mark_usage_chunk", kMarkUsageChunk},
       {"add_usage", kAddUsage},
@@ -531,6 +542,7 @@ inline const std::vector<std::pair<const char*, const char*>>& preparedStatement
       {"key_usage_buckets", kKeyUsageBuckets},
       {"user_usage_buckets", kUserUsageBuckets},
       {"user_usage_totals", kUserUsageTotals},
+      {"user_usage_key_buckets", kUserUsageKeyBuckets},
       {"append_event", kAppendEvent},
       // The transactional outbox's writers (issue 16).
       {"lock_key_by_hash", kLockKeyByHash},

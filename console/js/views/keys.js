@@ -33,8 +33,7 @@ function total(t) {
 function usageCell(ctx, totals, max) {
   const calls = total(totals);
   const cell = [];
-  // GET /usage gives one total per key (and buckets over all keys); a per-key
-  // sparkline is drawn when an answer carries the key's own buckets.
+  // GET /usage?perKey=true gives each used key's own buckets with its total.
   if (Array.isArray(totals?.buckets)) {
     const s = sparkline(totals.buckets, `${calls} calls in the last 24 hours`);
     ctx.onLeave(s.destroy);
@@ -68,7 +67,7 @@ export async function render(ctx) {
       h('h1', {}, 'API keys'),
       h('button', { type: 'button', class: 'primary', onclick: () => createKey(ctx).catch(() => {}) }, 'Create key')),
     body);
-  const [keysAnswer, usageAnswer] = await Promise.allSettled([api.request('GET', '/keys'), api.request('GET', '/usage?granularity=hour')]);
+  const [keysAnswer, usageAnswer] = await Promise.allSettled([api.request('GET', '/keys'), api.request('GET', '/usage?granularity=hour&perKey=true')]);
   if (!ctx.alive()) return;
   if (keysAnswer.status === 'rejected') {
     replace(body, errorBox(keysAnswer.reason), h('button', { type: 'button', class: 'secondary', onclick: () => ctx.navigate('#/keys') }, 'Try again'));

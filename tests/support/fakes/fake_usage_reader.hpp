@@ -33,10 +33,11 @@ class FakeUsageReader final : public keys::UsageReader {
     return bucketsOf(sums);
   }
 
-  Result<keys::UserUsageRows> userUsage(std::string_view userId, const keys::UsageRange& range) override {
+  Result<keys::UserUsageRows> userUsage(std::string_view userId, const keys::UsageRange& range, bool perKey) override {
     ++reads;
     if (down) return fail(Code::kDatabaseUnavailable);
     std::map<int64_t, keys::UsageCounts> sums;
+    std::map<std::string, std::map<int64_t, keys::UsageCounts>> perKeySums;
     keys::UserUsageRows out;
     for (const auto& r : rows) {
       if (r.userId != userId || !inRange(r, range)) continue;
@@ -44,10 +45,14 @@ class FakeUsageReader final : public keys::UsageReader {
       // Totals in the order keys first appear in `rows` (the store's stand-in for newest first).
       auto it = out.totals.begin();
       while (it != out.totals.end() && it->keyId != r.keyId) ++it;
-      if (it == out.totals.end()) it = out.totals.insert(it, keys::KeyUsageTotal{r.keyId, r.name, {}});
+      if (it == out.totals.end()) it = out.totals.insert(it, keys::KeyUsageTotal{r.keyId, r.name, {}, {}});
       it->counts += r.counts;
+      perKeySums[r.keyId][bucketOf(r, range)] += r.counts;
     }
     out.buckets = bucketsOf(sums);
+    if (perKey) {
+      for (auto& t : out.totals) t.buckets = bucketsOf(perKeySums[t.keyId]);
+    }
     return out;
   }
 
