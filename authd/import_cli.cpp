@@ -11,6 +11,7 @@
 
 #include "accounts/legacy_import.hpp"
 #include "app.hpp"
+#include "core/text.hpp"
 #include "store/pg/migrations.hpp"
 #include "store/pg/pg_ledger.hpp"
 #include "store/pg/pg_nestjs_import.hpp"
@@ -97,28 +98,10 @@ std::string passwordOf(std::string_view url) {
   return {};
 }
 
-// Percent-decoded (libpq decodes the URL, so its messages may hold either form).
-std::string percentDecoded(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const std::string hex(s.substr(i + 1, 2));
-      char* end = nullptr;
-      const long v = std::strtol(hex.c_str(), &end, 16);
-      if (end == hex.c_str() + 2) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 // `text` with every occurrence of `secret` (raw or percent-decoded) replaced by ***.
 std::string redacted(std::string text, const std::string& secret) {
-  for (const std::string& s : {secret, percentDecoded(secret)}) {
+  // libpq decodes the URL, so its messages may hold either form.
+  for (const std::string& s : {secret, text::percentDecode(secret)}) {
     if (s.empty()) continue;
     for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3))
       text.replace(at, s.size(), "***");
