@@ -44,7 +44,8 @@ constexpr const char* kUsage = R"(usage: authd admin <users|keys> <command> [arg
 Each command takes --help. Changes are written with an audit event (actor `operator`) and reach
 every running instance within a second. --json prints one JSON object on stdout.
 Exit codes: 0 done (or already so), 1 no such user or key, 2 bad usage, 3 database unavailable,
-4 the change is not possible (a revoked or rotated key).
+4 the change is not possible (a revoked or rotated key), 5 any other failure (the message says
+what; e.g. a database older than this authd: run `authd migrate`).
 Configuration: the same environment and .env as `authd serve`.
 )";
 
@@ -208,7 +209,10 @@ class Tools {
 // The exit code and message for a failed call.
 int failed(const Error& e, bool asJson) {
   const bool down = e.code == Code::kDatabaseUnavailable || e.code == Code::kOverloaded;
-  const int rc = down ? kUnavailable : e.code == Code::kNotFound || e.code == Code::kInvalidId ? kNotFound : kRefused;
+  int rc = kFailed;
+  if (down) rc = kUnavailable;
+  else if (e.code == Code::kNotFound || e.code == Code::kInvalidId) rc = kNotFound;
+  else if (e.code == Code::kConflict || e.code == Code::kValidationFailed) rc = kRefused;
   const std::string message = e.message.empty() ? std::string(codeName(e.code)) : e.message;
   if (asJson) {
     std::printf("%s\n", json{{"error", codeName(e.code)}, {"message", message}}.dump().c_str());

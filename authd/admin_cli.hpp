@@ -19,6 +19,7 @@ inline constexpr int kNotFound = 1;     // no such user or key
 inline constexpr int kBadUsage = 2;     // bad usage: unknown command, missing or bad argument
 inline constexpr int kUnavailable = 3;  // the database is unavailable
 inline constexpr int kRefused = 4;      // the change is not possible (e.g. disabling a revoked key)
+inline constexpr int kFailed = 5;       // anything else (a database not migrated to this authd's schema, a bug)
 
 // Loads the configuration (printing why not, then nullopt); called only once the command line is valid, so
 // `--help` and usage errors need none.

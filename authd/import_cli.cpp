@@ -25,7 +25,8 @@ hashes, replaced by argon2id at each user's next login) into authd's database, a
 re-issue (those keys exist only as bcrypt hashes and cannot work in authd). Insert-only: a user already in authd
 is never changed, so a second run changes nothing; an email or id that authd has for another account is
 reported, not merged.
-  --source URL  the original service's PostgreSQL, postgres://USER:PASSWORD@HOST:PORT/DB (only read)
+  --source URL  the original service's PostgreSQL, postgres://USER@HOST:PORT/DB (only read); its password from
+                PGPASSWORD or ~/.pgpass (a password in the URL works too, but shows in the process list)
   --dry-run     report what the import would do, and write nothing
   --json        print the report as one JSON object
   --help        this text
@@ -134,6 +135,12 @@ int runImportNestjs(const config::Config& cfg, int argc, char** argv) {
   if (auto early = importNestjsWithoutConfig(argc, argv)) return *early;
   const Args args = std::get<Args>(parse(argc, argv));
   const std::string secret = passwordOf(args.source);
+  if (!secret.empty()) {
+    std::fprintf(stderr,
+                 "import-nestjs: warning: the source URL holds a password, which other users of this machine can read "
+                 "in the process list while the import runs; leave it out and set PGPASSWORD or ~/.pgpass instead "
+                 "(libpq reads both)\n");
+  }
   // stdout carries the report (one JSON object with --json): authd's logs go to stderr here, with the progress.
   auto logger = spdlog::stderr_logger_mt("import-nestjs");
   logger->set_level(spdlog::default_logger()->level());

@@ -38,8 +38,19 @@ void AccountService::upgradeHash(User& user, std::string_view password) {
                  replaced.error().message);
     return;
   }
-  // Not replaced: a password change or reset committed since the check, and the session will be refused for it.
-  if (*replaced) user.passwordHash = std::move(*fresh);
+  if (*replaced) {
+    user.passwordHash = std::move(*fresh);
+    return;
+  }
+  // Not replaced: the hash changed since the check. Either a concurrent login of the same user upgraded it first (its
+  // argon2id hash of this same password: the session goes on with it), or a password change or reset committed (the
+  // stored hash no longer matches this password, and the session is refused for the hash it checked).
+  auto now = users_.findById(user.id);
+  if (!now || !*now) return;
+  if ((*now)->passwordHash != user.passwordHash && !hasher_.needsRehash((*now)->passwordHash) &&
+      hasher_.verify((*now)->passwordHash, password)) {
+    user.passwordHash = (*now)->passwordHash;
+  }
 }
 
 Result<Session> AccountService::signup(const SignupRequest& req, const events::Origin& origin) {

@@ -7,8 +7,8 @@
 
 namespace authd::accounts {
 
-// True when `hash` has the shape of a bcrypt string: "$2a$", "$2b$" or "$2y$", a two-digit cost of 04–16 (bcrypt allows
-// up to 31, but past 16 one check holds a hashing worker for many seconds: such a hash is refused, at import and
+// True when `hash` has the shape of a bcrypt string: "$2a$", "$2b$" or "$2y$", a two-digit cost of 04–12 (bcrypt allows
+// up to 31, but past 12 one check holds a hashing worker for over a second: such a hash is refused, at import and
 // at login),
 // "$", then 53 characters of bcrypt's base64 alphabet (60 in all).
 bool isBcryptHash(std::string_view hash);

@@ -84,8 +84,8 @@ struct KeyUsageTotal {
   std::vector<UsageBucket> buckets;  // asked for per key (GET /usage?perKey=true): its own buckets, else empty
 };
 
-// With per-key buckets (GET /usage?perKey=true) a range may hold at most this many (a week by hour), so an answer
-// stays small whatever the number of keys.
+// With per-key buckets (GET /usage?perKey=true) a range may hold at most this many (a week by hour): each listed
+// key's series stays short (the answer holds one per key used in the range).
 inline constexpr int64_t kMaxPerKeyBuckets = 168;
 
 }  // namespace authd::keys

@@ -9,7 +9,7 @@ const SENTENCES = {
   invalid_json: 'The request was not understood by the server.',
   invalid_id: 'That id is not valid.',
   not_found: 'Not found: it may have been deleted, or it is not yours.',
-  conflict: 'That cannot be done any more: the key was already rotated, revoked or has expired.',
+  conflict: 'That cannot be done: the key was already rotated, revoked or has expired, or the operator disabled it.',
   webhook_limit: 'You have reached the maximum number of webhook endpoints. Delete one first.',
   payload_too_large: 'That is too large for the server.',
   unsupported_media_type: 'The server refused the request format.',

@@ -42,8 +42,9 @@ export function keyState(key) {
   }
   if (expired) return { id: 'expired', label: 'Expired' };
   if (!key.enabled) {
-    return key.disabledReason === 'leaked' ? { id: 'leaked', label: 'Disabled: reported leaked' }
-      : { id: 'disabled', label: 'Disabled' };
+    if (key.disabledReason === 'leaked') return { id: 'leaked', label: 'Disabled: reported leaked' };
+    if (key.disabledReason === 'operator') return { id: 'operator', label: 'Disabled by the operator' };
+    return { id: 'disabled', label: 'Disabled' };
   }
   return { id: 'active', label: 'Active' };
 }

@@ -350,6 +350,11 @@ TEST_F(AdminCliTest, KeyDisableEnableRevokeReachBothInstancesWithin1s) {
   EXPECT_EQ(got->json()["disabledReason"], "operator");
   EXPECT_TRUE(isError(patchKey(a, k.id, {{"enabled", true}}), 409, "conflict"));
   EXPECT_TRUE(isError(rotateKey(a, k.id, json::object()), 409, "conflict"));
+  // Nor by reporting it leaked: the answer is the usual 202, the reason stays the operator's.
+  const auto reported = reportLeak(uniqueLoopbackAddress(), k.key);
+  EXPECT_TRUE(reported && reported->status == 202) << describe(reported);
+  EXPECT_EQ(getKey(a, k.id)->json()["disabledReason"], "operator");
+  EXPECT_TRUE(isError(patchKey(a, k.id, {{"enabled", true}}), 409, "conflict"));
   EXPECT_EQ(admin("keys disable " + k.id + " --json").parsed()["changed"], false);
 
   const Ran on = admin("keys enable " + k.id);

@@ -53,9 +53,10 @@ CliResult runShell(const std::string& cmd) {
 }
 
 // `authd import-nestjs ARGS` with the test stack's database as the target, in a clean environment.
-CliResult runImport(const std::string& args) {
+// `extraEnv`: NAME=value words added to that environment (e.g. PGPASSWORD).
+CliResult runImport(const std::string& args, const std::string& extraEnv = "") {
   const TestEnv& t = testEnv();
-  std::string cmd = "env -i PATH=/usr/bin:/bin AUTHD_ENV_FILE=/dev/null";
+  std::string cmd = "env -i PATH=/usr/bin:/bin AUTHD_ENV_FILE=/dev/null " + extraEnv;
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
            {"DB_HOST", t.dbHost},
            {"DB_PORT", std::to_string(t.dbPort)},
@@ -147,6 +148,11 @@ class SourceDatabase {
   SourceDatabase& operator=(const SourceDatabase&) = delete;
 
   bool ok() const { return ok_; }
+  // postgres://USER@HOST:PORT/NAME, the password left to PGPASSWORD, as the README advises.
+  std::string urlWithoutPassword() const {
+    const TestEnv& t = testEnv();
+    return "postgres://" + percentEncoded(t.dbUser) + "@" + t.dbHost + ":" + std::to_string(t.dbPort) + "/" + name_;
+  }
   // postgres://USER:PASSWORD@HOST:PORT/NAME, with `password` in place of the stack's when given.
   std::string url(const std::string& password = {}) const {
     const TestEnv& t = testEnv();
@@ -328,6 +334,7 @@ TEST_F(ImportNestjsTest, ImportsUsersAndTheirPasswordsKeepWorking) {
   ASSERT_EQ(first.exitCode, 0) << first.out << first.err;
   EXPECT_EQ(first.out.find(t.dbPassword), std::string::npos) << "the source password is in the output";
   EXPECT_EQ(first.err.find(t.dbPassword), std::string::npos) << "the source password is in the logs";
+  EXPECT_NE(first.err.find("the source URL holds a password"), std::string::npos) << first.err;
   EXPECT_NE(first.err.find("1000 of " + std::to_string(sourceUsers) + " users"), std::string::npos) << first.err;
   EXPECT_NE(first.err.find(std::to_string(sourceUsers) + " of " + std::to_string(sourceUsers) + " users"),
             std::string::npos)
@@ -399,8 +406,11 @@ TEST_F(ImportNestjsTest, ImportsUsersAndTheirPasswordsKeepWorking) {
 
   // A second import changes nothing: zero imported, the rows as they were (ann's argon2id hash included).
   const std::string before = authdRows(*target, named);
-  CliResult second = runImport("--source " + shellQuote(db.url()) + " --json");
+  // This time with the password in PGPASSWORD, not in the URL (nor, then, in the process list): no warning.
+  CliResult second = runImport("--source " + shellQuote(db.urlWithoutPassword()) + " --json",
+                               "PGPASSWORD=" + shellQuote(t.dbPassword));
   ASSERT_EQ(second.exitCode, 0) << second.out << second.err;
+  EXPECT_EQ(second.err.find("warning"), std::string::npos) << second.err;
   json s = parseReport(second);
   EXPECT_EQ(s["users"]["imported"], 0) << s.dump(2);
   EXPECT_EQ(s["users"]["unchanged"], importable);

@@ -510,11 +510,34 @@ TEST_F(ImportedLoginTest, FailedRehashWriteStillLogsIn) {
 // is bound to the hash the login checked (which PostgreSQL's store then refuses: it is no longer the user's).
 TEST_F(ImportedLoginTest, ConcurrentPasswordChangeWinsOverRehash) {
   const std::string id = addImported();
-  users_.beforeUpgrade = [&] { users_.users.at(id).passwordHash = "$argon2id$set-meanwhile"; };
-  (void)service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
-  EXPECT_EQ(users_.users.at(id).passwordHash, "$argon2id$set-meanwhile");
+  refreshStore_.stillHasHash = [&](const tokens::RefreshRecord& r) {
+    return users_.users.at(r.userId).passwordHash == r.passwordHash;
+  };
+  auto other = hasher_->hash("another password 123");
+  ASSERT_TRUE(other.has_value());
+  users_.beforeUpgrade = [&] { users_.users.at(id).passwordHash = *other; };
+  const auto in = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_FALSE(in.has_value());
+  expectCode(in.error(), Code::kInvalidCredentials);
+  EXPECT_EQ(users_.users.at(id).passwordHash, *other);
+  EXPECT_TRUE(refreshStore_.rows.empty()) << "no session for a password that is no longer the user's";
+}
+
+// Two first logins of an imported user at once: the one whose rehash lost finds the other's argon2id hash of the
+// same password and logs in with it (not refused for the bcrypt hash it checked).
+TEST_F(ImportedLoginTest, ConcurrentFirstLoginsBothSucceed) {
+  const std::string id = addImported();
+  refreshStore_.stillHasHash = [&](const tokens::RefreshRecord& r) {
+    return users_.users.at(r.userId).passwordHash == r.passwordHash;
+  };
+  auto winner = hasher_->hash(kPassword);
+  ASSERT_TRUE(winner.has_value());
+  users_.beforeUpgrade = [&] { users_.users.at(id).passwordHash = *winner; };
+  const auto in = service_.login({"old@example.com", std::string(kPassword)}, origin(kAddress));
+  ASSERT_TRUE(in.has_value()) << codeName(in.error().code);
+  EXPECT_EQ(users_.users.at(id).passwordHash, *winner);
   ASSERT_EQ(refreshStore_.rows.size(), 1u);
-  EXPECT_EQ(refreshStore_.rows.begin()->second.passwordHash, kImportedHash);
+  EXPECT_EQ(refreshStore_.rows.begin()->second.passwordHash, *winner);
 }
 
 }  // namespace

@@ -138,8 +138,10 @@ inline constexpr const char* kRetirePredecessor =
     "expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $2::double precision)) "
     "WHERE id = $1::uuid RETURNING " AUTHD_MS("expires_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint";
 // A leak report: a revoked key stays revoked; one already disabled takes the reason `leaked`.
+// A key the operator disabled stays the operator's (else its holder could report it to lift the operator's lock).
 inline constexpr const char* kDisableLeaked =
-    "UPDATE api_keys SET enabled = false, disabled_reason = 'leaked' "
+    "UPDATE api_keys SET enabled = false, "
+    "disabled_reason = CASE WHEN disabled_reason = 'operator' THEN 'operator' ELSE 'leaked' END "
     "WHERE key_hash = $1 AND is_active RETURNING " AUTHD_KEY_COLUMNS ", key_hash";
 inline constexpr const char* kKeysByUser =
     "SELECT " AUTHD_KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT 1000";
@@ -479,8 +481,9 @@ inline constexpr const char* kImportMatches =
 // An imported user: id, email, name, bcrypt hash, is_active, created_at (text or NULL: now). Nothing when the id or
 // the email exists meanwhile (a signup racing the import).
 inline constexpr const char* kImportUser =
-    "INSERT INTO users (id, email, name, password_hash, is_active, created_at) "
-    "VALUES ($1::uuid, $2, $3, $4, $5, coalesce($6::timestamptz, now())) ON CONFLICT DO NOTHING";
+    "INSERT INTO users (id, email, name, password_hash, is_active, created_at, updated_at) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, coalesce($6::timestamptz, now()), coalesce($6::timestamptz, now())) "
+    "ON CONFLICT DO NOTHING";
 // An original key listed for re-issue (migration 009): id, user, name, is_active, expires_at, last_used_at,
 // created_at; nothing when an earlier import listed it.
 inline constexpr const char* kImportKey =

@@ -115,12 +115,15 @@ function actions(ctx, key, report) {
     }
   };
   const buttons = [];
+  const byOperator = !key.enabled && key.disabledReason === 'operator';
   if (changeable) {
     buttons.push(h('button', { type: 'button', class: 'secondary', onclick: run(() => edit(ctx, key)) }, 'Edit'));
-    buttons.push(key.enabled
+    if (byOperator) {
+      buttons.push(h('p', { class: 'muted' }, 'The operator disabled this key: only the operator can enable it again.'));
+    } else buttons.push(key.enabled
       ? h('button', { type: 'button', class: 'secondary', onclick: run(() => setEnabled(ctx, key, false)) }, 'Disable')
       : h('button', { type: 'button', class: 'secondary', onclick: run(() => setEnabled(ctx, key, true)) }, 'Enable'));
-    if (state !== 'expired') buttons.push(h('button', { type: 'button', class: 'secondary', onclick: run(() => rotate(ctx, key)) }, 'Rotate'));
+    if (state !== 'expired' && !byOperator) buttons.push(h('button', { type: 'button', class: 'secondary', onclick: run(() => rotate(ctx, key)) }, 'Rotate'));
   }
   if (key.isActive) buttons.push(h('button', { type: 'button', class: 'danger', onclick: run(() => revoke(ctx, key)) }, 'Revoke'));
   if (!buttons.length) return h('p', { class: 'muted' }, 'This key was revoked: nothing can change it any more.');

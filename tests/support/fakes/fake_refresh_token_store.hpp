@@ -21,6 +21,8 @@ class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
   Status insert(const tokens::RefreshRecord& r, std::string_view tokenHash, std::span<events::Event> written) override {
     ++calls;
     if (down) return fail(Code::kDatabaseUnavailable);
+    // As PgRefreshStore's insert: no session for a password that is no longer the user's.
+    if (stillHasHash && !stillHasHash(r)) return fail(Code::kInvalidCredentials);
     rows[std::string(tokenHash)] = r;
     events.insert(events.end(), written.begin(), written.end());
     return {};
@@ -74,7 +76,10 @@ class FakeRefreshTokenStore final : public tokens::RefreshTokenStore {
   std::vector<std::string> revocations;                // each revocation in turn, repeats included
   std::vector<events::Event> events;                   // written with the inserted tokens (logins)
   int calls = 0;                                       // calls of the interface's methods
-  bool down = false;                                   // every call fails with kDatabaseUnavailable
+  // When set: whether the record's passwordHash is still its user's (PostgreSQL's user_still_has_hash); an insert
+  // it refuses is kInvalidCredentials.
+  std::function<bool(const tokens::RefreshRecord&)> stillHasHash;
+  bool down = false;  // every call fails with kDatabaseUnavailable
 
  private:
   void revoke(std::string_view familyId) {
