@@ -5,19 +5,16 @@
 // change with actor `operator`. Exit codes: 0 done, 1 not found, 2 bad usage,
 // 3 database unavailable, 4 refused.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/accounts.hpp"
 #include "support/api.hpp"
+#include "support/cli_run.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/key_api.hpp"
@@ -36,38 +33,15 @@ namespace fs = std::filesystem;
 // SPEC.md: a change from the CLI is in force on every instance within this.
 constexpr auto kPropagation = 1s;
 
-struct Ran {
-  int exitCode = -1;  // -1: did not exit normally
-  std::string out;    // stdout
-  std::string err;    // stderr
+struct Ran : CliResult {
   json parsed() const { return json::parse(out, nullptr, false); }
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // `authd admin <args>` with only PATH, the stack's settings file and `extra` (NAME=value words) in its environment.
 Ran admin(const std::string& args, const std::string& extra = "") {
-  static const TempDir dir("admin-cli");
-  const fs::path errFile = dir.path() / "stderr";
-  const std::string cmd =
-      "timeout -k 5 60 env -i PATH=/usr/bin:/bin AUTHD_ENV_FILE=" + shellQuote(testEnv().stateDir + "/stack.env") +
-      " " + extra + " " + shellQuote(authdBinary()) + " admin " + args + " 2>" + shellQuote(errFile.string()) +
-      " </dev/null";
-  Ran r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  if (status != -1 && WIFEXITED(status)) r.exitCode = WEXITSTATUS(status);
-  r.err = slurp(errFile);
-  return r;
+  return {runShell("env -i PATH=/usr/bin:/bin AUTHD_ENV_FILE=" + shellQuote(testEnv().stateDir + "/stack.env") + " " +
+                       extra + " " + shellQuote(authdBinary()) + " admin " + args,
+                   60)};
 }
 
 std::string said(const Ran& r) {
@@ -76,18 +50,22 @@ std::string said(const Ran& r) {
 
 // The events of `type` on `targetId` written by the operator (actor operator, no id).
 int operatorEvents(const std::string& type, const std::string& targetId) {
-  return execSql("SELECT 1 FROM events WHERE type = '" + type +
-                     "' AND actor_type = 'operator' AND actor_id IS NULL AND target_id = $1",
-                 targetId);
+  // One parameter (execSql's): the type and the target together.
+  return execSql(
+      "SELECT 1 FROM events WHERE type || ' ' || target_id = $1 AND actor_type = 'operator' "
+      "AND actor_id IS NULL",
+      type + " " + targetId);
 }
 
-// Instance n (directly, as nginx's auth_request asks) answers the key with `status` and `code` within 1 s.
-::testing::AssertionResult keyAnswerWithin(int n, const std::string& key, int status, std::string_view code,
-                                           std::chrono::steady_clock::time_point since) {
+// Instance n, asked directly as nginx's auth_request asks (`ask(n)`), answers with `status` and `code` within 1 s of
+// the CLI's change.
+template <class Ask>
+::testing::AssertionResult answersWithin(int n, Ask ask, int status, std::string_view code,
+                                         std::chrono::steady_clock::time_point since) {
   std::optional<HttpResult> last;
   const bool seen = eventually(
       [&] {
-        last = verifyKeyOn(n, key);
+        last = ask(n);
         return directIs(last, status, code);
       },
       kPropagation - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since),
@@ -95,21 +73,18 @@ int operatorEvents(const std::string& type, const std::string& targetId) {
   if (seen) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "instance " << n << " still answers " << describe(last) << " "
                                        << msSince(since) << " ms after the CLI's change";
+}
+
+::testing::AssertionResult keyAnswerWithin(int n, const std::string& key, int status, std::string_view code,
+                                           std::chrono::steady_clock::time_point since) {
+  return answersWithin(
+      n, [&](int i) { return verifyKeyOn(i, key); }, status, code, since);
 }
 
 ::testing::AssertionResult jwtAnswerWithin(int n, const std::string& token, int status, std::string_view code,
                                            std::chrono::steady_clock::time_point since) {
-  std::optional<HttpResult> last;
-  const bool seen = eventually(
-      [&] {
-        last = verifyJwtOn(n, token);
-        return directIs(last, status, code);
-      },
-      kPropagation - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since),
-      20ms);
-  if (seen) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "instance " << n << " still answers " << describe(last) << " "
-                                       << msSince(since) << " ms after the CLI's change";
+  return answersWithin(
+      n, [&](int i) { return verifyJwtOn(i, token); }, status, code, since);
 }
 
 class AdminCliTest : public ::testing::Test {

@@ -20,6 +20,7 @@
 #include "core/crypto.hpp"
 #include "support/accounts.hpp"
 #include "support/api.hpp"
+#include "support/cli_run.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_env.hpp"
 
@@ -28,29 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct CliResult {
-  int exitCode = -1;  // -1: did not exit normally
-  std::string out;    // stdout
-  std::string err;    // stderr
-};
-
-// Runs `cmd` through sh, stdout and stderr apart; killed after 120 s.
-CliResult runShell(const std::string& cmd) {
-  TempDir dir;
-  const std::string errFile = (dir.path() / "stderr").string();
-  CliResult r;
-  FILE* p = ::popen(("timeout -k 5 120 " + cmd + " 2>" + shellQuote(errFile) + " </dev/null").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  if (status != -1 && WIFEXITED(status)) r.exitCode = WEXITSTATUS(status);
-  std::ifstream in(errFile);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
 
 // `authd import-nestjs ARGS` with the test stack's database as the target, in a clean environment.
 // `extraEnv`: NAME=value words added to that environment (e.g. PGPASSWORD).
