@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "store/pg/pg_arrays.hpp"
@@ -37,6 +38,13 @@ bool isUnavailable(const std::exception& e) {
   return false;
 }
 
+// What an error may say: its first line only. PostgreSQL's DETAIL line of a constraint violation repeats the row,
+// password hash included ("Failing row contains (…, $2b$10$…)"), which never goes to the terminal.
+std::string firstLine(const char* what) {
+  const std::string_view s(what);
+  return std::string(s.substr(0, s.find('\n')));
+}
+
 // Runs fn, turning what it throws into a SideFailure naming `side`.
 template <typename F>
 auto on(const char* side, F&& fn) {
@@ -45,7 +53,7 @@ auto on(const char* side, F&& fn) {
   } catch (const SideFailure&) {
     throw;
   } catch (const std::exception& e) {
-    throw SideFailure{side, isUnavailable(e), e.what()};
+    throw SideFailure{side, isUnavailable(e), firstLine(e.what())};
   }
 }
 
