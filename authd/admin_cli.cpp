@@ -12,6 +12,7 @@
 
 #include "accounts/account_requests.hpp"
 #include "app.hpp"
+#include "bus_key_events.hpp"
 #include "core/crypto.hpp"
 #include "core/time_format.hpp"
 #include "http/key_routes.hpp"
@@ -167,7 +168,7 @@ class Tools {
         keyStore_(*pg_, counts_),
         sessions_(*pg_, counts_, [](const std::string&, int64_t) {}),
         counters_(redis_),
-        keyEvents_(bus_),
+        keyEvents_(bus_, nullptr),
         keys_(keyStore_, keyEvents_, counters_, {cfg.leakReportLimit, cfg.leakReportWindow}, cfg.apiKeyPrefix) {}
 
   const Clock& clock() const { return clock_; }
@@ -178,21 +179,6 @@ class Tools {
   void userChanged(const std::string& userId) { bus_.publish(Change{ChangeKind::kUserChanged, userId}); }
 
  private:
-  // Key changes go to the other instances only: this process caches nothing.
-  class Announcer final : public keys::KeyEvents {
-   public:
-    explicit Announcer(store::InvalidationBus& bus) : bus_(bus) {}
-    void created(std::string_view, const keys::KeyRecord&) override {}
-    void changed(const keys::ChangedKey& key) override {
-      Change change{ChangeKind::kKeyChanged, key.hash};
-      change.version = key.version;
-      bus_.publish(change);
-    }
-
-   private:
-    store::InvalidationBus& bus_;
-  };
-
   SystemClock clock_;
   events::WrittenCounts counts_;
   std::unique_ptr<store::pg::PgPool> pg_;
@@ -202,7 +188,7 @@ class Tools {
   store::pg::PgKeyStore keyStore_;
   store::pg::PgSessionStore sessions_;
   store::redis::RedisWindowedCounter counters_;
-  Announcer keyEvents_;
+  BusKeyEvents keyEvents_;  // to the other instances only: this process caches nothing
   keys::KeyService keys_;
 };
 

@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include "bus_key_events.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -80,27 +82,6 @@ namespace {
 
 // Lapsed logout denials leave memory and PostgreSQL this often.
 constexpr std::chrono::seconds kDenylistPruneInterval{60};
-
-// Key changes reach this instance's caches at once and every other instance over the bus.
-class BusKeyEvents final : public keys::KeyEvents {
- public:
-  BusKeyEvents(store::InvalidationBus& bus, verify::KeyCache& cache) : bus_(bus), cache_(cache) {}
-  void created(std::string_view hash, const keys::KeyRecord& record) override {
-    // Redis first (remember writes L2), then the announcement: an instance that has not heard
-    // of the key yet finds it there.
-    cache_.remember(hash, record);
-    bus_.publish(Change{ChangeKind::kKeyCreated, std::string(hash)});
-  }
-  void changed(const keys::ChangedKey& key) override {
-    Change change{ChangeKind::kKeyChanged, key.hash};
-    change.version = key.version;
-    bus_.publish(change);
-  }
-
- private:
-  store::InvalidationBus& bus_;
-  verify::KeyCache& cache_;
-};
 
 }  // namespace
 
@@ -264,7 +245,7 @@ struct App::Parts {
                  c.usageCounting ? static_cast<verify::UsageRecorder&>(usageTracker) : noUsage, clock,
                  {keys::RateLimit{c.apiKeyRateLimit, c.apiKeyRateWindow.count()},
                   keys::RateLimit{c.userRateLimit, c.userRateWindow.count()}}),
-        keyEvents(bus, keyCache),
+        keyEvents(bus, &keyCache),
         keys(keyStore, keyEvents, counters, {c.leakReportLimit, c.leakReportWindow}, c.apiKeyPrefix),
         usageReader(*pg),
         usage(keyStore, usageReader),

@@ -46,20 +46,7 @@ RunResult runAuthd(const Env& env, const std::string& args) {
 }
 
 // The test stack's database settings plus a valid JWT secret.
-Env stackEnv() {
-  const TestEnv& t = testEnv();
-  return {
-      {"DB_HOST", t.dbHost},
-      {"DB_PORT", std::to_string(t.dbPort)},
-      {"DB_USERNAME", t.dbUser},
-      {"DB_PASSWORD", t.dbPassword},
-      {"DB_NAME", t.dbName},
-      {"REDIS_HOST", t.redisHost},
-      {"REDIS_PORT", std::to_string(t.redisPort)},
-      {"REDIS_PASSWORD", t.redisPassword},
-      {"JWT_SECRET", t.jwtSecret},
-  };
-}
+Env stackEnv() { return stackSettings(); }
 
 Env with(Env env, const std::string& name, const std::string& value) {
   for (auto& [k, v] : env) {

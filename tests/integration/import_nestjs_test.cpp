@@ -33,19 +33,8 @@ using nlohmann::json;
 // `authd import-nestjs ARGS` with the test stack's database as the target, in a clean environment.
 // `extraEnv`: NAME=value words added to that environment (e.g. PGPASSWORD).
 CliResult runImport(const std::string& args, const std::string& extraEnv = "") {
-  const TestEnv& t = testEnv();
   std::string cmd = "env -i PATH=/usr/bin:/bin AUTHD_ENV_FILE=/dev/null " + extraEnv;
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"DB_HOST", t.dbHost},
-           {"DB_PORT", std::to_string(t.dbPort)},
-           {"DB_USERNAME", t.dbUser},
-           {"DB_PASSWORD", t.dbPassword},
-           {"DB_NAME", t.dbName},
-           {"REDIS_HOST", t.redisHost},
-           {"REDIS_PORT", std::to_string(t.redisPort)},
-           {"REDIS_PASSWORD", t.redisPassword},
-           {"JWT_SECRET", t.jwtSecret},
-       }) {
+  for (const auto& [k, v] : stackSettings()) {
     cmd += " " + k + "=" + shellQuote(v);
   }
   return runShell(cmd + " " + shellQuote(authdBinary()) + " import-nestjs " + args);

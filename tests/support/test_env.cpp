@@ -90,6 +90,21 @@ TestEnv load() {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> stackSettings() {
+  const TestEnv& t = testEnv();
+  return {
+      {"DB_HOST", t.dbHost},
+      {"DB_PORT", std::to_string(t.dbPort)},
+      {"DB_USERNAME", t.dbUser},
+      {"DB_PASSWORD", t.dbPassword},
+      {"DB_NAME", t.dbName},
+      {"REDIS_HOST", t.redisHost},
+      {"REDIS_PORT", std::to_string(t.redisPort)},
+      {"REDIS_PASSWORD", t.redisPassword},
+      {"JWT_SECRET", t.jwtSecret},
+  };
+}
+
 std::string shellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {

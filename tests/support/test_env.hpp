@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "store/pg/pg_pool.hpp"
 #include "store/redis/redis_pool.hpp"
@@ -63,6 +65,10 @@ std::string authdBinary();
 
 // Quotes s for sh: 'it'\''s'.
 std::string shellQuote(const std::string& s);
+
+// The settings an authd command line needs to reach the test stack: its database, its Redis and the JWT secret
+// (NAME, value), for tests that run the binary in a clean environment.
+std::vector<std::pair<std::string, std::string>> stackSettings();
 
 // Pools connected to the test stack's PostgreSQL and Redis, with short
 // timeouts so an outage answers quickly.

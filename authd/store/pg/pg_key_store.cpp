@@ -175,7 +175,8 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
     auto locked = lockChangeable(tx, k, u);
     if (!locked) return fail(locked.error());
     if (!*locked) return std::nullopt;
-    if (patch.enabled == true && !byOperator && disabledByOperator(toKey(**locked))) {
+    const auto before = toKey(**locked);
+    if (patch.enabled == true && !byOperator && disabledByOperator(before)) {
       return fail(Code::kConflict, "API key was disabled by the operator; only the operator can enable it");
     }
     const auto row = tx.exec_prepared1(
@@ -183,7 +184,7 @@ Result<std::optional<keys::StoredKey>> PgKeyStore::update(std::string_view userI
         limitWindow, setExpiry, expires, patch.enabled.has_value(), patch.enabled.value_or(true), setMetadata, metadata,
         setCredits, grant.remaining, grant.refillAmount, grant.refillInterval, byOperator);
     auto after = toKey(row);
-    auto written = keys::audit::updated(toKey(**locked), after, patch, ctx);
+    auto written = keys::audit::updated(before, after, patch, ctx);
     commitWithEvents(tx, written, counts_);
     return keys::StoredKey{std::move(after), row[kHashColumn].as<std::string>()};
   });
